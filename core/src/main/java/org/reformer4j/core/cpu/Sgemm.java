@@ -1,0 +1,141 @@
+package org.reformer4j.core.cpu;
+
+/**
+ * General matrix multiply on the CPU, the BLAS {@code sgemm}/{@code dgemm} contract with general strides:
+ * {@code C = alpha * op(A) op(B) + beta * C}, op(A) of shape [m,k] read as {@code a[aOff + i*rsA + p*csA]},
+ * op(B) of shape [k,n] read as {@code b[bOff + p*rsB + j*csB]}, C row-major with leading dimension ldc.
+ * Transposes are strides (no copies). float32 runs the cache-blocked {@link SgemmBlocked} with the Vector
+ * API micro-kernel when present; float64 ({@link Dgemm}) serves gradient checks. Threads come from
+ * {@link Parallel}: one product is split into row or column stripes, a batch of small ones over the batch.
+ */
+public final class Sgemm {
+    /** Below this many multiply-adds a product runs unblocked on the caller (packing would not pay). */
+    static final long DIRECT_MACS = 4096;
+    /** Below this many multiply-adds a product stays on one thread. */
+    static final long PARALLEL_MACS = 1L << 18;
+    /** A batch whose products are below this many multiply-adds is split over the batch. */
+    static final long BATCH_SPLIT_MACS = 1L << 24;
+
+    private Sgemm() {}
+
+    /** {@code C = alpha op(A) op(B) + beta C}; see the class comment for the strides. beta 0 ignores C. */
+    public static void sgemm(int m, int n, int k, float alpha, float[] a, int aOff, int rsA, int csA,
+                             float[] b, int bOff, int rsB, int csB, float beta, float[] c, int cOff, int ldc) {
+        GemmChecks.check("sgemm", m, n, k, a == null ? -1 : a.length, aOff, 0, 1, rsA, csA,
+                b == null ? -1 : b.length, bOff, 0, 1, rsB, csB, c == null ? -1 : c.length, cOff, 0, 1, ldc);
+        run(SgemmBlocked.defaultPlan(), true, m, n, k, alpha, a, aOff, rsA, csA, b, bOff, rsB, csB,
+                beta, c, cOff, ldc);
+    }
+
+    /**
+     * A batch of independent products; product t reads A at {@code aOff + t*strideA}, B at
+     * {@code bOff + t*strideB} and writes C at {@code cOff + t*strideC} (strides may be 0 to share an
+     * operand; C's must not overlap).
+     */
+    public static void sgemmBatched(int batch, int m, int n, int k, float alpha,
+                                    float[] a, int aOff, long strideA, int rsA, int csA,
+                                    float[] b, int bOff, long strideB, int rsB, int csB,
+                                    float beta, float[] c, int cOff, long strideC, int ldc) {
+        if (batch < 0) throw new IllegalArgumentException("sgemmBatched: batch must be >= 0, got " + batch);
+        GemmChecks.check("sgemmBatched", m, n, k, a == null ? -1 : a.length, aOff, strideA, batch, rsA, csA,
+                b == null ? -1 : b.length, bOff, strideB, batch, rsB, csB,
+                c == null ? -1 : c.length, cOff, strideC, batch, ldc);
+        batched(SgemmBlocked.defaultPlan(), batch, m, n, k, alpha, a, aOff, strideA, rsA, csA,
+                b, bOff, strideB, rsB, csB, beta, c, cOff, strideC, ldc);
+    }
+
+    /** float64 {@code C = alpha op(A) op(B) + beta C}, same strides as {@link #sgemm}. */
+    public static void dgemm(int m, int n, int k, double alpha, double[] a, int aOff, int rsA, int csA,
+                             double[] b, int bOff, int rsB, int csB, double beta, double[] c, int cOff, int ldc) {
+        GemmChecks.check("dgemm", m, n, k, a == null ? -1 : a.length, aOff, 0, 1, rsA, csA,
+                b == null ? -1 : b.length, bOff, 0, 1, rsB, csB, c == null ? -1 : c.length, cOff, 0, 1, ldc);
+        Dgemm.gemm(m, n, k, alpha, a, aOff, rsA, csA, b, bOff, rsB, csB, beta, c, cOff, ldc);
+    }
+
+    /** float64 batch, same layout as {@link #sgemmBatched}. */
+    public static void dgemmBatched(int batch, int m, int n, int k, double alpha,
+                                    double[] a, int aOff, long strideA, int rsA, int csA,
+                                    double[] b, int bOff, long strideB, int rsB, int csB,
+                                    double beta, double[] c, int cOff, long strideC, int ldc) {
+        if (batch < 0) throw new IllegalArgumentException("dgemmBatched: batch must be >= 0, got " + batch);
+        GemmChecks.check("dgemmBatched", m, n, k, a == null ? -1 : a.length, aOff, strideA, batch, rsA, csA,
+                b == null ? -1 : b.length, bOff, strideB, batch, rsB, csB,
+                c == null ? -1 : c.length, cOff, strideC, batch, ldc);
+        for (int t = 0; t < batch; t++) {
+            Dgemm.gemm(m, n, k, alpha, a, (int) (aOff + t * strideA), rsA, csA,
+                    b, (int) (bOff + t * strideB), rsB, csB, beta, c, (int) (cOff + t * strideC), ldc);
+        }
+    }
+
+    // ---- package-private entry points with an explicit plan (tests run the scalar and vector kernels) ----
+
+    /** {@link #sgemm} with the given plan, without argument checks. */
+    static void sgemm(SgemmBlocked.Plan plan, int m, int n, int k, float alpha, float[] a, int aOff, int rsA,
+                      int csA, float[] b, int bOff, int rsB, int csB, float beta, float[] c, int cOff, int ldc) {
+        run(plan, true, m, n, k, alpha, a, aOff, rsA, csA, b, bOff, rsB, csB, beta, c, cOff, ldc);
+    }
+
+    /** {@link #sgemmBatched} with the given plan, without argument checks. */
+    static void batched(SgemmBlocked.Plan plan, int batch, int m, int n, int k, float alpha,
+                        float[] a, int aOff, long strideA, int rsA, int csA,
+                        float[] b, int bOff, long strideB, int rsB, int csB,
+                        float beta, float[] c, int cOff, long strideC, int ldc) {
+        long macs = (long) m * n * k;
+        boolean overBatch = Parallel.threads() > 1 && batch > 1
+                && (macs < BATCH_SPLIT_MACS || batch >= 4 * Parallel.threads())
+                && macs * batch >= PARALLEL_MACS;
+        if (overBatch) {
+            Parallel.forRange(batch, 1, (from, to) -> {
+                for (int t = from; t < to; t++) {
+                    run(plan, false, m, n, k, alpha, a, (int) (aOff + t * strideA), rsA, csA,
+                            b, (int) (bOff + t * strideB), rsB, csB, beta, c, (int) (cOff + t * strideC), ldc);
+                }
+            });
+        } else {
+            for (int t = 0; t < batch; t++) {
+                run(plan, true, m, n, k, alpha, a, (int) (aOff + t * strideA), rsA, csA,
+                        b, (int) (bOff + t * strideB), rsB, csB, beta, c, (int) (cOff + t * strideC), ldc);
+            }
+        }
+    }
+
+    /**
+     * One product: unblocked when tiny, blocked otherwise; with {@code parallel}, split into stripes of
+     * whole micro-tiles. Rows are split unless the columns split replicates less packing (each stripe
+     * packs the whole of the operand it shares) or rows are too few to balance.
+     */
+    private static void run(SgemmBlocked.Plan pl, boolean parallel, int m, int n, int k, float alpha,
+                            float[] a, int aOff, int rsA, int csA, float[] b, int bOff, int rsB, int csB,
+                            float beta, float[] c, int cOff, int ldc) {
+        long macs = (long) m * n * k;
+        if (m == 0 || n == 0) return;
+        if (macs <= DIRECT_MACS && k > 0 && alpha != 0f) {
+            SgemmScalar.direct(m, n, k, alpha, a, aOff, rsA, csA, b, bOff, rsB, csB, beta, c, cOff, ldc,
+                    SgemmBlocked.workspace().row(n));
+            return;
+        }
+        int threads = Parallel.threads();
+        if (!parallel || threads == 1 || macs < PARALLEL_MACS) {
+            SgemmBlocked.gemm(pl, m, n, k, alpha, a, aOff, rsA, csA, b, bOff, rsB, csB, beta, c, cOff, ldc);
+            return;
+        }
+        int mPanels = (m + pl.mr() - 1) / pl.mr(), nPanels = (n + pl.nr() - 1) / pl.nr();
+        // Splitting columns makes every stripe pack all of A (a transposing copy, about twice the cost
+        // per element of B's row copies); splitting rows makes every stripe pack all of B.
+        boolean splitN = 2L * m < n ? nPanels >= 4 * threads || mPanels < 4 * threads
+                : mPanels < 4 * threads && nPanels > mPanels;
+        if (splitN) {
+            Parallel.forParts(nPanels, threads, (from, to) -> {
+                int j0 = from * pl.nr(), j1 = Math.min(n, to * pl.nr());
+                SgemmBlocked.gemm(pl, m, j1 - j0, k, alpha, a, aOff, rsA, csA, b, bOff + j0 * csB, rsB, csB,
+                        beta, c, cOff + j0, ldc);
+            });
+        } else {
+            Parallel.forParts(mPanels, threads, (from, to) -> {
+                int i0 = from * pl.mr(), i1 = Math.min(m, to * pl.mr());
+                SgemmBlocked.gemm(pl, i1 - i0, n, k, alpha, a, aOff + i0 * rsA, rsA, csA, b, bOff, rsB, csB,
+                        beta, c, cOff + i0 * ldc, ldc);
+            });
+        }
+    }
+}

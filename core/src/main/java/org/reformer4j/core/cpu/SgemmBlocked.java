@@ -1,0 +1,228 @@
+package org.reformer4j.core.cpu;
+
+import java.util.Arrays;
+
+/**
+ * Single-threaded cache-blocked float32 GEMM in the GotoBLAS/BLIS layout: loop over column blocks of
+ * {@code nc}, depth blocks of {@code kc} (pack a kc x nc block of op(B) into micro-panels of {@code nr}
+ * columns) and row blocks of {@code mc} (pack an mc x kc block of op(A) into micro-panels of {@code mr}
+ * rows), then run the register micro-kernel over every mr x nr tile. Packing reads any strides, so
+ * transposed operands cost no copy beyond the packing every product pays. Edge tiles are computed in a
+ * scratch tile and merged. Buffers are per thread and reused across calls.
+ */
+final class SgemmBlocked {
+    /** Tiling and micro-kernel choice: kernel 0 = scalar, 1 = vector 12x2, 2 = vector 6x4. */
+    record Plan(int kernel, int mr, int nr, int kc, int mc, int nc, int order) {
+        Plan {
+            if (mr < 1 || nr < 1 || kc < 1 || mc < mr || nc < nr) {
+                throw new IllegalArgumentException("sgemm: bad blocking " + this);
+            }
+            mc -= mc % mr;
+            nc -= nc % nr;
+        }
+    }
+
+    /** The scalar plan: same tile shape as the AVX-512 kernel, loops left to the JIT's auto-vectoriser. */
+    static final Plan SCALAR = new Plan(0, 12, 32, 256, 144, 1024, 0);
+    /** The plan for the Vector API kernels, tuned on Sapphire Rapids (48 KiB L1d, 2 MiB L2 per core). */
+    static final Plan VECTOR = VectorSupport.ENABLED ? vectorPlan() : null;
+
+    private SgemmBlocked() {}
+
+    private static Plan vectorPlan() {
+        int version = Integer.getInteger("reformer4j.sgemm.kernel", 1);
+        int vl = SgemmVector.VL;
+        int kc = Integer.getInteger("reformer4j.sgemm.kc", 256);
+        int mc = Integer.getInteger("reformer4j.sgemm.mc", 144);
+        int nc = Integer.getInteger("reformer4j.sgemm.nc", 1024);
+        int order = Integer.getInteger("reformer4j.sgemm.order", 0);
+        return version == 2 ? new Plan(2, 6, 4 * vl, kc, mc, nc, order) : new Plan(1, 12, 2 * vl, kc, mc, nc, order);
+    }
+
+    /** The plan {@link Sgemm} uses by default. */
+    static Plan defaultPlan() {
+        return VectorSupport.ENABLED ? VECTOR : SCALAR;
+    }
+
+    /** Per-thread packing buffers, grown on demand and kept. */
+    static final class Workspace {
+        float[] ap = new float[0], bp = new float[0], tile = new float[0], acc = new float[0];
+        float[] row = new float[0];
+
+        float[] row(int n) {
+            if (row.length < n) row = new float[n];
+            return row;
+        }
+
+        void ensure(Plan pl) {
+            int aNeed = pl.mc() * pl.kc(), bNeed = pl.nc() * pl.kc(), tNeed = pl.mr() * pl.nr();
+            if (ap.length < aNeed) ap = new float[aNeed];
+            if (bp.length < bNeed) bp = new float[bNeed];
+            if (tile.length < tNeed) {
+                tile = new float[tNeed];
+                acc = new float[tNeed];
+            }
+        }
+    }
+
+    private static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
+
+    static Workspace workspace() {
+        return WORKSPACE.get();
+    }
+
+    /** {@code C = alpha op(A) op(B) + beta C} on the calling thread; arguments already validated. */
+    static void gemm(Plan pl, int m, int n, int k, float alpha, float[] a, int aOff, int rsA, int csA,
+                     float[] b, int bOff, int rsB, int csB, float beta, float[] c, int cOff, int ldc) {
+        if (m == 0 || n == 0) return;
+        if (k == 0 || alpha == 0f) {
+            scale(m, n, beta, c, cOff, ldc);
+            return;
+        }
+        Workspace ws = workspace();
+        ws.ensure(pl);
+        for (int jc = 0; jc < n; jc += pl.nc()) {
+            int nc = Math.min(pl.nc(), n - jc);
+            for (int pc = 0; pc < k; pc += pl.kc()) {
+                int kc = Math.min(pl.kc(), k - pc);
+                packB(pl.nr(), kc, nc, b, bOff + pc * rsB + jc * csB, rsB, csB, ws.bp);
+                float betaBlock = pc == 0 ? beta : 1f;
+                for (int ic = 0; ic < m; ic += pl.mc()) {
+                    int mc = Math.min(pl.mc(), m - ic);
+                    packA(pl.mr(), mc, kc, a, aOff + ic * rsA + pc * csA, rsA, csA, ws.ap);
+                    macro(pl, mc, nc, kc, alpha, betaBlock, c, cOff + ic * ldc + jc, ldc, ws);
+                }
+            }
+        }
+    }
+
+    /** All tiles of one packed mc x nc block: each B micro-panel stays in L1 while A's panels pass by. */
+    private static void macro(Plan pl, int mc, int nc, int kc, float alpha, float beta,
+                              float[] c, int cOff, int ldc, Workspace ws) {
+        int mr = pl.mr(), nr = pl.nr();
+        float[] ap = ws.ap, bp = ws.bp;
+        if (pl.order() == 1) {
+            for (int ir = 0; ir < mc; ir += mr) {
+                int mrEff = Math.min(mr, mc - ir);
+                int ai = ir * kc;
+                for (int jr = 0; jr < nc; jr += nr) {
+                    int nrEff = Math.min(nr, nc - jr);
+                    int bi = jr * kc;
+                    int ci = cOff + ir * ldc + jr;
+                    if (mrEff == mr && nrEff == nr) {
+                        tile(pl, kc, ap, ai, bp, bi, alpha, beta, c, ci, ldc, ws.acc);
+                    } else {
+                        tile(pl, kc, ap, ai, bp, bi, 1f, 0f, ws.tile, 0, nr, ws.acc);
+                        merge(mrEff, nrEff, nr, ws.tile, alpha, beta, c, ci, ldc);
+                    }
+                }
+            }
+            return;
+        }
+        for (int jr = 0; jr < nc; jr += nr) {
+            int nrEff = Math.min(nr, nc - jr);
+            int bi = jr * kc;
+            for (int ir = 0; ir < mc; ir += mr) {
+                int mrEff = Math.min(mr, mc - ir);
+                int ai = ir * kc;
+                int ci = cOff + ir * ldc + jr;
+                if (mrEff == mr && nrEff == nr) {
+                    tile(pl, kc, ap, ai, bp, bi, alpha, beta, c, ci, ldc, ws.acc);
+                } else {
+                    tile(pl, kc, ap, ai, bp, bi, 1f, 0f, ws.tile, 0, nr, ws.acc);
+                    merge(mrEff, nrEff, nr, ws.tile, alpha, beta, c, ci, ldc);
+                }
+            }
+        }
+    }
+
+    private static void tile(Plan pl, int kc, float[] ap, int ai, float[] bp, int bi, float alpha,
+                             float beta, float[] c, int ci, int ldc, float[] acc) {
+        switch (pl.kernel()) {
+            case 1 -> SgemmVector.kernel12x2(kc, ap, ai, bp, bi, alpha, beta, c, ci, ldc);
+            case 2 -> SgemmVector.kernel6x4(kc, ap, ai, bp, bi, alpha, beta, c, ci, ldc);
+            default -> SgemmScalar.kernel(pl.mr(), pl.nr(), kc, ap, ai, bp, bi, alpha, beta, c, ci, ldc, acc);
+        }
+    }
+
+    /** Copies the valid {@code rows x cols} corner of a scratch tile into C with alpha and beta. */
+    private static void merge(int rows, int cols, int ldt, float[] t, float alpha, float beta,
+                              float[] c, int ci, int ldc) {
+        for (int i = 0; i < rows; i++) {
+            int r = ci + i * ldc, s = i * ldt;
+            if (beta == 0f) {
+                for (int j = 0; j < cols; j++) c[r + j] = alpha * t[s + j];
+            } else {
+                for (int j = 0; j < cols; j++) c[r + j] = alpha * t[s + j] + beta * c[r + j];
+            }
+        }
+    }
+
+    /** {@code C = beta C} (beta 0 writes zeros, whatever C held). */
+    static void scale(int m, int n, float beta, float[] c, int cOff, int ldc) {
+        for (int i = 0; i < m; i++) {
+            int r = cOff + i * ldc;
+            if (beta == 0f) {
+                Arrays.fill(c, r, r + n, 0f);
+            } else if (beta != 1f) {
+                for (int j = 0; j < n; j++) c[r + j] *= beta;
+            }
+        }
+    }
+
+    /**
+     * Packs the mc x kc block of op(A) starting at {@code a[idx]} into micro-panels of {@code mr} rows:
+     * panel q holds {@code dst[q*mr*kc + p*mr + i] = A(q*mr + i, p)}, rows past mc padded with zeros.
+     */
+    static void packA(int mr, int mc, int kc, float[] a, int idx, int rs, int cs, float[] dst) {
+        for (int r0 = 0, d = 0; r0 < mc; r0 += mr, d += mr * kc) {
+            int rows = Math.min(mr, mc - r0);
+            int src = idx + r0 * rs;
+            if (rs == 1 && rows == mr) {
+                for (int p = 0; p < kc; p++) System.arraycopy(a, src + p * cs, dst, d + p * mr, mr);
+                continue;
+            }
+            if (cs == 1) {
+                for (int i = 0; i < rows; i++) {
+                    int s = src + i * rs;
+                    for (int p = 0; p < kc; p++) dst[d + p * mr + i] = a[s + p];
+                }
+            } else {
+                for (int p = 0; p < kc; p++) {
+                    int s = src + p * cs;
+                    for (int i = 0; i < rows; i++) dst[d + p * mr + i] = a[s + i * rs];
+                }
+            }
+            if (rows < mr) {
+                for (int p = 0; p < kc; p++) Arrays.fill(dst, d + p * mr + rows, d + (p + 1) * mr, 0f);
+            }
+        }
+    }
+
+    /**
+     * Packs the kc x nc block of op(B) starting at {@code b[idx]} into micro-panels of {@code nr} columns:
+     * panel q holds {@code dst[q*nr*kc + p*nr + j] = B(p, q*nr + j)}, columns past nc padded with zeros.
+     */
+    static void packB(int nr, int kc, int nc, float[] b, int idx, int rs, int cs, float[] dst) {
+        for (int j0 = 0, d = 0; j0 < nc; j0 += nr, d += nr * kc) {
+            int cols = Math.min(nr, nc - j0);
+            int src = idx + j0 * cs;
+            if (cs == 1) {
+                for (int p = 0; p < kc; p++) System.arraycopy(b, src + p * rs, dst, d + p * nr, cols);
+            } else if (rs == 1) {
+                for (int j = 0; j < cols; j++) {
+                    int s = src + j * cs;
+                    for (int p = 0; p < kc; p++) dst[d + p * nr + j] = b[s + p];
+                }
+            } else {
+                for (int p = 0; p < kc; p++) {
+                    int s = src + p * rs;
+                    for (int j = 0; j < cols; j++) dst[d + p * nr + j] = b[s + j * cs];
+                }
+            }
+            if (cols < nr) {
+                for (int p = 0; p < kc; p++) Arrays.fill(dst, d + p * nr + cols, d + (p + 1) * nr, 0f);
+            }
+        }
+    }
+}
