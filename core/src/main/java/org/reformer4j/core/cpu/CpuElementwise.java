@@ -1,0 +1,209 @@
+package org.reformer4j.core.cpu;
+
+import org.reformer4j.core.BinaryOp;
+import org.reformer4j.core.DType;
+import org.reformer4j.core.Tensor;
+import org.reformer4j.core.UnaryOp;
+
+/**
+ * CPU kernels of the elementwise family over strided operands: copy with conversion, fill, unary,
+ * binary, where. float32 and float64 have their own loops (float32 rows with unit strides go to
+ * {@link CpuVector} when the Vector API is on); integer and bool tensors go through a long/double path.
+ */
+final class CpuElementwise {
+    private CpuElementwise() {}
+
+    static void copy(Tensor src, Tensor dst) {
+        Strided it = new Strided(dst, src);
+        Object d = dst.storage().data(), s = src.storage().data();
+        DType dt = dst.dtype(), st = src.dtype();
+        if (dt == st && it.innerStride[0] == 1 && it.innerStride[1] == 1) {
+            it.forEach((o, i0, i1) -> System.arraycopy(s, it.base(o, 1) + i0, d, it.base(o, 0) + i0, i1 - i0));
+            return;
+        }
+        int sd = it.innerStride[0], ss = it.innerStride[1];
+        if (dt == DType.F32 && st == DType.F32) {
+            float[] a = (float[]) s, b = (float[]) d;
+            it.forEach((o, i0, i1) -> {
+                int pa = it.base(o, 1) + i0 * ss, pb = it.base(o, 0) + i0 * sd;
+                for (int i = i0; i < i1; i++, pa += ss, pb += sd) b[pb] = a[pa];
+            });
+            return;
+        }
+        if (dt == DType.F64 && st == DType.F64) {
+            double[] a = (double[]) s, b = (double[]) d;
+            it.forEach((o, i0, i1) -> {
+                int pa = it.base(o, 1) + i0 * ss, pb = it.base(o, 0) + i0 * sd;
+                for (int i = i0; i < i1; i++, pa += ss, pb += sd) b[pb] = a[pa];
+            });
+            return;
+        }
+        boolean exactLong = (dt == DType.I64 || dt == DType.I32) && (st == DType.I64 || st == DType.I32 || st == DType.BOOL);
+        it.forEach((o, i0, i1) -> {
+            int pa = it.base(o, 1) + i0 * ss, pb = it.base(o, 0) + i0 * sd;
+            for (int i = i0; i < i1; i++, pa += ss, pb += sd) {
+                if (exactLong) Access.setLong(d, dt, pb, Access.getLong(s, st, pa));
+                else Access.set(d, dt, pb, Access.get(s, st, pa));
+            }
+        });
+    }
+
+    static void fill(Tensor dst, double v) {
+        Strided it = new Strided(dst);
+        Object d = dst.storage().data();
+        DType dt = dst.dtype();
+        int sd = it.innerStride[0];
+        it.forEach((o, i0, i1) -> {
+            int p = it.base(o, 0) + i0 * sd;
+            switch (dt) {
+                case F32 -> {
+                    float[] a = (float[]) d;
+                    if (sd == 1) java.util.Arrays.fill(a, p, p + i1 - i0, (float) v);
+                    else for (int i = i0; i < i1; i++, p += sd) a[p] = (float) v;
+                }
+                case F64 -> {
+                    double[] a = (double[]) d;
+                    for (int i = i0; i < i1; i++, p += sd) a[p] = v;
+                }
+                default -> {
+                    for (int i = i0; i < i1; i++, p += sd) Access.set(d, dt, p, v);
+                }
+            }
+        });
+    }
+
+    static void unary(UnaryOp op, double prm, Tensor a, Tensor out) {
+        Strided it = new Strided(out, a);
+        Object od = out.storage().data(), ad = a.storage().data();
+        int so = it.innerStride[0], sa = it.innerStride[1];
+        DType dt = a.dtype(), ot = out.dtype();
+        if (dt == DType.F32 && ot == DType.F32) {
+            float[] x = (float[]) ad, y = (float[]) od;
+            float p = (float) prm;
+            boolean vec = VectorSupport.ENABLED && so == 1 && sa == 1;
+            it.forEach((o, i0, i1) -> {
+                int px = it.base(o, 1) + i0 * sa, py = it.base(o, 0) + i0 * so;
+                int n = i1 - i0;
+                if (vec && CpuVector.unary(op, p, x, px, y, py, n)) return;
+                unaryF32(op, prm, x, px, sa, y, py, so, n);
+            });
+            return;
+        }
+        if (dt == DType.F64 && ot == DType.F64) {
+            double[] x = (double[]) ad, y = (double[]) od;
+            it.forEach((o, i0, i1) -> {
+                int px = it.base(o, 1) + i0 * sa, py = it.base(o, 0) + i0 * so;
+                for (int i = i0; i < i1; i++, px += sa, py += so) y[py] = op.apply(x[px], prm);
+            });
+            return;
+        }
+        boolean integral = !dt.isFloating() && !ot.isFloating();
+        it.forEach((o, i0, i1) -> {
+            int px = it.base(o, 1) + i0 * sa, py = it.base(o, 0) + i0 * so;
+            for (int i = i0; i < i1; i++, px += sa, py += so) {
+                if (integral && op != UnaryOp.LOGICAL_NOT) {
+                    Access.setLong(od, ot, py, (long) op.apply(Access.getLong(ad, dt, px), prm));
+                } else {
+                    Access.set(od, ot, py, op.apply(Access.get(ad, dt, px), prm));
+                }
+            }
+        });
+    }
+
+    /** The scalar float32 loop: reference, fallback and vector tail. */
+    static void unaryF32(UnaryOp op, double prm, float[] x, int px, int sa, float[] y, int py, int so, int n) {
+        float p = (float) prm;
+        switch (op) {
+            case ADD_SCALAR -> { for (int i = 0; i < n; i++, px += sa, py += so) y[py] = x[px] + p; }
+            case MUL_SCALAR -> { for (int i = 0; i < n; i++, px += sa, py += so) y[py] = x[px] * p; }
+            case NEG -> { for (int i = 0; i < n; i++, px += sa, py += so) y[py] = -x[px]; }
+            case RELU -> { for (int i = 0; i < n; i++, px += sa, py += so) y[py] = x[px] > 0 ? x[px] : 0f; }
+            case SQUARE -> { for (int i = 0; i < n; i++, px += sa, py += so) y[py] = x[px] * x[px]; }
+            case EXP -> { for (int i = 0; i < n; i++, px += sa, py += so) y[py] = (float) Math.exp(x[px]); }
+            default -> { for (int i = 0; i < n; i++, px += sa, py += so) y[py] = (float) op.apply(x[px], prm); }
+        }
+    }
+
+    static void binary(BinaryOp op, Tensor a, Tensor b, Tensor out) {
+        Strided it = new Strided(out, a, b);
+        Object od = out.storage().data(), ad = a.storage().data(), bd = b.storage().data();
+        int so = it.innerStride[0], sa = it.innerStride[1], sb = it.innerStride[2];
+        DType dt = a.dtype(), ot = out.dtype();
+        if (dt == DType.F32 && ot == DType.F32) {
+            float[] x = (float[]) ad, z = (float[]) bd, y = (float[]) od;
+            boolean vec = VectorSupport.ENABLED && so == 1 && sa == 1 && (sb == 1 || sb == 0);
+            it.forEach((o, i0, i1) -> {
+                int px = it.base(o, 1) + i0 * sa, pz = it.base(o, 2) + i0 * sb, py = it.base(o, 0) + i0 * so;
+                int n = i1 - i0;
+                if (vec && CpuVector.binary(op, x, px, z, pz, sb, y, py, n)) return;
+                binaryF32(op, x, px, sa, z, pz, sb, y, py, so, n);
+            });
+            return;
+        }
+        if (dt == DType.F64 && ot == DType.F64) {
+            double[] x = (double[]) ad, z = (double[]) bd, y = (double[]) od;
+            it.forEach((o, i0, i1) -> {
+                int px = it.base(o, 1) + i0 * sa, pz = it.base(o, 2) + i0 * sb, py = it.base(o, 0) + i0 * so;
+                for (int i = i0; i < i1; i++, px += sa, pz += sb, py += so) y[py] = op.apply(x[px], z[pz]);
+            });
+            return;
+        }
+        boolean integral = !dt.isFloating() && !op.isComparison();
+        it.forEach((o, i0, i1) -> {
+            int px = it.base(o, 1) + i0 * sa, pz = it.base(o, 2) + i0 * sb, py = it.base(o, 0) + i0 * so;
+            for (int i = i0; i < i1; i++, px += sa, pz += sb, py += so) {
+                if (integral) {
+                    long u = Access.getLong(ad, dt, px), v = Access.getLong(bd, dt, pz);
+                    long r = switch (op) {
+                        case ADD -> u + v;
+                        case SUB -> u - v;
+                        case MUL -> u * v;
+                        case MAXIMUM -> Math.max(u, v);
+                        case MINIMUM -> Math.min(u, v);
+                        default -> (long) op.apply(u, v);
+                    };
+                    Access.setLong(od, ot, py, r);
+                } else {
+                    Access.set(od, ot, py, op.apply(Access.get(ad, dt, px), Access.get(bd, dt, pz)));
+                }
+            }
+        });
+    }
+
+    /** The scalar float32 loop: reference, fallback and vector tail. */
+    static void binaryF32(BinaryOp op, float[] x, int px, int sa, float[] z, int pz, int sb, float[] y, int py, int so, int n) {
+        switch (op) {
+            case ADD -> { for (int i = 0; i < n; i++, px += sa, pz += sb, py += so) y[py] = x[px] + z[pz]; }
+            case SUB -> { for (int i = 0; i < n; i++, px += sa, pz += sb, py += so) y[py] = x[px] - z[pz]; }
+            case MUL -> { for (int i = 0; i < n; i++, px += sa, pz += sb, py += so) y[py] = x[px] * z[pz]; }
+            case DIV -> { for (int i = 0; i < n; i++, px += sa, pz += sb, py += so) y[py] = x[px] / z[pz]; }
+            default -> { for (int i = 0; i < n; i++, px += sa, pz += sb, py += so) y[py] = (float) op.apply(x[px], z[pz]); }
+        }
+    }
+
+    static void where(Tensor c, Tensor a, Tensor b, Tensor out) {
+        Strided it = new Strided(out, c, a, b);
+        boolean[] cd = (boolean[]) c.storage().data();
+        Object od = out.storage().data(), ad = a.storage().data(), bd = b.storage().data();
+        DType dt = out.dtype();
+        int so = it.innerStride[0], sc = it.innerStride[1], sa = it.innerStride[2], sb = it.innerStride[3];
+        it.forEach((o, i0, i1) -> {
+            int py = it.base(o, 0) + i0 * so, pc = it.base(o, 1) + i0 * sc, pa = it.base(o, 2) + i0 * sa, pb = it.base(o, 3) + i0 * sb;
+            switch (dt) {
+                case F32 -> {
+                    float[] y = (float[]) od, x = (float[]) ad, z = (float[]) bd;
+                    for (int i = i0; i < i1; i++, py += so, pc += sc, pa += sa, pb += sb) y[py] = cd[pc] ? x[pa] : z[pb];
+                }
+                case F64 -> {
+                    double[] y = (double[]) od, x = (double[]) ad, z = (double[]) bd;
+                    for (int i = i0; i < i1; i++, py += so, pc += sc, pa += sa, pb += sb) y[py] = cd[pc] ? x[pa] : z[pb];
+                }
+                default -> {
+                    for (int i = i0; i < i1; i++, py += so, pc += sc, pa += sa, pb += sb) {
+                        Access.setLong(od, dt, py, cd[pc] ? Access.getLong(ad, dt, pa) : Access.getLong(bd, dt, pb));
+                    }
+                }
+            }
+        });
+    }
+}

@@ -1,0 +1,165 @@
+package org.reformer4j.core.cpu;
+
+import org.reformer4j.core.DType;
+import org.reformer4j.core.Shape;
+import org.reformer4j.core.Tensor;
+
+/**
+ * CPU indexing kernels: gather / scatter-add along a dim, index_select / index_add, and the stable
+ * row sort behind sort, argsort and topk. Every index is range-checked; a bad one is reported with the
+ * op, the value, the dim and its size.
+ */
+final class CpuIndex {
+    private CpuIndex() {}
+
+    static long index(String op, Object idx, DType t, int p, int limit, int dim) {
+        long v = Access.getLong(idx, t, p);
+        if (v < 0 || v >= limit) {
+            throw new IndexOutOfBoundsException(op + ": index " + v + " is out of range for dim " + dim + " of size " + limit);
+        }
+        return v;
+    }
+
+    /** Calls body(outOffset-style linear index of index tensor, source offset without dim d, dim index) over index's elements. */
+    private interface Visit {
+        void at(int idxPos, int otherPos, int srcBase, int iDim);
+    }
+
+    /**
+     * Walks every element of {@code index} (shape = out's shape): idxPos is its storage offset in index,
+     * otherPos the storage offset of the same coordinates in {@code other} (out or src), srcBase the
+     * offset in {@code base} of the coordinates with dim d at 0.
+     */
+    private static void walk(Tensor index, Tensor other, Tensor base, int d, Visit v) {
+        int[] sh = index.shape();
+        int r = sh.length, n = Shape.numel(sh);
+        int[] ist = index.strides(), ost = other.strides(), bst = base.strides();
+        int[] coord = new int[r];
+        for (int e = 0; e < n; e++) {
+            int pi = index.offset(), po = other.offset(), pb = base.offset();
+            for (int k = 0; k < r; k++) {
+                pi += coord[k] * ist[k];
+                po += coord[k] * ost[k];
+                if (k != d) pb += coord[k] * bst[k];
+            }
+            v.at(pi, po, pb, coord[d]);
+            for (int k = r - 1; k >= 0; k--) {
+                if (++coord[k] < sh[k]) break;
+                coord[k] = 0;
+            }
+        }
+    }
+
+    static void gather(Tensor src, int d, Tensor index, Tensor out) {
+        Object s = src.storage().data(), o = out.storage().data(), ix = index.storage().data();
+        DType st = src.dtype(), it = index.dtype();
+        int lim = src.size(d), sd = src.strides()[d];
+        walk(index, out, src, d, (pi, po, pb, i) -> {
+            long j = index("gather", ix, it, pi, lim, d);
+            int from = pb + (int) j * sd;
+            switch (st) {
+                case F32 -> ((float[]) o)[po] = ((float[]) s)[from];
+                case F64 -> ((double[]) o)[po] = ((double[]) s)[from];
+                default -> Access.setLong(o, st, po, Access.getLong(s, st, from));
+            }
+        });
+    }
+
+    static void scatterAdd(Tensor dst, int d, Tensor index, Tensor src) {
+        Object s = src.storage().data(), o = dst.storage().data(), ix = index.storage().data();
+        DType dt = dst.dtype(), it = index.dtype(), st = src.dtype();
+        int lim = dst.size(d), dd = dst.strides()[d];
+        walk(index, src, dst, d, (pi, ps, pb, i) -> {
+            long j = index("scatterAdd", ix, it, pi, lim, d);
+            int to = pb + (int) j * dd;
+            switch (dt) {
+                case F32 -> ((float[]) o)[to] += (float) Access.get(s, st, ps);
+                case F64 -> ((double[]) o)[to] += Access.get(s, st, ps);
+                default -> Access.setLong(o, dt, to, Access.getLong(o, dt, to) + Access.getLong(s, st, ps));
+            }
+        });
+    }
+
+    /** out = src.index_select(d, index): copies slices; rows of a 2-D contiguous source in bulk. */
+    static void indexSelect(Tensor src, int d, Tensor index, Tensor out) {
+        Object ix = index.storage().data();
+        DType it = index.dtype();
+        int n = index.size(0), lim = src.size(d);
+        int ixs = index.strides()[0], ixo = index.offset();
+        long[] rows = new long[n];
+        for (int i = 0; i < n; i++) rows[i] = index("indexSelect", ix, it, ixo + i * ixs, lim, d);
+        if (d == 0 && src.isContiguous() && src.dtype() == out.dtype()) {
+            int row = src.numel() / Math.max(1, lim);
+            Object s = src.storage().data(), o = out.storage().data();
+            int so = src.offset(), oo = out.offset();
+            Parallel.forRange(n, Math.max(1, 8192 / Math.max(1, row)), (i0, i1) -> {
+                for (int i = i0; i < i1; i++) System.arraycopy(s, so + (int) rows[i] * row, o, oo + i * row, row);
+            });
+            return;
+        }
+        for (int i = 0; i < n; i++) {
+            Tensor from = src.narrow(d, (int) rows[i], 1);
+            Tensor to = out.narrow(d, i, 1);
+            CpuElementwise.copy(from.detach(), to.detach());
+        }
+    }
+
+    static void indexAdd(Tensor dst, int d, Tensor index, Tensor src) {
+        Object ix = index.storage().data();
+        DType it = index.dtype();
+        int n = index.size(0), lim = dst.size(d);
+        int ixs = index.strides()[0], ixo = index.offset();
+        if (d == 0 && dst.isContiguous() && src.isContiguous() && dst.dtype() == DType.F32 && src.dtype() == DType.F32) {
+            int row = dst.numel() / Math.max(1, lim);
+            float[] o = (float[]) dst.storage().data(), s = (float[]) src.storage().data();
+            int oo = dst.offset(), so = src.offset();
+            for (int i = 0; i < n; i++) {
+                int j = (int) index("indexAdd", ix, it, ixo + i * ixs, lim, d);
+                int po = oo + j * row, ps = so + i * row;
+                for (int c = 0; c < row; c++) o[po + c] += s[ps + c];
+            }
+            return;
+        }
+        for (int i = 0; i < n; i++) {
+            int j = (int) index("indexAdd", ix, it, ixo + i * ixs, lim, d);
+            Tensor to = dst.narrow(d, j, 1).detach();
+            Tensor from = src.narrow(d, i, 1).detach();
+            CpuElementwise.binary(org.reformer4j.core.BinaryOp.ADD, to, from, to);
+        }
+    }
+
+    /** Stable sort of each row (merge sort on indices by value); NaN sorts as the largest, as torch. */
+    static void sortRows(Tensor a, boolean descending, int k, Tensor values, Tensor indices) {
+        int rows = a.size(0), cols = a.size(1);
+        Object x = a.storage().data(), v = values.storage().data();
+        long[] ix = (long[]) indices.storage().data();
+        DType t = a.dtype();
+        int pa0 = a.offset(), pv0 = values.offset(), pi0 = indices.offset();
+        Parallel.forRange(rows, Math.max(1, 4096 / Math.max(1, cols)), (r0, r1) -> {
+            double[] key = new double[cols];
+            Integer[] order = new Integer[cols];
+            for (int r = r0; r < r1; r++) {
+                int base = pa0 + r * cols;
+                for (int c = 0; c < cols; c++) {
+                    double kv = Access.get(x, t, base + c);
+                    key[c] = Double.isNaN(kv) ? Double.POSITIVE_INFINITY : kv;
+                    order[c] = c;
+                }
+                final double[] kk = key;
+                final boolean[] nan = new boolean[cols];
+                for (int c = 0; c < cols; c++) nan[c] = Double.isNaN(Access.get(x, t, base + c));
+                java.util.Arrays.sort(order, (p, q) -> {
+                    int cmp = Double.compare(kk[p], kk[q]);
+                    if (cmp == 0) cmp = Boolean.compare(nan[p], nan[q]);
+                    return descending ? -cmp : cmp;
+                });
+                for (int c = 0; c < k; c++) {
+                    int src = order[c];
+                    ix[pi0 + r * k + c] = src;
+                    if (t == DType.I64 || t == DType.I32) Access.setLong(v, t, pv0 + r * k + c, Access.getLong(x, t, base + src));
+                    else Access.set(v, t, pv0 + r * k + c, Access.get(x, t, base + src));
+                }
+            }
+        });
+    }
+}

@@ -1,0 +1,155 @@
+package org.reformer4j.core.cpu;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+import org.reformer4j.core.BinaryOp;
+import org.reformer4j.core.UnaryOp;
+
+/**
+ * Vector API twins of the float32 row kernels (unit strides). Loaded only when {@link VectorSupport#ENABLED};
+ * each method returns false for an op it has no vector form of, and finishes its tail with the scalar loop
+ * it mirrors ({@link CpuElementwise#unaryF32}, {@link CpuElementwise#binaryF32}, {@link CpuRows}).
+ */
+final class CpuVector {
+    static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+
+    private CpuVector() {}
+
+    static boolean unary(UnaryOp op, float p, float[] x, int px, float[] y, int py, int n) {
+        int i = 0, up = S.loopBound(n);
+        switch (op) {
+            case ADD_SCALAR -> { for (; i < up; i += L) FloatVector.fromArray(S, x, px + i).add(p).intoArray(y, py + i); }
+            case MUL_SCALAR -> { for (; i < up; i += L) FloatVector.fromArray(S, x, px + i).mul(p).intoArray(y, py + i); }
+            case NEG -> { for (; i < up; i += L) FloatVector.fromArray(S, x, px + i).neg().intoArray(y, py + i); }
+            case RELU -> { for (; i < up; i += L) FloatVector.fromArray(S, x, px + i).max(0f).intoArray(y, py + i); }
+            case SQUARE -> {
+                for (; i < up; i += L) {
+                    FloatVector v = FloatVector.fromArray(S, x, px + i);
+                    v.mul(v).intoArray(y, py + i);
+                }
+            }
+            default -> {
+                return false;
+            }
+        }
+        CpuElementwise.unaryF32(op, p, x, px + i, 1, y, py + i, 1, n - i);
+        return true;
+    }
+
+    static boolean binary(BinaryOp op, float[] x, int px, float[] z, int pz, int sb, float[] y, int py, int n) {
+        VectorOperators.Binary vop = switch (op) {
+            case ADD -> VectorOperators.ADD;
+            case SUB -> VectorOperators.SUB;
+            case MUL -> VectorOperators.MUL;
+            case DIV -> VectorOperators.DIV;
+            default -> null;
+        };
+        if (vop == null) return false;
+        int i = 0, up = S.loopBound(n);
+        if (sb == 1) {
+            for (; i < up; i += L) {
+                FloatVector.fromArray(S, x, px + i).lanewise(vop, FloatVector.fromArray(S, z, pz + i)).intoArray(y, py + i);
+            }
+        } else {
+            FloatVector c = FloatVector.broadcast(S, z[pz]);
+            for (; i < up; i += L) FloatVector.fromArray(S, x, px + i).lanewise(vop, c).intoArray(y, py + i);
+        }
+        CpuElementwise.binaryF32(op, x, px + i, 1, z, pz + i * sb, sb, y, py + i, 1, n - i);
+        return true;
+    }
+
+    /** sum of x[p .. p+n). */
+    static float sum(float[] x, int p, int n) {
+        FloatVector acc = FloatVector.zero(S);
+        int i = 0, up = S.loopBound(n);
+        for (; i < up; i += L) acc = acc.add(FloatVector.fromArray(S, x, p + i));
+        float s = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) s += x[p + i];
+        return s;
+    }
+
+    /** max of x[p .. p+n), n >= 1 (NaN-propagating is handled by the caller's scalar check). */
+    static float max(float[] x, int p, int n) {
+        int i = 0, up = S.loopBound(n);
+        float m = Float.NEGATIVE_INFINITY;
+        if (up > 0) {
+            FloatVector acc = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+            for (; i < up; i += L) acc = acc.max(FloatVector.fromArray(S, x, p + i));
+            m = acc.reduceLanes(VectorOperators.MAX);
+        }
+        for (; i < n; i++) m = Math.max(m, x[p + i]);
+        return m;
+    }
+
+    /** y = exp(x - shift) for n elements; returns their sum. */
+    static float expShiftSum(float[] x, int px, float shift, float[] y, int py, int n) {
+        FloatVector acc = FloatVector.zero(S);
+        int i = 0, up = S.loopBound(n);
+        for (; i < up; i += L) {
+            FloatVector e = FloatVector.fromArray(S, x, px + i).sub(shift).lanewise(VectorOperators.EXP);
+            e.intoArray(y, py + i);
+            acc = acc.add(e);
+        }
+        float s = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            float e = (float) Math.exp(x[px + i] - shift);
+            y[py + i] = e;
+            s += e;
+        }
+        return s;
+    }
+
+    /** sum over the row of (x - mean)^2. */
+    static float sumSqDev(float[] x, int p, float mean, int n) {
+        FloatVector acc = FloatVector.zero(S);
+        int i = 0, up = S.loopBound(n);
+        for (; i < up; i += L) {
+            FloatVector d = FloatVector.fromArray(S, x, p + i).sub(mean);
+            acc = d.fma(d, acc);
+        }
+        float s = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            float d = x[p + i] - mean;
+            s += d * d;
+        }
+        return s;
+    }
+
+    /** y = (x - mean) * rstd * w + b (w, b may be null). */
+    static void normalize(float[] x, int px, float mean, float rstd, float[] w, float[] b, float[] y, int py, int n) {
+        int i = 0, up = S.loopBound(n);
+        for (; i < up; i += L) {
+            FloatVector v = FloatVector.fromArray(S, x, px + i).sub(mean).mul(rstd);
+            if (w != null) v = v.mul(FloatVector.fromArray(S, w, i));
+            if (b != null) v = v.add(FloatVector.fromArray(S, b, i));
+            v.intoArray(y, py + i);
+        }
+        for (; i < n; i++) {
+            float v = (x[px + i] - mean) * rstd;
+            if (w != null) v *= w[i];
+            if (b != null) v += b[i];
+            y[py + i] = v;
+        }
+    }
+
+    /** dot product of two rows. */
+    static float dot(float[] a, int pa, float[] b, int pb, int n) {
+        FloatVector acc = FloatVector.zero(S);
+        int i = 0, up = S.loopBound(n);
+        for (; i < up; i += L) acc = FloatVector.fromArray(S, a, pa + i).fma(FloatVector.fromArray(S, b, pb + i), acc);
+        float s = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) s += a[pa + i] * b[pb + i];
+        return s;
+    }
+
+    /** y[i] = s * x[i] + t * y[i]... specialised: y = a - c * b (elementwise a, b), c scalar. */
+    static void subScaled(float[] a, int pa, float[] b, int pb, float c, float[] y, int py, int n) {
+        int i = 0, up = S.loopBound(n);
+        for (; i < up; i += L) {
+            FloatVector.fromArray(S, b, pb + i).mul(-c).add(FloatVector.fromArray(S, a, pa + i)).intoArray(y, py + i);
+        }
+        for (; i < n; i++) y[py + i] = a[pa + i] - c * b[pb + i];
+    }
+}
