@@ -1,0 +1,205 @@
+package org.reformer4j.cuda;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * What the GPU and the emulator share: the caching allocator, the module cache, argument checks and the
+ * marshalling of kernel arguments. Subclasses supply the raw device calls (package-private, below) and
+ * nothing else, so the two devices cannot drift apart in anything but the native call itself.
+ */
+abstract class AbstractRuntime implements CudaRuntime {
+    private final CachingAllocator allocator = new CachingAllocator(new CachingAllocator.Raw() {
+        @Override
+        public long malloc(long bytes) {
+            return rawMalloc(bytes);
+        }
+
+        @Override
+        public void free(long address) {
+            rawFree(address);
+        }
+    });
+    private final ConcurrentHashMap<String, CudaModule> modules = new ConcurrentHashMap<>();
+    private final CudaStream defaultStream = new CudaStream(this, null, false);
+    private volatile boolean closed;
+
+    // ---- the raw device calls ----
+    abstract long rawMalloc(long bytes);
+
+    abstract void rawFree(long address);
+
+    /** {@code src} may be a heap or a native segment. */
+    abstract void rawCopyToDevice(MemorySegment src, long dst, long bytes, Object stream);
+
+    abstract void rawCopyToHost(long src, MemorySegment dst, long bytes, Object stream);
+
+    abstract void rawCopyOnDevice(long src, long dst, long bytes, Object stream);
+
+    abstract void rawMemset(long dst, byte value, long bytes, Object stream);
+
+    abstract Object loadModule(KernelSource source);
+
+    abstract Object lookup(Object module, KernelSource source, String name);
+
+    abstract void rawLaunch(Object function, String name, Dim3 grid, Dim3 block, int sharedBytes, Object stream,
+            MemorySegment kernelParams);
+
+    abstract Object streamCreate();
+
+    abstract void streamSynchronize(Object stream);
+
+    abstract void streamDestroy(Object stream);
+
+    abstract Object eventCreate();
+
+    abstract void eventRecord(Object event, Object stream);
+
+    abstract void eventSynchronize(Object event);
+
+    abstract float eventElapsedMillis(Object start, Object end);
+
+    abstract void eventDestroy(Object event);
+
+    abstract void rawSgemm(boolean transA, boolean transB, int m, int n, int k, float alpha, long a, int lda,
+            long strideA, long b, int ldb, long strideB, float beta, long c, int ldc, long strideC, int batch);
+
+    abstract void shutdown();
+
+    // ---- the shared logic ----
+
+    @Override
+    public DeviceBuffer allocate(long bytes) {
+        checkOpen();
+        long[] block = allocator.allocate(bytes);
+        return new DeviceBuffer(this, block[0], bytes, block[1]);
+    }
+
+    void release(DeviceBuffer buffer) {
+        if (!closed) allocator.release(buffer.addressUnchecked(), buffer.capacity());
+    }
+
+    @Override
+    public void copyToDevice(MemorySegment src, DeviceBuffer dst, long dstOffset, long bytes) {
+        dst.checkRange("copyToDevice", dstOffset, bytes);
+        if (bytes > src.byteSize())
+            throw new IndexOutOfBoundsException("copyToDevice: " + bytes + " bytes from a host segment of "
+                    + src.byteSize());
+        if (bytes > 0) rawCopyToDevice(src, dst.address() + dstOffset, bytes, null);
+    }
+
+    @Override
+    public void copyToHost(DeviceBuffer src, long srcOffset, MemorySegment dst, long bytes) {
+        src.checkRange("copyToHost", srcOffset, bytes);
+        if (bytes > dst.byteSize())
+            throw new IndexOutOfBoundsException("copyToHost: " + bytes + " bytes into a host segment of "
+                    + dst.byteSize());
+        if (bytes > 0) rawCopyToHost(src.address() + srcOffset, dst, bytes, null);
+    }
+
+    @Override
+    public void copyOnDevice(DeviceBuffer src, long srcOffset, DeviceBuffer dst, long dstOffset, long bytes) {
+        src.checkRange("copyOnDevice(src)", srcOffset, bytes);
+        dst.checkRange("copyOnDevice(dst)", dstOffset, bytes);
+        if (bytes > 0) rawCopyOnDevice(src.address() + srcOffset, dst.address() + dstOffset, bytes, null);
+    }
+
+    @Override
+    public void memset(DeviceBuffer dst, long offset, long bytes, byte value) {
+        dst.checkRange("memset", offset, bytes);
+        if (bytes > 0) rawMemset(dst.address() + offset, value, bytes, null);
+    }
+
+    @Override
+    public CudaModule module(KernelSource source) {
+        checkOpen();
+        return modules.computeIfAbsent(source.hash(), h -> new CudaModule(this, source, loadModule(source)));
+    }
+
+    void launch(Object function, String name, String file, Dim3 grid, Dim3 block, int sharedBytes,
+            CudaStream stream, KernelArgs args) {
+        checkOpen();
+        try (Arena arena = Arena.ofConfined()) {
+            rawLaunch(function, name + " (" + file + ")", grid, block, sharedBytes, stream.handle(),
+                    args.marshal(arena));
+        } catch (CudaException e) {
+            throw new CudaException(e.call(), e.errorName(), "kernel " + name + " of " + file + ", grid " + grid
+                    + ", block " + block + ", shared " + sharedBytes + " B, args " + args, e.log());
+        }
+    }
+
+    @Override
+    public CudaStream defaultStream() {
+        return defaultStream;
+    }
+
+    @Override
+    public CudaStream newStream() {
+        return new CudaStream(this, streamCreate(), true);
+    }
+
+    @Override
+    public CudaEvent newEvent() {
+        return new CudaEvent(this, eventCreate());
+    }
+
+    @Override
+    public void sgemmStridedBatched(boolean transA, boolean transB, int m, int n, int k, float alpha,
+            DeviceBuffer a, long aOffset, int lda, long strideA, DeviceBuffer b, long bOffset, int ldb,
+            long strideB, float beta, DeviceBuffer c, long cOffset, int ldc, long strideC, int batch) {
+        String call = "sgemmStridedBatched(m=" + m + ", n=" + n + ", k=" + k + ", batch=" + batch + ")";
+        if (m < 0 || n < 0 || k < 0 || batch < 0) throw new IllegalArgumentException(call + ": negative size");
+        int rowsA = transA ? k : m, rowsB = transB ? n : k;
+        if (lda < Math.max(1, rowsA) || ldb < Math.max(1, rowsB) || ldc < Math.max(1, m))
+            throw new IllegalArgumentException(call + ": leading dimensions lda=" + lda + " ldb=" + ldb + " ldc="
+                    + ldc + " too small for op(A) " + m + "x" + k + ", op(B) " + k + "x" + n);
+        if (m == 0 || n == 0 || batch == 0) return;
+        checkSpan(call + " A", a, aOffset, (long) lda * (transA ? m : k), strideA, batch);
+        checkSpan(call + " B", b, bOffset, (long) ldb * (transB ? k : n), strideB, batch);
+        checkSpan(call + " C", c, cOffset, (long) ldc * n, strideC, batch);
+        rawSgemm(transA, transB, m, n, k, alpha, a.address() + 4 * aOffset, lda, strideA,
+                b.address() + 4 * bOffset, ldb, strideB, beta, c.address() + 4 * cOffset, ldc, strideC, batch);
+    }
+
+    private static void checkSpan(String what, DeviceBuffer buf, long offset, long matrixFloats, long stride,
+            int batch) {
+        long lastFloat = offset + (long) (batch - 1) * stride + matrixFloats;
+        if (offset < 0 || stride < 0 || 4 * lastFloat > buf.byteSize())
+            throw new IndexOutOfBoundsException(what + ": floats [" + offset + ", " + lastFloat + ") outside buffer of "
+                    + buf.byteSize() / 4 + " floats");
+        buf.checkOpen(what);
+    }
+
+    @Override
+    public long bytesInUse() {
+        return allocator.bytesInUse();
+    }
+
+    @Override
+    public long bytesCached() {
+        return allocator.bytesCached();
+    }
+
+    @Override
+    public void emptyCache() {
+        allocator.emptyCache();
+    }
+
+    long rawAllocations() {
+        return allocator.rawAllocations();
+    }
+
+    @Override
+    public void close() {
+        if (closed) return;
+        synchronize();
+        allocator.emptyCache();
+        closed = true;
+        shutdown();
+    }
+
+    void checkOpen() {
+        if (closed) throw new IllegalStateException("CUDA runtime " + description() + " is closed");
+    }
+}

@@ -1,0 +1,169 @@
+package org.reformer4j.cuda;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The CUDA emulator as a {@link CudaRuntime}: device memory is native memory (one {@link Arena} per block),
+ * copies are segment copies, a module is the shared library {@link EmuCompiler} builds from the .cu file,
+ * loaded with {@link SymbolLookup#libraryLookup}, and a launch calls the kernel's exported entry point
+ * {@code int name__r4j_emu(const Launch*, void** kernelParams, char* error, int errorCapacity)} through a
+ * downcall handle. Work runs synchronously, so streams and events only keep order and time.
+ * Worker threads per launch: system property {@code reformer4j.emu.workers} (default min(4, cores)).
+ */
+final class EmulatedRuntime extends AbstractRuntime {
+    private static final FunctionDescriptor ENTRY = FunctionDescriptor.of(ValueLayout.JAVA_INT,
+            ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_INT);
+    private static final int ERROR_CAPACITY = 1024;
+
+    private final ConcurrentHashMap<Long, Arena> blocks = new ConcurrentHashMap<>();
+    private final Arena libraries = Arena.ofShared();
+    private final int workers = Integer.getInteger("reformer4j.emu.workers",
+            Math.min(4, Runtime.getRuntime().availableProcessors()));
+
+    @Override
+    public String description() {
+        return "CUDA emulator (" + EmuCompiler.compiler() + ", " + workers + " worker threads, imitating sm_90)";
+    }
+
+    @Override
+    public int computeCapability() {
+        return 90;
+    }
+
+    @Override
+    long rawMalloc(long bytes) {
+        Arena arena = Arena.ofShared();
+        MemorySegment s = arena.allocate(bytes, 256);
+        blocks.put(s.address(), arena);
+        return s.address();
+    }
+
+    @Override
+    void rawFree(long address) {
+        Arena arena = blocks.remove(address);
+        if (arena == null)
+            throw new CudaException("emulator free", "INVALID_DEVICE_POINTER", "0x" + Long.toHexString(address), "");
+        arena.close();
+    }
+
+    private static MemorySegment at(long address, long bytes) {
+        return MemorySegment.ofAddress(address).reinterpret(bytes);
+    }
+
+    @Override
+    void rawCopyToDevice(MemorySegment src, long dst, long bytes, Object stream) {
+        MemorySegment.copy(src, 0, at(dst, bytes), 0, bytes);
+    }
+
+    @Override
+    void rawCopyToHost(long src, MemorySegment dst, long bytes, Object stream) {
+        MemorySegment.copy(at(src, bytes), 0, dst, 0, bytes);
+    }
+
+    @Override
+    void rawCopyOnDevice(long src, long dst, long bytes, Object stream) {
+        MemorySegment.copy(at(src, bytes), 0, at(dst, bytes), 0, bytes);
+    }
+
+    @Override
+    void rawMemset(long dst, byte value, long bytes, Object stream) {
+        at(dst, bytes).fill(value);
+    }
+
+    @Override
+    Object loadModule(KernelSource source) {
+        Path library = EmuCompiler.compile(source);
+        return SymbolLookup.libraryLookup(library, libraries);
+    }
+
+    @Override
+    Object lookup(Object module, KernelSource source, String name) {
+        MemorySegment entry = ((SymbolLookup) module).find(name + "__r4j_emu").orElseThrow(() -> new CudaException(
+                "emulator function lookup", "NOT_FOUND", name + " in " + source.name(),
+                "kernels of this file: " + source.kernelNames()));
+        return Linker.nativeLinker().downcallHandle(entry, ENTRY);
+    }
+
+    @Override
+    void rawLaunch(Object function, String name, Dim3 grid, Dim3 block, int sharedBytes, Object stream,
+            MemorySegment kernelParams) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment launch = arena.allocate(ValueLayout.JAVA_INT, 8);
+            int[] fields = {grid.x(), grid.y(), grid.z(), block.x(), block.y(), block.z(), sharedBytes, workers};
+            for (int i = 0; i < fields.length; i++) launch.setAtIndex(ValueLayout.JAVA_INT, i, fields[i]);
+            MemorySegment error = arena.allocate(ERROR_CAPACITY);
+            int rc = (int) ((MethodHandle) function).invokeExact(launch, kernelParams, error, ERROR_CAPACITY);
+            if (rc != 0)
+                throw new CudaException("emulator launch", "EMULATOR_KERNEL_ERROR", name,
+                        error.getString(0, StandardCharsets.UTF_8));
+        } catch (CudaException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new CudaException("emulator launch", t.getClass().getSimpleName(), name, String.valueOf(t.getMessage()));
+        }
+    }
+
+    @Override
+    Object streamCreate() {
+        return new Object();
+    }
+
+    @Override
+    void streamSynchronize(Object stream) {}
+
+    @Override
+    void streamDestroy(Object stream) {}
+
+    @Override
+    Object eventCreate() {
+        return new long[1];
+    }
+
+    @Override
+    void eventRecord(Object event, Object stream) {
+        ((long[]) event)[0] = System.nanoTime();
+    }
+
+    @Override
+    void eventSynchronize(Object event) {}
+
+    @Override
+    float eventElapsedMillis(Object start, Object end) {
+        return (((long[]) end)[0] - ((long[]) start)[0]) / 1e6f;
+    }
+
+    @Override
+    void eventDestroy(Object event) {}
+
+    @Override
+    public void synchronize() {}
+
+    @Override
+    public void setTf32(boolean enabled) {
+        // The host GEMM is always full float32; TF32 would only lower precision.
+    }
+
+    @Override
+    void rawSgemm(boolean transA, boolean transB, int m, int n, int k, float alpha, long a, int lda, long strideA,
+            long b, int ldb, long strideB, float beta, long c, int ldc, long strideC, int batch) {
+        long span = Long.MAX_VALUE / 8;  // bounds were checked against the buffers by the caller
+        HostGemm.sgemmStridedBatched(transA, transB, m, n, k, alpha, at(a, span), lda, strideA, at(b, span), ldb,
+                strideB, beta, at(c, span), ldc, strideC, batch);
+    }
+
+    @Override
+    void shutdown() {
+        for (Arena a : blocks.values()) a.close();
+        blocks.clear();
+        libraries.close();
+    }
+}

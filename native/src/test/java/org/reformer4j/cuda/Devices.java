@@ -1,0 +1,21 @@
+package org.reformer4j.cuda;
+
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.util.stream.Stream;
+
+/** The devices a parametrised test runs on: the emulator always, the GPU where one starts (else skipped). */
+final class Devices {
+    private Devices() {}
+
+    static Stream<String> names() {
+        return Stream.of("emulator", "gpu");
+    }
+
+    static CudaRuntime get(String name) {
+        if (name.equals("emulator")) return CudaRuntimes.emulator();
+        CudaProbe p = CudaRuntimes.probe();
+        assumeTrue(p.available(), "GPU case skipped: " + p.reason());
+        return CudaRuntimes.gpu();
+    }
+}
