@@ -2,11 +2,13 @@ package org.reformer4j.cuda;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import org.reformer4j.core.cpu.Sgemm;
 
 /**
  * The emulator's stand-in for cuBLAS: column-major strided-batched SGEMM, C = alpha*op(A)*op(B) + beta*C,
- * with the exact argument meaning of {@code cublasSgemmStridedBatched}. A plain correct loop (float
- * accumulation in k order, like the reference BLAS); the emulator is a test device, not a fast path.
+ * with the exact argument meaning of {@code cublasSgemmStridedBatched}, computed by the CPU backend's
+ * {@link Sgemm} on array copies. A column-major C (m x n, ldc) is a row-major C^T (n x m, ldc), and
+ * C^T = op(B)^T op(A)^T, so the call swaps the operands and expresses the transposes as strides.
  */
 final class HostGemm {
     private HostGemm() {}
@@ -14,27 +16,21 @@ final class HostGemm {
     static void sgemmStridedBatched(boolean transA, boolean transB, int m, int n, int k, float alpha,
             MemorySegment a, int lda, long strideA, MemorySegment b, int ldb, long strideB, float beta,
             MemorySegment c, int ldc, long strideC, int batch) {
-        float[] opA = new float[m * k], opB = new float[k * n];
+        int spanA = lda * (transA ? m : k), spanB = ldb * (transB ? k : n), spanC = ldc * n;
+        float[] ha = new float[spanA], hb = new float[spanB], hc = new float[spanC];
         for (int q = 0; q < batch; q++) {
-            long aBase = q * strideA, bBase = q * strideB, cBase = q * strideC;
-            for (int i = 0; i < m; i++)
-                for (int p = 0; p < k; p++)
-                    opA[i * k + p] = get(a, aBase + (transA ? p + (long) i * lda : i + (long) p * lda));
-            for (int p = 0; p < k; p++)
-                for (int j = 0; j < n; j++)
-                    opB[p * n + j] = get(b, bBase + (transB ? j + (long) p * ldb : p + (long) j * ldb));
-            for (int j = 0; j < n; j++)
-                for (int i = 0; i < m; i++) {
-                    float acc = 0f;
-                    for (int p = 0; p < k; p++) acc += opA[i * k + p] * opB[p * n + j];
-                    long at = cBase + i + (long) j * ldc;
-                    float old = beta == 0f ? 0f : beta * get(c, at);  // beta == 0 ignores NaN in C, as cuBLAS does
-                    c.setAtIndex(ValueLayout.JAVA_FLOAT, at, alpha * acc + old);
-                }
+            read(a, q * strideA, ha);
+            read(b, q * strideB, hb);
+            read(c, q * strideC, hc);  // also keeps the padding rows between columns as they were
+            // op(B)^T is n x k: element (j, p) = opB(p, j); op(A)^T is k x m: element (p, i) = opA(i, p).
+            int rsX = transB ? 1 : ldb, csX = transB ? ldb : 1;
+            int rsY = transA ? 1 : lda, csY = transA ? lda : 1;
+            Sgemm.sgemm(n, m, k, alpha, hb, 0, rsX, csX, ha, 0, rsY, csY, beta, hc, 0, ldc);
+            MemorySegment.copy(hc, 0, c, ValueLayout.JAVA_FLOAT, 4 * q * strideC, spanC - (ldc - m));
         }
     }
 
-    private static float get(MemorySegment s, long index) {
-        return s.getAtIndex(ValueLayout.JAVA_FLOAT, index);
+    private static void read(MemorySegment s, long firstFloat, float[] into) {
+        MemorySegment.copy(s, ValueLayout.JAVA_FLOAT, 4 * firstFloat, into, 0, into.length);
     }
 }
