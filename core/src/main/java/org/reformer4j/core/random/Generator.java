@@ -41,9 +41,26 @@ public final class Generator {
     /** Elements per parallel task; below this a fill runs on the caller. */
     private static final int GRAIN = 1 << 14;
 
+    /** Seed of the default generator until {@link #manualSeed} is called. */
+    public static final long DEFAULT_SEED = 0x5EED_2020_0000_0001L;
+    private static volatile Generator defaultGenerator = new Generator(DEFAULT_SEED, 0);
+
     private final long seed;
     private final long stream;
     private long counter;
+
+    /**
+     * The process-wide generator that layers draw from when none is given (initial weights, dropout
+     * masks): stream 0 of the seed set by {@link #manualSeed}, like torch's default generator.
+     */
+    public static Generator defaultGenerator() {
+        return defaultGenerator;
+    }
+
+    /** Replaces the default generator by a fresh one keyed by (seed, stream 0) at counter 0 (torch.manual_seed). */
+    public static void manualSeed(long seed) {
+        defaultGenerator = new Generator(seed, 0);
+    }
 
     /** A generator at block counter 0 of (seed, stream). */
     public Generator(long seed, long stream) {
@@ -66,12 +83,12 @@ public final class Generator {
     }
 
     /** The next block counter this generator will use. */
-    public long counter() {
+    public synchronized long counter() {
         return counter;
     }
 
     /** Reserves {@code blocks} blocks: returns the first one's counter and advances past them. */
-    public long take(long blocks) {
+    public synchronized long take(long blocks) {
         if (blocks < 0) throw new IllegalArgumentException("Generator.take: blocks must be >= 0, got " + blocks);
         long start = counter;
         counter += blocks;
