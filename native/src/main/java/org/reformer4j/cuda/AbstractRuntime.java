@@ -21,7 +21,7 @@ abstract class AbstractRuntime implements CudaRuntime {
             rawFree(address);
         }
     });
-    private final ConcurrentHashMap<String, CudaModule> modules = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<KernelSource, CudaModule> modules = new ConcurrentHashMap<>();
     private final CudaStream defaultStream = new CudaStream(this, null, false);
     private volatile boolean closed;
 
@@ -114,7 +114,7 @@ abstract class AbstractRuntime implements CudaRuntime {
     @Override
     public CudaModule module(KernelSource source) {
         checkOpen();
-        return modules.computeIfAbsent(source.hash(), h -> new CudaModule(this, source, loadModule(source)));
+        return modules.computeIfAbsent(source, s -> new CudaModule(this, s, loadModule(s)));
     }
 
     void launch(Object function, String name, String file, Dim3 grid, Dim3 block, int sharedBytes,

@@ -14,9 +14,17 @@ import java.util.List;
  * float or double, which must match the C parameter types ({@code int}, {@code long long}, {@code float}...).
  */
 public final class KernelArgs {
-    private enum Kind { PTR, I32, I64, F32, F64 }
+    private enum Kind { PTR, I32, I64, F32, F64, STRUCT }
 
-    private record Arg(Kind kind, long bits) {}
+    private record Arg(Kind kind, long bits, long[] words) {
+        Arg(Kind kind, long bits) {
+            this(kind, bits, null);
+        }
+
+        long bytes() {
+            return kind == Kind.STRUCT ? 8L * words.length : 8;
+        }
+    }
 
     private final List<Arg> args = new ArrayList<>();
 
@@ -60,6 +68,16 @@ public final class KernelArgs {
         return this;
     }
 
+    /**
+     * A struct passed by value whose fields are all {@code long long}, e.g.
+     * {@code struct Strides { long long ndim, shape[6], stride[6]; }}: the values in field order.
+     */
+    public KernelArgs struct(long... fields) {
+        if (fields.length == 0) throw new IllegalArgumentException("kernel argument " + args.size() + ": empty struct");
+        args.add(new Arg(Kind.STRUCT, 0, fields.clone()));
+        return this;
+    }
+
     public int size() {
         return args.size();
     }
@@ -67,16 +85,20 @@ public final class KernelArgs {
     /** Writes the values (8 bytes each) and the pointer array into {@code arena}; returns the pointer array. */
     MemorySegment marshal(Arena arena) {
         int n = args.size();
-        MemorySegment values = arena.allocate(8L * Math.max(1, n), 8);
+        long total = 8;
+        for (Arg a : args) total += a.bytes();
+        MemorySegment values = arena.allocate(total, 16);
         MemorySegment pointers = arena.allocate(8L * Math.max(1, n), 8);
+        long at = 0;
         for (int i = 0; i < n; i++) {
             Arg a = args.get(i);
-            long at = 8L * i;
             switch (a.kind) {
                 case I32, F32 -> values.set(ValueLayout.JAVA_INT, at, (int) a.bits);
                 case PTR, I64, F64 -> values.set(ValueLayout.JAVA_LONG, at, a.bits);
+                case STRUCT -> MemorySegment.copy(a.words, 0, values, ValueLayout.JAVA_LONG, at, a.words.length);
             }
-            pointers.set(ValueLayout.ADDRESS, at, values.asSlice(at));
+            pointers.setAtIndex(ValueLayout.ADDRESS, i, values.asSlice(at));
+            at += a.bytes();
         }
         return pointers;
     }
@@ -92,6 +114,7 @@ public final class KernelArgs {
                 case I32, I64 -> sb.append(a.bits);
                 case F32 -> sb.append(Float.intBitsToFloat((int) a.bits)).append('f');
                 case F64 -> sb.append(Double.longBitsToDouble(a.bits));
+                case STRUCT -> sb.append(java.util.Arrays.toString(a.words));
             }
         }
         return sb.append(')').toString();

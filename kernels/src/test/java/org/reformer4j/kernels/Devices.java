@@ -1,0 +1,24 @@
+package org.reformer4j.kernels;
+
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.util.stream.Stream;
+import org.reformer4j.cuda.CudaProbe;
+import org.reformer4j.cuda.CudaRuntime;
+import org.reformer4j.cuda.CudaRuntimes;
+
+/** The devices each kernel test runs on: the emulator always, the GPU where one starts (skipped elsewhere). */
+final class Devices {
+    private Devices() {}
+
+    static Stream<String> names() {
+        return Stream.of("emulator", "gpu");
+    }
+
+    static CudaRuntime get(String name) {
+        if (name.equals("emulator")) return CudaRuntimes.emulator();
+        CudaProbe p = CudaRuntimes.probe();
+        assumeTrue(p.available(), "GPU case skipped: " + p.reason());
+        return CudaRuntimes.gpu();
+    }
+}
