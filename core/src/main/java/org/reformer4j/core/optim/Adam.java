@@ -1,0 +1,82 @@
+package org.reformer4j.core.optim;
+
+import java.util.List;
+import org.reformer4j.core.DType;
+import org.reformer4j.core.Tensor;
+import org.reformer4j.core.nn.Parameter;
+
+/**
+ * torch.optim.Adam (and, with decoupled weight decay, torch.optim.AdamW; see {@link AdamW}), step for step:
+ * per parameter t counts its own steps, {@code m = b1 m + (1-b1) g}, {@code v = b2 v + (1-b2) g^2},
+ * {@code step_size = lr / (1 - b1^t)}, {@code denom = sqrt(v) / sqrt(1 - b2^t) + eps} (with AMSGrad the
+ * running maximum of v), {@code p -= step_size * m / denom}. Adam's weight decay adds {@code wd * p} to the
+ * gradient (L2); AdamW first multiplies p by {@code 1 - lr * wd}. The loops are in {@link OptimMath}.
+ */
+public class Adam extends Optimizer {
+    private final double beta1, beta2, eps, weightDecay;
+    private final boolean amsgrad, maximize, decoupled;
+    private final StateMap<State> state = new StateMap<>();
+
+    /** Adam state of one parameter: step count, first and second moments, AMSGrad maximum. */
+    static final class State {
+        long step;
+        Object m, v, vmax;
+    }
+
+    /** torch defaults: betas (0.9, 0.999), eps 1e-8, no weight decay. */
+    public Adam(List<Parameter> params, double lr) {
+        this(params, lr, 0.9, 0.999, 1e-8, 0, false);
+    }
+
+    public Adam(List<Parameter> params, double lr, double beta1, double beta2, double eps, double weightDecay,
+                boolean amsgrad) {
+        this("Adam", params, lr, beta1, beta2, eps, weightDecay, amsgrad, false, false);
+    }
+
+    Adam(String name, List<Parameter> params, double lr, double beta1, double beta2, double eps, double weightDecay,
+         boolean amsgrad, boolean maximize, boolean decoupled) {
+        super(name, params, lr);
+        if (!(beta1 >= 0 && beta1 < 1)) throw new IllegalArgumentException(name + ": invalid beta1 " + beta1);
+        if (!(beta2 >= 0 && beta2 < 1)) throw new IllegalArgumentException(name + ": invalid beta2 " + beta2);
+        checkNonNegative(name, "eps", eps);
+        checkNonNegative(name, "weight decay", weightDecay);
+        this.beta1 = beta1;
+        this.beta2 = beta2;
+        this.eps = eps;
+        this.weightDecay = weightDecay;
+        this.amsgrad = amsgrad;
+        this.maximize = maximize;
+        this.decoupled = decoupled;
+    }
+
+    @Override
+    protected void update(Parameter p, Tensor grad, double lr) {
+        State s = state.get(p);
+        if (s == null) {
+            s = new State();
+            s.m = zeros(p);
+            s.v = zeros(p);
+            if (amsgrad) s.vmax = zeros(p);
+            state.put(p, s);
+        }
+        s.step++;
+        var step = new OptimMath.AdamStep(lr, beta1, beta2, eps, weightDecay, decoupled, amsgrad, maximize, s.step);
+        ParamArrays pa = ParamArrays.of(p.tensor());
+        ParamArrays ga = ParamArrays.read(grad.contiguous(), p.tensor().dtype());
+        int n = p.numel();
+        if (p.tensor().dtype() == DType.F64) {
+            OptimMath.adam(step, pa.doubles(), pa.offset, ga.doubles(), ga.offset, (double[]) s.m, (double[]) s.v,
+                    (double[]) s.vmax, n);
+        } else {
+            OptimMath.adam(step, pa.floats(), pa.offset, ga.floats(), ga.offset, (float[]) s.m, (float[]) s.v,
+                    (float[]) s.vmax, n);
+        }
+        pa.writeBack();
+    }
+
+    /** Steps this parameter has taken (0 before its first gradient). */
+    public long parameterSteps(Parameter p) {
+        State s = state.get(p);
+        return s == null ? 0 : s.step;
+    }
+}

@@ -1,0 +1,112 @@
+package org.reformer4j.core.optim;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.reformer4j.core.DType;
+import org.reformer4j.core.Tensor;
+import org.reformer4j.core.nn.Parameter;
+
+/**
+ * Base of the optimizers (torch.optim.Optimizer with one parameter group): the parameters, a base learning
+ * rate and an {@link LrSchedule}. {@link #step} uses {@code lr = baseLr * schedule.multiplier(t)} with t the
+ * number of steps already taken (as {@code optimizer.step(); scheduler.step()} with LambdaLR) and updates
+ * every parameter that has a gradient; parameters without one are skipped and their state is untouched
+ * (as torch). For groups with different settings (e.g. no weight decay on biases), use one optimizer per group.
+ */
+public abstract class Optimizer {
+    protected final List<Parameter> params;
+    private final double baseLr;
+    private LrSchedule schedule = LrSchedule.constant();
+    private long steps;
+
+    protected Optimizer(String name, List<Parameter> params, double lr) {
+        if (params == null || params.isEmpty()) throw new IllegalArgumentException(name + ": empty parameter list");
+        if (!(lr >= 0) || !Double.isFinite(lr)) throw new IllegalArgumentException(name + ": invalid learning rate " + lr);
+        Set<Parameter> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (Parameter p : params) {
+            if (p == null) throw new IllegalArgumentException(name + ": null parameter");
+            if (!seen.add(p)) throw new IllegalArgumentException(name + ": a parameter appears twice in the list (" + p + ")");
+        }
+        this.params = List.copyOf(params);
+        this.baseLr = lr;
+    }
+
+    /** Sets the learning-rate schedule (constant by default); returns this. */
+    public Optimizer schedule(LrSchedule s) {
+        if (s == null) throw new IllegalArgumentException("Optimizer.schedule: null schedule");
+        this.schedule = s;
+        return this;
+    }
+
+    /** One update of every parameter that has a gradient. */
+    public final void step() {
+        double lr = currentLr();
+        steps++;
+        for (Parameter p : params) {
+            Tensor g = p.grad();
+            if (g == null) continue;
+            if (!java.util.Arrays.equals(g.shape(), p.shape())) {
+                throw new IllegalStateException(getClass().getSimpleName() + ".step: gradient of shape "
+                        + java.util.Arrays.toString(g.shape()) + " for a parameter of shape "
+                        + java.util.Arrays.toString(p.shape()));
+            }
+            update(p, g, lr);
+        }
+    }
+
+    /** Updates one parameter in place with its gradient at learning rate {@code lr}. */
+    protected abstract void update(Parameter p, Tensor grad, double lr);
+
+    /** Drops every parameter's gradient. */
+    public final void zeroGrad() {
+        for (Parameter p : params) p.zeroGrad();
+    }
+
+    /** The learning rate the next {@link #step} will use. */
+    public final double currentLr() {
+        return schedule.lr(baseLr, steps);
+    }
+
+    public final double baseLr() {
+        return baseLr;
+    }
+
+    /** Steps taken so far. */
+    public final long stepCount() {
+        return steps;
+    }
+
+    public final List<Parameter> parameters() {
+        return params;
+    }
+
+    /** Per-parameter optimizer state, created on first use. */
+    protected static final class StateMap<S> {
+        private final Map<Parameter, S> map = new IdentityHashMap<>();
+
+        S get(Parameter p) {
+            return map.get(p);
+        }
+
+        void put(Parameter p, S s) {
+            map.put(p, s);
+        }
+
+        List<S> values() {
+            return new ArrayList<>(map.values());
+        }
+    }
+
+    /** A zeroed host array of the parameter's dtype and size (optimizer state lives on the host). */
+    static Object zeros(Parameter p) {
+        return p.tensor().dtype() == DType.F64 ? new double[p.numel()] : new float[p.numel()];
+    }
+
+    static void checkNonNegative(String name, String what, double v) {
+        if (!(v >= 0) || !Double.isFinite(v)) throw new IllegalArgumentException(name + ": invalid " + what + " " + v);
+    }
+}
