@@ -1,0 +1,88 @@
+package org.reformer4j.model.attention;
+
+import org.reformer4j.core.GradMode;
+import org.reformer4j.core.Shape;
+import org.reformer4j.core.Tensor;
+
+/**
+ * LSH hashing and the bucket sort (reformer-pytorch {@code LSHAttention.hash_vectors} and the sort at the
+ * top of {@code LSHAttention.forward}). Buckets are argmax over {@code cat(xR, -xR)} of the un-rotated
+ * shared query/key vectors x times random rotations R, offset by {@code round * nBuckets}; the sort orders
+ * the H*L items of a row by (round, bucket, position) with a counting sort (buckets are small ints).
+ * Shapes: N rows (batch x heads), L sequence length, dh head dim, H hash rounds.
+ */
+public final class LshBuckets {
+    private LshBuckets() {}
+
+    /** The sort of one attention call: per row, the sorted item order and its inverse. */
+    public record Sorted(int[][] sticker, int[][] undo) {}
+
+    /**
+     * Buckets [N][H*L] (offsets included: {@code buckets[n][k*L + p] = bucket + k*nBuckets}).
+     * {@code rotations} is [1 or N, dh, H, nBuckets/2] in qk's dtype.
+     */
+    public static int[][] hash(Tensor qk, Tensor rotations, int nHashes, int nBuckets) {
+        int n = qk.size(0), len = qk.size(1), dh = qk.size(2), half = nBuckets / 2;
+        int[] rs = rotations.shape();
+        if (rs.length != 4 || (rs[0] != 1 && rs[0] != n) || rs[1] != dh || rs[2] != nHashes || rs[3] != half) {
+            throw new IllegalArgumentException("LSH hash: rotations of shape " + Shape.str(rs) + " do not fit qk "
+                    + Shape.str(qk.shape()) + " with " + nHashes + " hashes and " + nBuckets + " buckets (expected [1 or "
+                    + n + ", " + dh + ", " + nHashes + ", " + half + "])");
+        }
+        double[] r;
+        try (var ng = GradMode.noGrad()) {
+            Tensor rot = rotations.to(qk.dtype()).reshape(rs[0], dh, nHashes * half);
+            r = qk.detach().matmul(rot).toDoubleArray(); // [N, L, H*half]
+        }
+        int[][] buckets = new int[n][nHashes * len];
+        int w = nHashes * half;
+        for (int row = 0; row < n; row++) {
+            for (int p = 0; p < len; p++) {
+                int base = (row * len + p) * w;
+                for (int k = 0; k < nHashes; k++) {
+                    int o = base + k * half;
+                    int best = 0;
+                    double bv = r[o];
+                    for (int j = 1; j < nBuckets; j++) {
+                        double v = j < half ? r[o + j] : -r[o + j - half];
+                        if (v > bv) {
+                            bv = v;
+                            best = j;
+                        }
+                    }
+                    buckets[row][k * len + p] = best + k * nBuckets;
+                }
+            }
+        }
+        return buckets;
+    }
+
+    /**
+     * Stable counting sort of item j = k*L + p by {@code buckets[j]} (in [0, totalBuckets)): the items in
+     * (round, bucket, position) order, and the inverse permutation.
+     */
+    public static Sorted sort(int[][] buckets, int totalBuckets) {
+        int n = buckets.length;
+        int[][] sticker = new int[n][], undo = new int[n][];
+        for (int row = 0; row < n; row++) {
+            int[] b = buckets[row];
+            int[] count = new int[totalBuckets + 1];
+            for (int v : b) {
+                if (v < 0 || v >= totalBuckets) {
+                    throw new IllegalArgumentException("LSH sort: bucket " + v + " outside [0, " + totalBuckets + ")");
+                }
+                count[v + 1]++;
+            }
+            for (int i = 0; i < totalBuckets; i++) count[i + 1] += count[i];
+            int[] s = new int[b.length], u = new int[b.length];
+            for (int j = 0; j < b.length; j++) {
+                int at = count[b[j]]++;
+                s[at] = j;
+                u[j] = at;
+            }
+            sticker[row] = s;
+            undo[row] = u;
+        }
+        return new Sorted(sticker, undo);
+    }
+}
