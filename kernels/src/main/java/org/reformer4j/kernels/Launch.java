@@ -22,6 +22,14 @@ final class Launch {
         return Dim3.of((int) Math.max(1, Math.min((n + BLOCK - 1) / BLOCK, MAX_BLOCKS)));
     }
 
+    /** Rows per block of the warp-per-row kernels (version 2 of the row kernels). */
+    static final int ROWS_PER_BLOCK = BLOCK / 32;
+
+    /** Grid of a row kernel: one block per row (v1) or one warp per row (v2). */
+    static Dim3 rowGrid(int rows, int version) {
+        return Dim3.of(version == 1 ? rows : (rows + ROWS_PER_BLOCK - 1) / ROWS_PER_BLOCK);
+    }
+
     static CudaFunction function(CudaRuntime rt, KernelSource source, String name) {
         return rt.module(source).function(name);
     }
