@@ -120,8 +120,35 @@ final class CpuElementwise {
             case RELU -> { for (int i = 0; i < n; i++, px += sa, py += so) y[py] = x[px] > 0 ? x[px] : 0f; }
             case SQUARE -> { for (int i = 0; i < n; i++, px += sa, py += so) y[py] = x[px] * x[px]; }
             case EXP -> { for (int i = 0; i < n; i++, px += sa, py += so) y[py] = (float) Math.exp(x[px]); }
+            case GELU -> { for (int i = 0; i < n; i++, px += sa, py += so) y[py] = geluF32(x[px]); }
             default -> { for (int i = 0; i < n; i++, px += sa, py += so) y[py] = (float) op.apply(x[px], prm); }
         }
+    }
+
+    // float32 GELU(x) = x Phi(x) with Phi(x) = erfc(-x / sqrt 2) / 2, erfc by the Chebyshev fit of
+    // Numerical Recipes (erfcc: fractional error below 1.2e-7 for every z >= 0):
+    // erfc(z) = t exp(-z^2 + P(t)), t = 1 / (1 + z/2); Phi(x) = 1 - erfc(z)/2 for x >= 0, erfc(z)/2 below.
+    static final float C0 = -1.26551223f, C1 = 1.00002368f, C2 = 0.37409196f, C3 = 0.09678418f, C4 = -0.18628806f,
+            C5 = 0.27886807f, C6 = -1.13520398f, C7 = 1.48851587f, C8 = -0.82215223f, C9 = 0.17087277f;
+    static final float INV_SQRT2 = 0.70710678f, INV_SQRT_2PI = 0.39894228f;
+
+    /** Phi(x), the standard normal CDF, in float32. */
+    static float normalCdfF32(float x) {
+        float z = Math.abs(x) * INV_SQRT2;
+        float t = 1f / (1f + 0.5f * z);
+        float p = C0 + t * (C1 + t * (C2 + t * (C3 + t * (C4 + t * (C5 + t * (C6 + t * (C7 + t * (C8 + t * C9))))))));
+        float half = 0.5f * t * (float) Math.exp(-z * z + p);
+        return x >= 0 ? 1f - half : half;
+    }
+
+    static float geluF32(float x) {
+        return x * normalCdfF32(x);
+    }
+
+    /** g * GELU'(x) = g (Phi(x) + x phi(x)). */
+    static float geluBackwardF32(float g, float x) {
+        float pdf = INV_SQRT_2PI * (float) Math.exp(-0.5f * x * x);
+        return g * (normalCdfF32(x) + x * pdf);
     }
 
     static void binary(BinaryOp op, Tensor a, Tensor b, Tensor out) {
@@ -177,6 +204,7 @@ final class CpuElementwise {
             case SUB -> { for (int i = 0; i < n; i++, px += sa, pz += sb, py += so) y[py] = x[px] - z[pz]; }
             case MUL -> { for (int i = 0; i < n; i++, px += sa, pz += sb, py += so) y[py] = x[px] * z[pz]; }
             case DIV -> { for (int i = 0; i < n; i++, px += sa, pz += sb, py += so) y[py] = x[px] / z[pz]; }
+            case GELU_BACKWARD -> { for (int i = 0; i < n; i++, px += sa, pz += sb, py += so) y[py] = geluBackwardF32(x[px], z[pz]); }
             default -> { for (int i = 0; i < n; i++, px += sa, pz += sb, py += so) y[py] = (float) op.apply(x[px], z[pz]); }
         }
     }

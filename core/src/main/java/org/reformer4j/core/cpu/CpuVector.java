@@ -30,6 +30,7 @@ final class CpuVector {
                     v.mul(v).intoArray(y, py + i);
                 }
             }
+            case GELU -> { for (; i < up; i += L) gelu(FloatVector.fromArray(S, x, px + i)).intoArray(y, py + i); }
             default -> {
                 return false;
             }
@@ -38,7 +39,41 @@ final class CpuVector {
         return true;
     }
 
+    /** Vector twin of {@link CpuElementwise#normalCdfF32}. */
+    private static FloatVector normalCdf(FloatVector x) {
+        FloatVector z = x.abs().mul(CpuElementwise.INV_SQRT2);
+        FloatVector t = FloatVector.broadcast(S, 1f).div(z.fma(0.5f, 1f));
+        FloatVector p = t.fma(CpuElementwise.C9, CpuElementwise.C8);
+        p = p.fma(t, FloatVector.broadcast(S, CpuElementwise.C7));
+        p = p.fma(t, FloatVector.broadcast(S, CpuElementwise.C6));
+        p = p.fma(t, FloatVector.broadcast(S, CpuElementwise.C5));
+        p = p.fma(t, FloatVector.broadcast(S, CpuElementwise.C4));
+        p = p.fma(t, FloatVector.broadcast(S, CpuElementwise.C3));
+        p = p.fma(t, FloatVector.broadcast(S, CpuElementwise.C2));
+        p = p.fma(t, FloatVector.broadcast(S, CpuElementwise.C1));
+        p = p.fma(t, FloatVector.broadcast(S, CpuElementwise.C0));
+        FloatVector half = t.mul(0.5f).mul(z.mul(z).neg().add(p).lanewise(VectorOperators.EXP));
+        return half.neg().add(1f).blend(half, x.compare(VectorOperators.LT, 0f));
+    }
+
+    private static FloatVector gelu(FloatVector x) {
+        return x.mul(normalCdf(x));
+    }
+
+    private static FloatVector geluBackward(FloatVector g, FloatVector x) {
+        FloatVector pdf = x.mul(x).mul(-0.5f).lanewise(VectorOperators.EXP).mul(CpuElementwise.INV_SQRT_2PI);
+        return g.mul(x.fma(pdf, normalCdf(x)));
+    }
+
     static boolean binary(BinaryOp op, float[] x, int px, float[] z, int pz, int sb, float[] y, int py, int n) {
+        if (op == BinaryOp.GELU_BACKWARD && sb == 1) {
+            int i = 0, up = S.loopBound(n);
+            for (; i < up; i += L) {
+                geluBackward(FloatVector.fromArray(S, x, px + i), FloatVector.fromArray(S, z, pz + i)).intoArray(y, py + i);
+            }
+            CpuElementwise.binaryF32(op, x, px + i, 1, z, pz + i, 1, y, py + i, 1, n - i);
+            return true;
+        }
         VectorOperators.Binary vop = switch (op) {
             case ADD -> VectorOperators.ADD;
             case SUB -> VectorOperators.SUB;

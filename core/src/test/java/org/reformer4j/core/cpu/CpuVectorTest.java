@@ -1,0 +1,61 @@
+package org.reformer4j.core.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import org.junit.jupiter.api.Test;
+import org.reformer4j.core.BinaryOp;
+import org.reformer4j.core.UnaryOp;
+import org.reformer4j.core.random.Generator;
+
+/**
+ * The Vector API kernels against their scalar twins (which are also the fallback), on lengths that are
+ * not multiples of the vector width, and the float32 GELU against the float64 reference formula.
+ */
+class CpuVectorTest {
+    private static float[] randn(long seed, int n) {
+        float[] a = new float[n];
+        new Generator(seed, 3).normal(a);
+        for (int i = 0; i < n; i++) a[i] *= 3;
+        return a;
+    }
+
+    /** |got - want| <= relTol * max(|want|, 0.01): relative, with an absolute floor for values near 0. */
+    private static void near(String what, float want, float got, double relTol) {
+        double tol = relTol * Math.max(1e-2, Math.abs(want));
+        if (Math.abs(want - got) > tol) assertEquals(want, got, tol, what);
+    }
+
+    @Test
+    void unaryAndBinaryMatchScalar() {
+        assumeTrue(VectorSupport.ENABLED, "Vector API not loaded");
+        for (int n : new int[] {1, 15, 16, 17, 100, 1003}) {
+            float[] x = randn(n, n), z = randn(n + 1, n), v = new float[n], s = new float[n];
+            for (UnaryOp op : new UnaryOp[] {UnaryOp.ADD_SCALAR, UnaryOp.MUL_SCALAR, UnaryOp.NEG, UnaryOp.RELU, UnaryOp.SQUARE, UnaryOp.GELU}) {
+                CpuVector.unary(op, 0.7f, x, 0, v, 0, n);
+                CpuElementwise.unaryF32(op, 0.7f, x, 0, 1, s, 0, 1, n);
+                for (int i = 0; i < n; i++) near(op + " n=" + n + " i=" + i, s[i], v[i], 3e-6);
+            }
+            for (BinaryOp op : new BinaryOp[] {BinaryOp.ADD, BinaryOp.SUB, BinaryOp.MUL, BinaryOp.DIV, BinaryOp.GELU_BACKWARD}) {
+                CpuVector.binary(op, x, 0, z, 0, 1, v, 0, n);
+                CpuElementwise.binaryF32(op, x, 0, 1, z, 0, 1, s, 0, 1, n);
+                for (int i = 0; i < n; i++) near(op + " n=" + n + " i=" + i, s[i], v[i], 3e-6);
+            }
+            near("sum", CpuRows.sumF32(x, 0, n), CpuVector.sum(x, 0, n), 1e-5);
+            assertEquals(CpuRows.maxF32(x, 0, n), CpuVector.max(x, 0, n));
+            near("dot", CpuRows.dotF32(x, 0, z, 0, n), CpuVector.dot(x, 0, z, 0, n), 1e-4);
+        }
+    }
+
+    @Test
+    void float32GeluIsWithinFloatRoundingOfTheExactErfForm() {
+        float[] x = randn(9, 4096);
+        for (float xi : x) {
+            double exact = UnaryOp.GELU.apply(xi, 0);
+            near("gelu(" + xi + ")", (float) exact, CpuElementwise.geluF32(xi), 1e-6);
+            // GELU' = Phi(x) + x phi(x) cancels near x = -0.75: judge it against the size of its terms (~0.2)
+            double g = BinaryOp.GELU_BACKWARD.apply(1.0, xi);
+            assertEquals(g, CpuElementwise.geluBackwardF32(1f, xi), 2e-7, "gelu'(" + xi + ")");
+        }
+    }
+}
