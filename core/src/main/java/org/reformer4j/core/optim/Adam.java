@@ -1,6 +1,8 @@
 package org.reformer4j.core.optim;
 
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.reformer4j.core.DType;
 import org.reformer4j.core.Tensor;
 import org.reformer4j.core.nn.Parameter;
@@ -72,6 +74,35 @@ public class Adam extends Optimizer {
                     (float[]) s.vmax, n);
         }
         pa.writeBack();
+    }
+
+    @Override
+    protected Map<String, Object> parameterState(Parameter p) {
+        State s = state.get(p);
+        Map<String, Object> out = new LinkedHashMap<>();
+        if (s == null) return out;
+        out.put("step", s.step);
+        out.put("exp_avg", s.m);
+        out.put("exp_avg_sq", s.v);
+        if (s.vmax != null) out.put("max_exp_avg_sq", s.vmax);
+        return out;
+    }
+
+    @Override
+    protected void restoreParameterState(Parameter p, Map<String, Object> in) {
+        String me = getClass().getSimpleName() + ".loadStateDict";
+        State s = new State();
+        if (!(in.get("step") instanceof Long step) || in.get("exp_avg") == null || in.get("exp_avg_sq") == null) {
+            throw new IllegalArgumentException(me + ": parameter state needs step, exp_avg and exp_avg_sq, got " + in.keySet());
+        }
+        if (amsgrad && in.get("max_exp_avg_sq") == null) {
+            throw new IllegalArgumentException(me + ": AMSGrad state needs max_exp_avg_sq, got " + in.keySet());
+        }
+        s.step = step;
+        s.m = in.get("exp_avg");
+        s.v = in.get("exp_avg_sq");
+        s.vmax = amsgrad ? in.get("max_exp_avg_sq") : null;
+        state.put(p, s);
     }
 
     /** Steps this parameter has taken (0 before its first gradient). */

@@ -61,6 +61,75 @@ public abstract class Optimizer {
     /** Updates one parameter in place with its gradient at learning rate {@code lr}. */
     protected abstract void update(Parameter p, Tensor grad, double lr);
 
+    /**
+     * The state of one parameter by key (torch's names: {@code exp_avg}, {@code momentum_buffer}, ...), each a
+     * float[] or double[] of the parameter's size or a Long; empty before the parameter's first step.
+     */
+    protected abstract Map<String, Object> parameterState(Parameter p);
+
+    /** Restores what {@link #parameterState} returned (arrays already checked against the parameter's size). */
+    protected abstract void restoreParameterState(Parameter p, Map<String, Object> state);
+
+    /**
+     * The optimizer's state as tensors, for checkpoints: {@code steps} (int64 scalar) and
+     * {@code param.<i>.<key>} for the i-th parameter of the list ({@code step} as int64, moments in the
+     * parameter's dtype), like torch's optimizer state_dict keyed by parameter index.
+     */
+    public final Map<String, Tensor> stateDict() {
+        Map<String, Tensor> out = new java.util.LinkedHashMap<>();
+        out.put("steps", Tensor.of(new long[] {steps}));
+        for (int i = 0; i < params.size(); i++) {
+            for (Map.Entry<String, Object> e : parameterState(params.get(i)).entrySet()) {
+                String key = "param." + i + "." + e.getKey();
+                Object v = e.getValue();
+                Tensor t = v instanceof Long l ? Tensor.of(new long[] {l})
+                        : v instanceof double[] d ? Tensor.of(d.clone(), d.length) : Tensor.of(((float[]) v).clone(), ((float[]) v).length);
+                out.put(key, t);
+            }
+        }
+        return out;
+    }
+
+    /** Restores {@link #stateDict} output taken from an optimizer of the same kind over parameters of the same sizes. */
+    public final void loadStateDict(Map<String, Tensor> state) {
+        String me = getClass().getSimpleName() + ".loadStateDict";
+        Tensor s = state.get("steps");
+        if (s == null || s.numel() != 1) throw new IllegalArgumentException(me + ": no scalar 'steps' entry");
+        Map<Integer, Map<String, Object>> per = new java.util.TreeMap<>();
+        for (Map.Entry<String, Tensor> e : state.entrySet()) {
+            if (e.getKey().equals("steps")) continue;
+            String[] parts = e.getKey().split("\\.", 3);
+            int i;
+            try {
+                if (parts.length != 3 || !parts[0].equals("param")) throw new NumberFormatException();
+                i = Integer.parseInt(parts[1]);
+            } catch (NumberFormatException bad) {
+                throw new IllegalArgumentException(me + ": unexpected entry '" + e.getKey() + "'");
+            }
+            if (i < 0 || i >= params.size()) {
+                throw new IllegalArgumentException(me + ": entry '" + e.getKey() + "' for parameter " + i + " of "
+                        + params.size());
+            }
+            Tensor t = e.getValue();
+            Parameter p = params.get(i);
+            Object v;
+            if (t.dtype() == DType.I64) {
+                v = t.toLongArray()[0];
+            } else {
+                if (t.numel() != p.numel()) {
+                    throw new IllegalArgumentException(me + ": entry '" + e.getKey() + "' has " + t.numel()
+                            + " elements, parameter " + i + " has " + p.numel());
+                }
+                v = p.tensor().dtype() == DType.F64 ? t.toDoubleArray() : t.toFloatArray();
+            }
+            per.computeIfAbsent(i, k -> new java.util.LinkedHashMap<>()).put(parts[2], v);
+        }
+        for (Map.Entry<Integer, Map<String, Object>> e : per.entrySet()) {
+            restoreParameterState(params.get(e.getKey()), e.getValue());
+        }
+        steps = s.toLongArray()[0];
+    }
+
     /** Drops every parameter's gradient. */
     public final void zeroGrad() {
         for (Parameter p : params) p.zeroGrad();

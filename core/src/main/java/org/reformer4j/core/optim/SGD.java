@@ -1,6 +1,7 @@
 package org.reformer4j.core.optim;
 
 import java.util.List;
+import java.util.Map;
 import org.reformer4j.core.DType;
 import org.reformer4j.core.Tensor;
 import org.reformer4j.core.nn.Parameter;
@@ -34,6 +35,22 @@ public final class SGD extends Optimizer {
         this.dampening = dampening;
         this.weightDecay = weightDecay;
         this.nesterov = nesterov;
+    }
+
+    @Override
+    protected Map<String, Object> parameterState(Parameter p) {
+        Object buf = buffers.get(p);
+        return buf == null ? Map.of() : Map.of("momentum_buffer", buf);
+    }
+
+    @Override
+    protected void restoreParameterState(Parameter p, Map<String, Object> in) {
+        Object buf = in.get("momentum_buffer");
+        if (buf == null || in.size() != 1) {
+            throw new IllegalArgumentException("SGD.loadStateDict: parameter state holds " + in.keySet()
+                    + ", expected [momentum_buffer]");
+        }
+        buffers.put(p, buf);
     }
 
     @Override

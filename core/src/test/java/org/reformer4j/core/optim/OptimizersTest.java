@@ -184,6 +184,45 @@ class OptimizersTest {
     }
 
     @Test
+    void stateDictResumesTrainingExactly(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        double[][] g = grads(4);
+        for (int kind = 0; kind < 3; kind++) {
+            Parameter a = new Parameter(Tensor.of(start(), N)), none = new Parameter(Tensor.zeros(2));
+            Optimizer opt = optimizer(kind, List.of(a, none));
+            for (int t = 0; t < 3; t++) {
+                setGrad(a, g[t]);
+                opt.step();
+            }
+            java.nio.file.Path f = dir.resolve("opt" + kind + ".safetensors");
+            org.reformer4j.core.nn.StateDicts.write(opt.stateDict(), f, null);
+            Parameter b = new Parameter(a.tensor()), none2 = new Parameter(Tensor.zeros(2));
+            Optimizer resumed = optimizer(kind, List.of(b, none2));
+            resumed.loadStateDict(org.reformer4j.core.nn.StateDicts.read(f));
+            assertEquals(3, resumed.stepCount());
+            for (int t = 3; t < STEPS; t++) {
+                setGrad(a, g[t]);
+                setGrad(b, g[t]);
+                opt.step();
+                resumed.step();
+            }
+            org.junit.jupiter.api.Assertions.assertArrayEquals(a.tensor().toDoubleArray(), b.tensor().toDoubleArray(),
+                    "optimizer kind " + kind);
+        }
+        Optimizer adam = optimizer(1, List.of(new Parameter(Tensor.zeros(3))));
+        var bad = assertThrows(IllegalArgumentException.class, () -> adam.loadStateDict(java.util.Map.of(
+                "steps", Tensor.of(new long[] {1}), "param.0.exp_avg", Tensor.zeros(5))));
+        assertTrue(bad.getMessage().contains("5 elements"), bad.getMessage());
+    }
+
+    private static Optimizer optimizer(int kind, List<Parameter> ps) {
+        return switch (kind) {
+            case 0 -> new SGD(ps, 0.1, 0.9, 0, 0.01, true);
+            case 1 -> new Adam(ps, 0.01, 0.9, 0.99, 1e-8, 0, true);
+            default -> new AdamW(ps, 0.01).schedule(LrSchedule.cosineWithWarmup(1, 6));
+        };
+    }
+
+    @Test
     void badSettingsAreRefused() {
         Parameter p = new Parameter(Tensor.zeros(2));
         assertThrows(IllegalArgumentException.class, () -> new SGD(List.of(p, p), 0.1));
