@@ -22,7 +22,26 @@ public final class Philox {
 
     /** Philox-4x32-10 of counter (c0..c3) under key (k0, k1); writes four words to out[off..off+3]. */
     public static void block(int c0, int c1, int c2, int c3, int k0, int k1, int[] out, int off) {
-        block(ROUNDS, c0, c1, c2, c3, k0, k1, out, off);
+        if (off < 0 || off > out.length - 4) {
+            throw new IndexOutOfBoundsException("Philox-4x32: output offset " + off
+                    + " needs 4 words, array length " + out.length);
+        }
+        // The general loop below with rounds = 10, kept branch-free for the JIT (the fills call this per block).
+        final long m0 = M0 & 0xFFFFFFFFL, m1 = M1 & 0xFFFFFFFFL;
+        for (int r = 0; r < ROUNDS; r++) {
+            long p0 = m0 * (c0 & 0xFFFFFFFFL);
+            long p1 = m1 * (c2 & 0xFFFFFFFFL);
+            c0 = (int) (p1 >>> 32) ^ c1 ^ k0;
+            c1 = (int) p1;
+            c2 = (int) (p0 >>> 32) ^ c3 ^ k1;
+            c3 = (int) p0;
+            k0 += W0;
+            k1 += W1;
+        }
+        out[off] = c0;
+        out[off + 1] = c1;
+        out[off + 2] = c2;
+        out[off + 3] = c3;
     }
 
     /** Philox-4x32 with {@code rounds} rounds (1..16; Random123 publishes vectors for 7 and 10). */
