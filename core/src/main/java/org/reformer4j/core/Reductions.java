@@ -26,12 +26,20 @@ final class Reductions {
         if (cols == 0 && (op == ReduceOp.MAX || op == ReduceOp.MIN)) {
             throw new IllegalArgumentException(op.name().toLowerCase() + ": cannot reduce an empty dim of shape " + Shape.str(sh));
         }
-        Tensor flat;
-        try (var ng = GradMode.noGrad()) {
-            flat = x.permute(perm).contiguous().reshape(rows, cols);
-        }
         Tensor out = Tensor.empty(new int[] {rows}, x.dtype(), x.device());
-        x.backend().reduceRows(op, flat, out);
+        if ((op == ReduceOp.SUM || op == ReduceOp.MEAN) && x.dtype().isFloating() && x.isContiguous()
+                && isPrefix(red) && rows > 1 && cols > 1) {
+            // leading dims of a contiguous tensor (a bias gradient): a column sum, ones[1, cols] @ x[cols, rows]
+            Tensor ones = Tensor.full(new int[] {1, 1, cols}, op == ReduceOp.MEAN ? 1.0 / cols : 1.0, x.dtype(), x.device());
+            Tensor mat = Tensor.view(x.storage(), new int[] {1, cols, rows}, new int[] {0, rows, 1}, x.offset());
+            x.backend().matmul(ones, mat, out.reshape(1, 1, rows));
+        } else {
+            Tensor flat;
+            try (var ng = GradMode.noGrad()) {
+                flat = x.permute(perm).contiguous().reshape(rows, cols);
+            }
+            x.backend().reduceRows(op, flat, out);
+        }
         int[] kept = keptShape(sh, red, true);
         Tensor y = out.reshape(keepDim ? kept : keptShape(sh, red, false));
         Tensor yk = out.reshape(kept);
@@ -63,6 +71,14 @@ final class Reductions {
         int n = 0;
         for (int i = 0; i < xs.length; i++) if (ys[i] == 1 && xs[i] != 1) d[n++] = i;
         return Arrays.copyOf(d, n);
+    }
+
+    /** True when the reduced dims are exactly the leading ones (and not all of them). */
+    private static boolean isPrefix(boolean[] red) {
+        int i = 0;
+        while (i < red.length && red[i]) i++;
+        for (int j = i; j < red.length; j++) if (red[j]) return false;
+        return i > 0 && i < red.length;
     }
 
     static boolean[] reducedMask(String op, int rank, int[] dims) {
