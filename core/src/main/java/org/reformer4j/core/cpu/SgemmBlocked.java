@@ -48,6 +48,7 @@ final class SgemmBlocked {
     static final class Workspace {
         float[] ap = new float[0], bp = new float[0], tile = new float[0], acc = new float[0];
         float[] row = new float[0];
+        final int[] idx = new int[256];
 
         float[] row(int n) {
             if (row.length < n) row = new float[n];
@@ -85,11 +86,11 @@ final class SgemmBlocked {
             int nc = Math.min(pl.nc(), n - jc);
             for (int pc = 0; pc < k; pc += pl.kc()) {
                 int kc = Math.min(pl.kc(), k - pc);
-                packB(pl.nr(), kc, nc, b, bOff + pc * rsB + jc * csB, rsB, csB, ws.bp);
+                packB(pl, kc, nc, b, bOff + pc * rsB + jc * csB, rsB, csB, ws);
                 float betaBlock = pc == 0 ? beta : 1f;
                 for (int ic = 0; ic < m; ic += pl.mc()) {
                     int mc = Math.min(pl.mc(), m - ic);
-                    packA(pl.mr(), mc, kc, a, aOff + ic * rsA + pc * csA, rsA, csA, ws.ap);
+                    packA(pl, mc, kc, a, aOff + ic * rsA + pc * csA, rsA, csA, ws);
                     macro(pl, mc, nc, kc, alpha, betaBlock, c, cOff + ic * ldc + jc, ldc, ws);
                 }
             }
@@ -97,7 +98,7 @@ final class SgemmBlocked {
     }
 
     /** All tiles of one packed mc x nc block: each B micro-panel stays in L1 while A's panels pass by. */
-    private static void macro(Plan pl, int mc, int nc, int kc, float alpha, float beta,
+    static void macro(Plan pl, int mc, int nc, int kc, float alpha, float beta,
                               float[] c, int cOff, int ldc, Workspace ws) {
         int mr = pl.mr(), nr = pl.nr();
         float[] ap = ws.ap, bp = ws.bp;
@@ -170,12 +171,24 @@ final class SgemmBlocked {
         }
     }
 
+    /** Packs a block of op(A) with the plan's packing (vector gathers for the vector kernels). */
+    static void packA(Plan pl, int mc, int kc, float[] a, int idx, int rs, int cs, Workspace ws) {
+        if (pl.kernel() == 0) packAScalar(pl.mr(), mc, kc, a, idx, rs, cs, ws.ap, 0);
+        else SgemmVector.packA(pl.mr(), mc, kc, a, idx, rs, cs, ws.ap, ws.idx);
+    }
+
+    /** Packs a block of op(B) with the plan's packing. */
+    static void packB(Plan pl, int kc, int nc, float[] b, int idx, int rs, int cs, Workspace ws) {
+        if (pl.kernel() == 0) packBScalar(pl.nr(), kc, nc, b, idx, rs, cs, ws.bp, 0);
+        else SgemmVector.packB(pl.nr(), kc, nc, b, idx, rs, cs, ws.bp, ws.idx);
+    }
+
     /**
      * Packs the mc x kc block of op(A) starting at {@code a[idx]} into micro-panels of {@code mr} rows:
      * panel q holds {@code dst[q*mr*kc + p*mr + i] = A(q*mr + i, p)}, rows past mc padded with zeros.
      */
-    static void packA(int mr, int mc, int kc, float[] a, int idx, int rs, int cs, float[] dst) {
-        for (int r0 = 0, d = 0; r0 < mc; r0 += mr, d += mr * kc) {
+    static void packAScalar(int mr, int mc, int kc, float[] a, int idx, int rs, int cs, float[] dst, int dOff) {
+        for (int r0 = 0, d = dOff; r0 < mc; r0 += mr, d += mr * kc) {
             int rows = Math.min(mr, mc - r0);
             int src = idx + r0 * rs;
             if (rs == 1 && rows == mr) {
@@ -203,8 +216,8 @@ final class SgemmBlocked {
      * Packs the kc x nc block of op(B) starting at {@code b[idx]} into micro-panels of {@code nr} columns:
      * panel q holds {@code dst[q*nr*kc + p*nr + j] = B(p, q*nr + j)}, columns past nc padded with zeros.
      */
-    static void packB(int nr, int kc, int nc, float[] b, int idx, int rs, int cs, float[] dst) {
-        for (int j0 = 0, d = 0; j0 < nc; j0 += nr, d += nr * kc) {
+    static void packBScalar(int nr, int kc, int nc, float[] b, int idx, int rs, int cs, float[] dst, int dOff) {
+        for (int j0 = 0, d = dOff; j0 < nc; j0 += nr, d += nr * kc) {
             int cols = Math.min(nr, nc - j0);
             int src = idx + j0 * cs;
             if (cs == 1) {

@@ -111,6 +111,68 @@ final class SgemmVector {
         store(c5_0, alpha, beta, c, ci + 5 * ldc + 0 * VL); store(c5_1, alpha, beta, c, ci + 5 * ldc + 1 * VL); store(c5_2, alpha, beta, c, ci + 5 * ldc + 2 * VL); store(c5_3, alpha, beta, c, ci + 5 * ldc + 3 * VL);
     }
 
+    /**
+     * Vector form of {@link SgemmBlocked#packA}: full panels gather {@code lcm(mr, VL)} packed values at a
+     * time ({@code idx} is scratch of at least that many ints), so transposed or strided A costs the same
+     * as row-major A; partial panels and the last steps of k fall back to the scalar loop.
+     */
+    static void packA(int mr, int mc, int kc, float[] a, int idx0, int rs, int cs, float[] dst, int[] idx) {
+        int group = lcm(mr, VL), steps = group / mr;
+        for (int e = 0; e < group; e++) idx[e] = (e % mr) * rs + (e / mr) * cs;
+        int fullRows = mc - mc % mr;
+        for (int r0 = 0, d = 0; r0 < fullRows; r0 += mr, d += mr * kc) {
+            int src = idx0 + r0 * rs, p = 0;
+            for (; p + steps <= kc; p += steps) {
+                int s = src + p * cs, o = d + p * mr;
+                for (int v = 0; v < group; v += VL) {
+                    FloatVector.fromArray(F, a, s, idx, v).intoArray(dst, o + v);
+                }
+            }
+            for (; p < kc; p++) {
+                for (int i = 0; i < mr; i++) dst[d + p * mr + i] = a[src + i * rs + p * cs];
+            }
+        }
+        if (fullRows < mc) {
+            SgemmBlocked.packAScalar(mr, mc - fullRows, kc, a, idx0 + fullRows * rs, rs, cs, dst, fullRows * kc);
+        }
+    }
+
+    /**
+     * Vector form of {@link SgemmBlocked#packB}: rows of a full panel are vector copies when B's columns
+     * are contiguous and gathers otherwise; a partial last panel falls back to the scalar loop.
+     */
+    static void packB(int nr, int kc, int nc, float[] b, int idx0, int rs, int cs, float[] dst, int[] idx) {
+        for (int j = 0; j < VL; j++) idx[j] = j * cs;
+        int fullCols = nc - nc % nr;
+        for (int j0 = 0, d = 0; j0 < fullCols; j0 += nr, d += nr * kc) {
+            int src = idx0 + j0 * cs;
+            if (cs == 1) {
+                for (int p = 0; p < kc; p++) {
+                    int s = src + p * rs, o = d + p * nr;
+                    for (int v = 0; v < nr; v += VL) FloatVector.fromArray(F, b, s + v).intoArray(dst, o + v);
+                }
+            } else {
+                for (int p = 0; p < kc; p++) {
+                    int s = src + p * rs, o = d + p * nr;
+                    for (int v = 0; v < nr; v += VL) FloatVector.fromArray(F, b, s + v * cs, idx, 0).intoArray(dst, o + v);
+                }
+            }
+        }
+        if (fullCols < nc) {
+            SgemmBlocked.packBScalar(nr, kc, nc - fullCols, b, idx0 + fullCols * cs, rs, cs, dst, fullCols * kc);
+        }
+    }
+
+    private static int lcm(int x, int y) {
+        int g = x, h = y;
+        while (h != 0) {
+            int t = g % h;
+            g = h;
+            h = t;
+        }
+        return x / g * y;
+    }
+
     /** {@code c[ci..ci+VL) = alpha * acc + beta * c[ci..ci+VL)}, beta 0 overwriting. */
     private static void store(FloatVector acc, float alpha, float beta, float[] c, int ci) {
         FloatVector r = acc.mul(alpha);
