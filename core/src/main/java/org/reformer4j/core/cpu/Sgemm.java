@@ -99,11 +99,7 @@ public final class Sgemm {
         }
     }
 
-    /**
-     * One product: unblocked when tiny, blocked otherwise; with {@code parallel}, split into stripes of
-     * whole micro-tiles. Rows are split unless the columns split replicates less packing (each stripe
-     * packs the whole of the operand it shares) or rows are too few to balance.
-     */
+    /** One product: unblocked when tiny, blocked otherwise; with {@code parallel}, on all threads. */
     private static void run(SgemmBlocked.Plan pl, boolean parallel, int m, int n, int k, float alpha,
                             float[] a, int aOff, int rsA, int csA, float[] b, int bOff, int rsB, int csB,
                             float beta, float[] c, int cOff, int ldc) {
@@ -114,28 +110,7 @@ public final class Sgemm {
                     SgemmBlocked.workspace().row(n));
             return;
         }
-        int threads = Parallel.threads();
-        if (!parallel || threads == 1 || macs < PARALLEL_MACS) {
-            SgemmBlocked.gemm(pl, m, n, k, alpha, a, aOff, rsA, csA, b, bOff, rsB, csB, beta, c, cOff, ldc);
-            return;
-        }
-        int mPanels = (m + pl.mr() - 1) / pl.mr(), nPanels = (n + pl.nr() - 1) / pl.nr();
-        // Splitting columns makes every stripe pack all of A (a transposing copy, about twice the cost
-        // per element of B's row copies); splitting rows makes every stripe pack all of B.
-        boolean splitN = 2L * m < n ? nPanels >= 4 * threads || mPanels < 4 * threads
-                : mPanels < 4 * threads && nPanels > mPanels;
-        if (splitN) {
-            Parallel.forParts(nPanels, threads, (from, to) -> {
-                int j0 = from * pl.nr(), j1 = Math.min(n, to * pl.nr());
-                SgemmBlocked.gemm(pl, m, j1 - j0, k, alpha, a, aOff, rsA, csA, b, bOff + j0 * csB, rsB, csB,
-                        beta, c, cOff + j0, ldc);
-            });
-        } else {
-            Parallel.forParts(mPanels, threads, (from, to) -> {
-                int i0 = from * pl.mr(), i1 = Math.min(m, to * pl.mr());
-                SgemmBlocked.gemm(pl, i1 - i0, n, k, alpha, a, aOff + i0 * rsA, rsA, csA, b, bOff, rsB, csB,
-                        beta, c, cOff + i0 * ldc, ldc);
-            });
-        }
+        int threads = parallel && macs >= PARALLEL_MACS ? Parallel.threads() : 1;
+        SgemmBlocked.gemm(pl, threads, m, n, k, alpha, a, aOff, rsA, csA, b, bOff, rsB, csB, beta, c, cOff, ldc);
     }
 }

@@ -3,16 +3,16 @@ package org.reformer4j.core.cpu;
 import java.util.Arrays;
 
 /**
- * Single-threaded cache-blocked float32 GEMM in the GotoBLAS/BLIS layout: loop over column blocks of
- * {@code nc}, depth blocks of {@code kc} (pack a kc x nc block of op(B) into micro-panels of {@code nr}
- * columns) and row blocks of {@code mc} (pack an mc x kc block of op(A) into micro-panels of {@code mr}
- * rows), then run the register micro-kernel over every mr x nr tile. Packing reads any strides, so
- * transposed operands cost no copy beyond the packing every product pays. Edge tiles are computed in a
- * scratch tile and merged. Buffers are per thread and reused across calls.
+ * Cache-blocked float32 GEMM in the GotoBLAS/BLIS layout: loop over column blocks of {@code nc}, depth
+ * blocks of {@code kc} (pack a kc x nc block of op(B) into micro-panels of {@code nr} columns, kept in L2)
+ * and row blocks of {@code mc} (pack an mc x kc block of op(A) into micro-panels of {@code mr} rows), then
+ * run the register micro-kernel over every mr x nr tile, each A micro-panel held in L1 while B's pass by.
+ * Packing reads any strides, so transposed operands cost nothing beyond the packing every product pays.
+ * Edge tiles go through a scratch tile. Threads share the packed blocks; buffers are reused across calls.
  */
 final class SgemmBlocked {
     /** Tiling and micro-kernel choice: kernel 0 = scalar, 1 = vector 12x2, 2 = vector 6x4. */
-    record Plan(int kernel, int mr, int nr, int kc, int mc, int nc, int order) {
+    record Plan(int kernel, int mr, int nr, int kc, int mc, int nc) {
         Plan {
             if (mr < 1 || nr < 1 || kc < 1 || mc < mr || nc < nr) {
                 throw new IllegalArgumentException("sgemm: bad blocking " + this);
@@ -23,7 +23,7 @@ final class SgemmBlocked {
     }
 
     /** The scalar plan: same tile shape as the AVX-512 kernel, loops left to the JIT's auto-vectoriser. */
-    static final Plan SCALAR = new Plan(0, 12, 32, 256, 144, 1024, 0);
+    static final Plan SCALAR = new Plan(0, 12, 32, 256, 144, 1024);
     /** The plan for the Vector API kernels, tuned on Sapphire Rapids (48 KiB L1d, 2 MiB L2 per core). */
     static final Plan VECTOR = VectorSupport.ENABLED ? vectorPlan() : null;
 
@@ -32,11 +32,10 @@ final class SgemmBlocked {
     private static Plan vectorPlan() {
         int version = Integer.getInteger("reformer4j.sgemm.kernel", 1);
         int vl = SgemmVector.VL;
-        int kc = Integer.getInteger("reformer4j.sgemm.kc", 256);
-        int mc = Integer.getInteger("reformer4j.sgemm.mc", 144);
-        int nc = Integer.getInteger("reformer4j.sgemm.nc", 1024);
-        int order = Integer.getInteger("reformer4j.sgemm.order", 0);
-        return version == 2 ? new Plan(2, 6, 4 * vl, kc, mc, nc, order) : new Plan(1, 12, 2 * vl, kc, mc, nc, order);
+        int kc = Integer.getInteger("reformer4j.sgemm.kc", 384);
+        int mc = Integer.getInteger("reformer4j.sgemm.mc", 1020);
+        int nc = Integer.getInteger("reformer4j.sgemm.nc", 640);
+        return version == 2 ? new Plan(2, 6, 4 * vl, kc, mc, nc) : new Plan(1, 12, 2 * vl, kc, mc, nc);
     }
 
     /** The plan {@link Sgemm} uses by default. */
@@ -55,14 +54,22 @@ final class SgemmBlocked {
             return row;
         }
 
+        /** Sizes the packing buffers (the caller's, shared by its helpers) and the scratch tile. */
         void ensure(Plan pl) {
-            int aNeed = pl.mc() * pl.kc(), bNeed = pl.nc() * pl.kc(), tNeed = pl.mr() * pl.nr();
+            int aNeed = pl.mc() * pl.kc(), bNeed = pl.nc() * pl.kc();
             if (ap.length < aNeed) ap = new float[aNeed];
             if (bp.length < bNeed) bp = new float[bNeed];
+            ensureTile(pl);
+        }
+
+        /** Sizes the scratch tile only (what a helper thread needs of its own). */
+        Workspace ensureTile(Plan pl) {
+            int tNeed = pl.mr() * pl.nr();
             if (tile.length < tNeed) {
                 tile = new float[tNeed];
                 acc = new float[tNeed];
             }
+            return this;
         }
     }
 
@@ -72,9 +79,14 @@ final class SgemmBlocked {
         return WORKSPACE.get();
     }
 
-    /** {@code C = alpha op(A) op(B) + beta C} on the calling thread; arguments already validated. */
-    static void gemm(Plan pl, int m, int n, int k, float alpha, float[] a, int aOff, int rsA, int csA,
-                     float[] b, int bOff, int rsB, int csB, float beta, float[] c, int cOff, int ldc) {
+    /**
+     * {@code C = alpha op(A) op(B) + beta C} on up to {@code threads} threads; arguments already validated.
+     * The threads share the packed blocks (the caller's workspace): each block is packed by all of them,
+     * panel ranges apiece, then its tiles are split between them by row panels, or by column panels
+     * when there are too few rows to go round.
+     */
+    static void gemm(Plan pl, int threads, int m, int n, int k, float alpha, float[] a, int aOff, int rsA,
+                     int csA, float[] b, int bOff, int rsB, int csB, float beta, float[] c, int cOff, int ldc) {
         if (m == 0 || n == 0) return;
         if (k == 0 || alpha == 0f) {
             scale(m, n, beta, c, cOff, ldc);
@@ -82,56 +94,55 @@ final class SgemmBlocked {
         }
         Workspace ws = workspace();
         ws.ensure(pl);
+        int mr = pl.mr(), nr = pl.nr();
         for (int jc = 0; jc < n; jc += pl.nc()) {
-            int nc = Math.min(pl.nc(), n - jc);
+            int nc = Math.min(pl.nc(), n - jc), nPanels = (nc + nr - 1) / nr;
             for (int pc = 0; pc < k; pc += pl.kc()) {
                 int kc = Math.min(pl.kc(), k - pc);
-                packB(pl, kc, nc, b, bOff + pc * rsB + jc * csB, rsB, csB, ws);
+                int bIdx = bOff + pc * rsB + jc * csB;
+                Parallel.forParts(nPanels, threads, (q0, q1) -> {
+                    int j0 = q0 * nr, cols = Math.min(nc, q1 * nr) - j0;
+                    packB(pl, kc, cols, b, bIdx + j0 * csB, rsB, csB, ws.bp, j0 * kc, workspace());
+                });
                 float betaBlock = pc == 0 ? beta : 1f;
                 for (int ic = 0; ic < m; ic += pl.mc()) {
-                    int mc = Math.min(pl.mc(), m - ic);
-                    packA(pl, mc, kc, a, aOff + ic * rsA + pc * csA, rsA, csA, ws);
-                    macro(pl, mc, nc, kc, alpha, betaBlock, c, cOff + ic * ldc + jc, ldc, ws);
+                    int mc = Math.min(pl.mc(), m - ic), mPanels = (mc + mr - 1) / mr;
+                    int aIdx = aOff + ic * rsA + pc * csA, cIdx = cOff + ic * ldc + jc;
+                    Parallel.forParts(mPanels, threads, (q0, q1) -> {
+                        int i0 = q0 * mr, rows = Math.min(mc, q1 * mr) - i0;
+                        packA(pl, rows, kc, a, aIdx + i0 * rsA, rsA, csA, ws.ap, i0 * kc, workspace());
+                    });
+                    if (mPanels >= 4 * threads || mPanels >= nPanels) {
+                        Parallel.forParts(mPanels, threads, (q0, q1) -> macro(pl, q0 * mr, Math.min(mc, q1 * mr),
+                                0, nc, kc, alpha, betaBlock, c, cIdx, ldc, ws.ap, ws.bp, workspace().ensureTile(pl)));
+                    } else {
+                        Parallel.forParts(nPanels, threads, (q0, q1) -> macro(pl, 0, mc, q0 * nr,
+                                Math.min(nc, q1 * nr), kc, alpha, betaBlock, c, cIdx, ldc, ws.ap, ws.bp, workspace().ensureTile(pl)));
+                    }
                 }
             }
         }
     }
 
-    /** All tiles of one packed mc x nc block: each B micro-panel stays in L1 while A's panels pass by. */
-    static void macro(Plan pl, int mc, int nc, int kc, float alpha, float beta,
-                              float[] c, int cOff, int ldc, Workspace ws) {
+    /**
+     * The tiles of rows [i0, i1) and columns [j0, j1) of one packed block (bounds on panel edges). Each A
+     * micro-panel (mr x kc) stays in L1 while the B block's micro-panels stream from L2.
+     */
+    static void macro(Plan pl, int i0, int i1, int j0, int j1, int kc, float alpha, float beta,
+                      float[] c, int cOff, int ldc, float[] ap, float[] bp, Workspace scratch) {
         int mr = pl.mr(), nr = pl.nr();
-        float[] ap = ws.ap, bp = ws.bp;
-        if (pl.order() == 1) {
-            for (int ir = 0; ir < mc; ir += mr) {
-                int mrEff = Math.min(mr, mc - ir);
-                int ai = ir * kc;
-                for (int jr = 0; jr < nc; jr += nr) {
-                    int nrEff = Math.min(nr, nc - jr);
-                    int bi = jr * kc;
-                    int ci = cOff + ir * ldc + jr;
-                    if (mrEff == mr && nrEff == nr) {
-                        tile(pl, kc, ap, ai, bp, bi, alpha, beta, c, ci, ldc, ws.acc);
-                    } else {
-                        tile(pl, kc, ap, ai, bp, bi, 1f, 0f, ws.tile, 0, nr, ws.acc);
-                        merge(mrEff, nrEff, nr, ws.tile, alpha, beta, c, ci, ldc);
-                    }
-                }
-            }
-            return;
-        }
-        for (int jr = 0; jr < nc; jr += nr) {
-            int nrEff = Math.min(nr, nc - jr);
-            int bi = jr * kc;
-            for (int ir = 0; ir < mc; ir += mr) {
-                int mrEff = Math.min(mr, mc - ir);
-                int ai = ir * kc;
+        for (int ir = i0; ir < i1; ir += mr) {
+            int mrEff = Math.min(mr, i1 - ir);
+            int ai = ir * kc;
+            for (int jr = j0; jr < j1; jr += nr) {
+                int nrEff = Math.min(nr, j1 - jr);
+                int bi = jr * kc;
                 int ci = cOff + ir * ldc + jr;
                 if (mrEff == mr && nrEff == nr) {
-                    tile(pl, kc, ap, ai, bp, bi, alpha, beta, c, ci, ldc, ws.acc);
+                    tile(pl, kc, ap, ai, bp, bi, alpha, beta, c, ci, ldc, scratch.acc);
                 } else {
-                    tile(pl, kc, ap, ai, bp, bi, 1f, 0f, ws.tile, 0, nr, ws.acc);
-                    merge(mrEff, nrEff, nr, ws.tile, alpha, beta, c, ci, ldc);
+                    tile(pl, kc, ap, ai, bp, bi, 1f, 0f, scratch.tile, 0, nr, scratch.acc);
+                    merge(mrEff, nrEff, nr, scratch.tile, alpha, beta, c, ci, ldc);
                 }
             }
         }
@@ -171,16 +182,18 @@ final class SgemmBlocked {
         }
     }
 
-    /** Packs a block of op(A) with the plan's packing (vector gathers for the vector kernels). */
-    static void packA(Plan pl, int mc, int kc, float[] a, int idx, int rs, int cs, Workspace ws) {
-        if (pl.kernel() == 0) packAScalar(pl.mr(), mc, kc, a, idx, rs, cs, ws.ap, 0);
-        else SgemmVector.packA(pl.mr(), mc, kc, a, idx, rs, cs, ws.ap, ws.idx);
+    /** Packs rows of op(A) into {@code dst} from {@code dOff} with the plan's packing (gathers for vectors). */
+    static void packA(Plan pl, int mc, int kc, float[] a, int idx, int rs, int cs, float[] dst, int dOff,
+                      Workspace scratch) {
+        if (pl.kernel() == 0) packAScalar(pl.mr(), mc, kc, a, idx, rs, cs, dst, dOff);
+        else SgemmVector.packA(pl.mr(), mc, kc, a, idx, rs, cs, dst, dOff, scratch.idx);
     }
 
-    /** Packs a block of op(B) with the plan's packing. */
-    static void packB(Plan pl, int kc, int nc, float[] b, int idx, int rs, int cs, Workspace ws) {
-        if (pl.kernel() == 0) packBScalar(pl.nr(), kc, nc, b, idx, rs, cs, ws.bp, 0);
-        else SgemmVector.packB(pl.nr(), kc, nc, b, idx, rs, cs, ws.bp, ws.idx);
+    /** Packs columns of op(B) into {@code dst} from {@code dOff} with the plan's packing. */
+    static void packB(Plan pl, int kc, int nc, float[] b, int idx, int rs, int cs, float[] dst, int dOff,
+                      Workspace scratch) {
+        if (pl.kernel() == 0) packBScalar(pl.nr(), kc, nc, b, idx, rs, cs, dst, dOff);
+        else SgemmVector.packB(pl.nr(), kc, nc, b, idx, rs, cs, dst, dOff, scratch.idx);
     }
 
     /**

@@ -116,11 +116,12 @@ final class SgemmVector {
      * time ({@code idx} is scratch of at least that many ints), so transposed or strided A costs the same
      * as row-major A; partial panels and the last steps of k fall back to the scalar loop.
      */
-    static void packA(int mr, int mc, int kc, float[] a, int idx0, int rs, int cs, float[] dst, int[] idx) {
+    static void packA(int mr, int mc, int kc, float[] a, int idx0, int rs, int cs, float[] dst, int dOff,
+                      int[] idx) {
         int group = lcm(mr, VL), steps = group / mr;
         for (int e = 0; e < group; e++) idx[e] = (e % mr) * rs + (e / mr) * cs;
         int fullRows = mc - mc % mr;
-        for (int r0 = 0, d = 0; r0 < fullRows; r0 += mr, d += mr * kc) {
+        for (int r0 = 0, d = dOff; r0 < fullRows; r0 += mr, d += mr * kc) {
             int src = idx0 + r0 * rs, p = 0;
             for (; p + steps <= kc; p += steps) {
                 int s = src + p * cs, o = d + p * mr;
@@ -133,7 +134,8 @@ final class SgemmVector {
             }
         }
         if (fullRows < mc) {
-            SgemmBlocked.packAScalar(mr, mc - fullRows, kc, a, idx0 + fullRows * rs, rs, cs, dst, fullRows * kc);
+            SgemmBlocked.packAScalar(mr, mc - fullRows, kc, a, idx0 + fullRows * rs, rs, cs, dst,
+                    dOff + fullRows * kc);
         }
     }
 
@@ -141,10 +143,11 @@ final class SgemmVector {
      * Vector form of {@link SgemmBlocked#packB}: rows of a full panel are vector copies when B's columns
      * are contiguous and gathers otherwise; a partial last panel falls back to the scalar loop.
      */
-    static void packB(int nr, int kc, int nc, float[] b, int idx0, int rs, int cs, float[] dst, int[] idx) {
+    static void packB(int nr, int kc, int nc, float[] b, int idx0, int rs, int cs, float[] dst, int dOff,
+                      int[] idx) {
         for (int j = 0; j < VL; j++) idx[j] = j * cs;
         int fullCols = nc - nc % nr;
-        for (int j0 = 0, d = 0; j0 < fullCols; j0 += nr, d += nr * kc) {
+        for (int j0 = 0, d = dOff; j0 < fullCols; j0 += nr, d += nr * kc) {
             int src = idx0 + j0 * cs;
             if (cs == 1) {
                 for (int p = 0; p < kc; p++) {
@@ -159,7 +162,8 @@ final class SgemmVector {
             }
         }
         if (fullCols < nc) {
-            SgemmBlocked.packBScalar(nr, kc, nc - fullCols, b, idx0 + fullCols * cs, rs, cs, dst, fullCols * kc);
+            SgemmBlocked.packBScalar(nr, kc, nc - fullCols, b, idx0 + fullCols * cs, rs, cs, dst,
+                    dOff + fullCols * kc);
         }
     }
 

@@ -36,8 +36,8 @@ class SgemmTest {
             int vl = SgemmVector.VL;
             plans.add(SgemmBlocked.VECTOR);
             // both kernel versions, with small blocks so that every loop of the driver runs several times
-            plans.add(new SgemmBlocked.Plan(1, 12, 2 * vl, 24, 36, 4 * vl, 0));
-            plans.add(new SgemmBlocked.Plan(2, 6, 4 * vl, 40, 18, 8 * vl, 1));
+            plans.add(new SgemmBlocked.Plan(1, 12, 2 * vl, 24, 36, 4 * vl));
+            plans.add(new SgemmBlocked.Plan(2, 6, 4 * vl, 40, 18, 8 * vl));
         }
         return plans;
     }
