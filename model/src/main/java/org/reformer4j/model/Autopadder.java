@@ -1,0 +1,50 @@
+package org.reformer4j.model;
+
+import java.util.List;
+import org.reformer4j.core.DType;
+import org.reformer4j.core.Device;
+import org.reformer4j.core.Tensor;
+
+/**
+ * Pads a batch so that LSH chunking can take it (reformer-pytorch {@code Autopadder}, PAD:29-55): when the
+ * length t exceeds {@code fullAttnThres}, ids are right-padded with 0 so that t + numMemKv is a multiple of
+ * 2*bucketSize, and a keep-mask is passed (all true for the given positions, false for the padding; a
+ * given mask is padded with false). The output is trimmed back to t. At or below the threshold nothing is
+ * padded and no mask is made. Shapes: ids [B, t] -> logits [B, t, V].
+ */
+public final class Autopadder {
+    private final ReformerLM net;
+
+    public Autopadder(ReformerLM net) {
+        this.net = net;
+    }
+
+    public ReformerLM net() {
+        return net;
+    }
+
+    /** The padded model length for a wrapper length t (t itself when no padding applies). */
+    public int paddedLength(int t) {
+        ReformerConfig c = net.config();
+        if (t <= c.fullAttnThres) return t;
+        int m = 2 * c.bucketSize;
+        return Math.ceilDiv(t + c.numMemKv, m) * m - c.numMemKv;
+    }
+
+    public Tensor forward(Tensor ids, Tensor inputMask, Recorder recorder) {
+        int b = ids.size(0), t = ids.size(1);
+        if (t > net.config().maxSeqLen) {
+            throw new IllegalArgumentException("ReformerLM: sequence length " + t + " exceeds maxSeqLen " + net.config().maxSeqLen);
+        }
+        if (t <= net.config().fullAttnThres) return net.forward(ids, inputMask, recorder);
+        Tensor mask = inputMask != null ? inputMask : Tensor.full(new int[] {b, t}, 1, DType.BOOL, Device.CPU);
+        int pad = paddedLength(t) - t;
+        Tensor x = ids;
+        if (pad > 0) {
+            x = Tensor.cat(List.of(ids, Tensor.zeros(new int[] {b, pad}, ids.dtype(), Device.CPU)), 1);
+            mask = Tensor.cat(List.of(mask, Tensor.zeros(new int[] {b, pad}, DType.BOOL, Device.CPU)), 1);
+        }
+        Tensor out = net.forward(x, mask, recorder);
+        return pad > 0 ? out.narrow(1, 0, t) : out;
+    }
+}

@@ -1,0 +1,12 @@
+package org.reformer4j.model;
+
+import org.reformer4j.core.Tensor;
+
+/**
+ * One residual branch of a Reformer layer (the {@code f} or {@code g} of a reversible block): attention,
+ * feed-forward or product-key memory, possibly inside PreNorm/ReZero. Gets the layer's index and the
+ * forward state (mask, rotary table, random draws).
+ */
+public interface Branch {
+    Tensor apply(Tensor x, ForwardState state, int layer);
+}

@@ -1,0 +1,101 @@
+package org.reformer4j.model;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.reformer4j.core.DType;
+import org.reformer4j.core.Device;
+import org.reformer4j.core.Functional;
+import org.reformer4j.core.Tensor;
+import org.reformer4j.core.random.Generator;
+import org.reformer4j.model.attention.RotaryTable;
+
+/**
+ * What one forward pass of {@link Reformer} hands to every layer: the input keep-mask [B][T] (true = keep;
+ * null when there is none), the rotary table, where rotations come from, training mode, the number of hash
+ * rounds, an optional {@link Recorder}, and per layer a {@link Replay} that records the random draws and
+ * LSH buckets of the first run of the layer so that the reversible backward's recomputation repeats them
+ * exactly (reformer-pytorch's bucket cache, R:71-89, and the RNG state restore of REV:16-37).
+ */
+public final class ForwardState {
+    public final boolean[][] inputMask;
+    public final RotaryTable rotary;
+    public final RotationSource rotations;
+    public final Generator generator;
+    public final boolean training;
+    public final int nHashes;
+    public final Recorder recorder;
+    private final Replay[] replays;
+
+    public ForwardState(int depth, boolean[][] inputMask, RotaryTable rotary, RotationSource rotations, Generator generator,
+                        boolean training, int nHashes, Recorder recorder) {
+        this.inputMask = inputMask;
+        this.rotary = rotary;
+        this.rotations = rotations;
+        this.generator = generator;
+        this.training = training;
+        this.nHashes = nHashes;
+        this.recorder = recorder;
+        this.replays = new Replay[2 * depth];
+        for (int i = 0; i < replays.length; i++) replays[i] = new Replay();
+    }
+
+    /** The replay of branch {@code branch} (0 = f, attention; 1 = g, feed-forward) of layer {@code layer}. */
+    public Replay replay(int layer, int branch) {
+        return replays[2 * layer + branch];
+    }
+
+    /** Random draws and buckets of one layer: recorded on the first run, repeated while replaying. */
+    public static final class Replay {
+        private final List<Long> counters = new ArrayList<>();
+        private final List<int[][]> buckets = new ArrayList<>();
+        private int counterCursor, bucketCursor;
+        private boolean replaying;
+
+        /** Starts repeating the recorded draws from the beginning (the recomputation in backward). */
+        public void startReplay() {
+            replaying = true;
+            counterCursor = 0;
+            bucketCursor = 0;
+        }
+
+        public boolean replaying() {
+            return replaying;
+        }
+
+        /** The first Philox block of a draw of {@code blocks} blocks. */
+        public long draw(Generator g, long blocks) {
+            if (replaying) return counters.get(counterCursor++);
+            long c = g.take(blocks);
+            counters.add(c);
+            return c;
+        }
+
+        /** The buckets recorded by the first run (null when not replaying). */
+        public int[][] recordedBuckets() {
+            return replaying ? buckets.get(bucketCursor++) : null;
+        }
+
+        public void recordBuckets(int[][] b) {
+            if (!replaying) buckets.add(b);
+        }
+    }
+
+    /** Dropout of rate p drawing its mask through the layer's replay. */
+    public Tensor dropout(Tensor x, double p, Replay replay) {
+        if (!training || p == 0) return x;
+        long n = x.numel();
+        long blocks = x.dtype() == DType.F64 ? Generator.blocksFor2(n) : Generator.blocksFor4(n);
+        long c = replay.draw(generator, blocks);
+        return Functional.dropout(x, p, generator.seed(), generator.stream(), c);
+    }
+
+    /** Multipliers (0 or 1/(1-p)) of a dropout over {@code n} scores, through the layer's replay; null when inactive. */
+    public double[] dropoutScales(int n, double p, Replay replay) {
+        if (!training || p == 0) return null;
+        long c = replay.draw(generator, Generator.blocksFor2(n));
+        double[] u = Tensor.rand(new int[] {n}, generator.seed(), generator.stream(), c, DType.F64, Device.CPU).toDoubleArray();
+        double keep = 1 / (1 - p);
+        for (int i = 0; i < n; i++) u[i] = u[i] >= p ? keep : 0;
+        return u;
+    }
+}

@@ -1,0 +1,94 @@
+package org.reformer4j.model;
+
+import java.util.List;
+import org.reformer4j.core.DType;
+import org.reformer4j.core.Tensor;
+import org.reformer4j.core.nn.Init;
+import org.reformer4j.core.nn.Linear;
+import org.reformer4j.core.nn.Module;
+import org.reformer4j.core.nn.Parameter;
+import org.reformer4j.core.random.Generator;
+import org.reformer4j.model.attention.FullQkAttention;
+import org.reformer4j.model.attention.LocalAttention;
+import org.reformer4j.model.attention.LshAttention;
+
+/**
+ * Shared-QK self-attention of a Reformer layer (reformer-pytorch {@code LSHSelfAttention}, R:487-592):
+ * {@code toqk}, {@code tov} (no bias), optional memory slots {@code mem_kv} appended to the sequence,
+ * heads merged into rows n = b*heads + head, LSH attention (or full attention when {@code useFullAttn} or
+ * the length is at most {@code fullAttnThres}) on the LSH heads, windowed local attention on the first
+ * {@code nLocalAttnHeads} heads, {@code to_out} with bias, post-attention dropout.
+ * Shapes: x [B, T, dim] -> [B, T, dim]; keep-mask [B][T].
+ */
+public final class LSHSelfAttention extends Module implements Branch {
+    private final ReformerConfig cfg;
+    private final Parameter memKv;
+    private final Linear toqk, tov, toOut;
+    private final LshAttention lsh;
+
+    public LSHSelfAttention(ReformerConfig cfg, Generator g) {
+        this.cfg = cfg;
+        int dh = cfg.dimHead, wide = dh * cfg.heads;
+        DType dt = cfg.dtype;
+        memKv = cfg.numMemKv > 0 ? registerParameter("mem_kv", Init.normal(new int[] {1, cfg.numMemKv, cfg.dim}, 0, 1, dt, g)) : null;
+        toqk = registerModule("toqk", new Linear(cfg.dim, wide, false, dt, g));
+        tov = registerModule("tov", new Linear(cfg.dim, cfg.oneValueHead ? dh : wide, false, dt, g));
+        toOut = registerModule("to_out", new Linear(wide, cfg.dim, true, dt, g));
+        lsh = new LshAttention(cfg.bucketSize, cfg.nHashes, cfg.causal, cfg.lshAttendAcrossBuckets, cfg.lshAllowDuplicateAttention);
+    }
+
+    @Override
+    public Tensor apply(Tensor x, ForwardState s, int layer) {
+        int b = x.size(0), t = x.size(1), m = cfg.numMemKv, len = t + m, h = cfg.heads, dh = cfg.dimHead;
+        int lh = cfg.nLocalAttnHeads, sh = h - lh;
+        Tensor xm = m > 0 ? Tensor.cat(List.of(x, memKv.tensor().expand(b, m, cfg.dim)), 1) : x;
+        Tensor qk = toqk.forward(xm);
+        Tensor v = tov.forward(xm);
+        if (cfg.oneValueHead) v = v.unsqueeze(2).expand(b, len, h, dh).reshape(b, len, h * dh);
+        Tensor qkH = qk.reshape(b, len, h, dh).transpose(1, 2); // [B, h, L, dh]
+        Tensor vH = v.reshape(b, len, h, dh).transpose(1, 2);
+        Tensor qkL = qkH.narrow(1, lh, sh).contiguous().reshape(b * sh, len, dh);
+        Tensor vL = vH.narrow(1, lh, sh).contiguous().reshape(b * sh, len, dh);
+        boolean[][] mask = null;
+        if (s.inputMask != null) {
+            mask = new boolean[b * sh][len];
+            for (int r = 0; r < b * sh; r++) {
+                System.arraycopy(s.inputMask[r / sh], 0, mask[r], 0, t);
+                for (int p = t; p < len; p++) mask[r][p] = true;
+            }
+        }
+        Tensor out;
+        ForwardState.Replay replay = s.replay(layer, 0);
+        if (cfg.useFullAttn || len <= cfg.fullAttnThres) {
+            out = FullQkAttention.forward(qkL, vL, t, mask, cfg.causal, p -> s.dropout(p, cfg.lshDropout, replay));
+        } else {
+            int[][] buckets = replay.recordedBuckets();
+            int hashes = s.nHashes;
+            Tensor rot = null;
+            if (buckets == null) {
+                int nb = lsh.buckets(len);
+                int[] shape = {cfg.randomRotationsPerHead ? b * sh : 1, dh, hashes, nb / 2};
+                rot = s.rotations.rotations(layer, shape, cfg.dtype);
+            }
+            double[] drop = s.dropoutScales(b * sh * hashes * len * 2 * cfg.bucketSize, cfg.lshDropout, replay);
+            var res = lsh.forward(qkL, vL, t, hashes, rot, buckets, mask, s.rotary, drop);
+            replay.recordBuckets(res.buckets());
+            if (s.recorder != null && !replay.replaying()) s.recorder.record(layer, res.buckets());
+            out = res.out();
+        }
+        out = out.reshape(b, sh, t, dh);
+        if (lh > 0) {
+            Tensor lq = qkH.narrow(1, 0, lh).narrow(2, 0, t).contiguous().reshape(b * lh, t, dh);
+            Tensor lv = vH.narrow(1, 0, lh).narrow(2, 0, t).contiguous().reshape(b * lh, t, dh);
+            boolean[][] lmask = null;
+            if (s.inputMask != null) {
+                lmask = new boolean[b * lh][];
+                for (int r = 0; r < b * lh; r++) lmask[r] = s.inputMask[r / lh];
+            }
+            Tensor lo = LocalAttention.forward(lq, lv, 2 * cfg.bucketSize, cfg.causal, lmask, p -> s.dropout(p, cfg.lshDropout, replay));
+            out = Tensor.cat(List.of(lo.reshape(b, lh, t, dh), out), 1);
+        }
+        out = out.transpose(1, 2).reshape(b, t, h * dh);
+        return s.dropout(toOut.forward(out), cfg.postAttnDropout, replay);
+    }
+}

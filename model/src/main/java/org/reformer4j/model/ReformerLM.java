@@ -1,0 +1,170 @@
+package org.reformer4j.model;
+
+import java.util.List;
+import org.reformer4j.core.DType;
+import org.reformer4j.core.GradMode;
+import org.reformer4j.core.Shape;
+import org.reformer4j.core.Tensor;
+import org.reformer4j.core.nn.Embedding;
+import org.reformer4j.core.nn.Identity;
+import org.reformer4j.core.nn.Linear;
+import org.reformer4j.core.nn.Module;
+import org.reformer4j.core.nn.Parameter;
+import org.reformer4j.core.nn.Sequential;
+import org.reformer4j.core.random.Generator;
+import org.reformer4j.model.attention.RotaryTable;
+
+/**
+ * The Reformer language model (reformer-pytorch {@code ReformerLM}, R:716-759): token embedding (+ axial,
+ * absolute or fixed positional embedding, in {@code embDim} space), {@code to_model_dim}, the
+ * {@link Reformer} trunk with rotary layer positions (buffer {@code layer_pos_emb.inv_freq}, only when no
+ * absolute-style embedding is set), final LayerNorm, and {@code out} = [Linear(dim, embDim) or Identity,
+ * Linear(embDim, numTokens) or the normalised tied embedding]. Parameter and buffer names are
+ * reformer-pytorch's {@code state_dict()} names. Input masks mean true = keep.
+ * Shapes: ids [B, T] (int) -> logits [B, T, numTokens] (or [B, T, dim] with {@code returnEmbeddings}).
+ */
+public final class ReformerLM extends Module {
+    private final ReformerConfig cfg;
+    private final Embedding tokenEmb;
+    private final Module toModelDim, posEmb, out;
+    private final Reformer reformer;
+    private final org.reformer4j.core.nn.LayerNorm norm;
+    private final Generator random;
+    private RotationSource rotations;
+    private int nHashes;
+
+    public ReformerLM(ReformerConfig cfg) {
+        this.cfg = cfg;
+        Generator g = new Generator(cfg.seed, 0);
+        random = new Generator(cfg.seed, 1);
+        rotations = RotationSource.of(random);
+        nHashes = cfg.nHashes;
+        DType dt = cfg.dtype;
+        tokenEmb = registerModule("token_emb", new Embedding(cfg.numTokens, cfg.embDim, dt, g));
+        toModelDim = cfg.embDim == cfg.dim ? new Identity() : registerModule("to_model_dim", new Linear(cfg.embDim, cfg.dim, true, dt, g));
+        if (cfg.axialPositionEmb) posEmb = registerModule("pos_emb", new PositionalEmbeddings.Axial(cfg.embDim, cfg.axialPositionShape, dt, g));
+        else if (cfg.absolutePositionEmb) posEmb = registerModule("pos_emb", new PositionalEmbeddings.Absolute(cfg.embDim, cfg.maxSeqLen, dt, g));
+        else if (cfg.fixedPositionEmb) posEmb = registerModule("pos_emb", new PositionalEmbeddings.Fixed(cfg.embDim, dt));
+        else posEmb = null;
+        if (cfg.usesRotary()) registerModule("layer_pos_emb", new PositionalEmbeddings.Fixed(cfg.dimHead, dt));
+        reformer = registerModule("reformer", new Reformer(cfg, g));
+        norm = registerModule("norm", new org.reformer4j.core.nn.LayerNorm(new int[] {cfg.dim}, 1e-5, true, dt));
+        if (cfg.returnEmbeddings) {
+            out = new Identity();
+        } else {
+            Module first = cfg.embDim != cfg.dim ? new Linear(cfg.dim, cfg.embDim, true, dt, g) : new Identity();
+            Module second = cfg.weightTieEmbedding ? new TiedOutput(tokenEmb.weight()) : new Linear(cfg.embDim, cfg.numTokens, true, dt, g);
+            out = registerModule("out", new Sequential(first, second));
+        }
+    }
+
+    /** Logits of the normalised tied embedding: {@code z @ (E / ||E||_rows)^T}, no bias (R:119-132). */
+    static final class TiedOutput extends Module {
+        private final Parameter e;
+
+        TiedOutput(Parameter e) {
+            this.e = registerParameter("tensor", e);
+        }
+
+        @Override
+        public Tensor forward(Tensor z) {
+            Tensor w = e.tensor();
+            Tensor n = w.norm(new int[] {1}, true).clamp(1e-12, Double.MAX_VALUE);
+            return z.matmul(w.div(n).t());
+        }
+    }
+
+    public ReformerConfig config() {
+        return cfg;
+    }
+
+    /** Replaces where LSH rotations come from (null restores the model's own generator). */
+    public void setRotationSource(RotationSource source) {
+        rotations = source == null ? RotationSource.of(random) : source;
+    }
+
+    /** Changes the number of hash rounds used from now on (inference), without touching parameters. */
+    public void setNumHashes(int n) {
+        if (n < 1) throw new IllegalArgumentException("ReformerLM.setNumHashes: need >= 1 round, got " + n);
+        nHashes = n;
+    }
+
+    public int numHashes() {
+        return nHashes;
+    }
+
+    /** The model's random stream (rotations, dropout, layer dropout). */
+    public Generator generator() {
+        return random;
+    }
+
+    /** The longest model input: maxSeqLen padded as the Autopadder would. */
+    public int maxModelLength() {
+        int m = 2 * cfg.bucketSize;
+        return Math.ceilDiv(cfg.maxSeqLen + cfg.numMemKv, m) * m - cfg.numMemKv;
+    }
+
+    public Tensor forward(Tensor ids, Tensor inputMask) {
+        return forward(ids, inputMask, null);
+    }
+
+    /** Logits for ids [B, T]; {@code inputMask} [B, T] bool (true = keep) or null; {@code recorder} may be null. */
+    public Tensor forward(Tensor ids, Tensor inputMask, Recorder recorder) {
+        checkIds(ids);
+        int b = ids.size(0), t = ids.size(1);
+        boolean[][] mask = null;
+        if (inputMask != null) {
+            if (!java.util.Arrays.equals(inputMask.shape(), ids.shape())) {
+                throw new IllegalArgumentException("ReformerLM: input mask of shape " + Shape.str(inputMask.shape())
+                        + " does not match ids " + Shape.str(ids.shape()));
+            }
+            boolean[] flat = inputMask.toBoolArray();
+            mask = new boolean[b][t];
+            for (int i = 0; i < b; i++) System.arraycopy(flat, i * t, mask[i], 0, t);
+        }
+        Tensor x = tokenEmb.forward(ids);
+        if (posEmb != null) x = x.add(((PositionalEmbeddings.Positional) posEmb).embed(t));
+        x = toModelDim.forward(x);
+        RotaryTable rotary = null;
+        if (cfg.usesRotary()) {
+            var lpe = (PositionalEmbeddings.Fixed) module("layer_pos_emb");
+            rotary = RotaryTable.of(lpe.invFreq(), t, cfg.dtype);
+        }
+        var state = new ForwardState(cfg.depth, mask, rotary, rotations, random, isTraining(), nHashes, recorder);
+        x = reformer.forward(x, state);
+        x = norm.forward(x);
+        return out.forward(x);
+    }
+
+    private void checkIds(Tensor ids) {
+        if (ids.rank() != 2 || ids.dtype().isFloating()) {
+            throw new IllegalArgumentException("ReformerLM: ids must be an integer tensor [B, T], got " + ids.dtype() + " "
+                    + Shape.str(ids.shape()));
+        }
+        int t = ids.size(1);
+        if (t < 1) throw new IllegalArgumentException("ReformerLM: empty sequence (length 0)");
+        if (t > maxModelLength()) {
+            throw new IllegalArgumentException("ReformerLM: sequence length " + t + " exceeds maxSeqLen " + cfg.maxSeqLen
+                    + (maxModelLength() > cfg.maxSeqLen ? " (" + maxModelLength() + " with the Autopadder's padding)" : ""));
+        }
+        long[] v;
+        try (var ng = GradMode.noGrad()) {
+            v = ids.toLongArray();
+        }
+        for (int i = 0; i < v.length; i++) {
+            if (v[i] < 0 || v[i] >= cfg.numTokens) {
+                throw new IndexOutOfBoundsException("ReformerLM: token id " + v[i] + " at [" + i / t + ", " + i % t
+                        + "] is outside [0, numTokens = " + cfg.numTokens + ")");
+            }
+        }
+    }
+
+    /** Shorthand for a model built from {@link ReformerConfig#builder()}. */
+    public static ReformerConfig.Builder<ReformerLM> builder() {
+        return new ReformerConfig.Builder<>(ReformerLM::new);
+    }
+
+    List<Parameter> parameterList() {
+        return parameters();
+    }
+}

@@ -1,0 +1,145 @@
+package org.reformer4j.model;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.reformer4j.core.GradMode;
+import org.reformer4j.core.Tensor;
+import org.reformer4j.core.autograd.Function;
+import org.reformer4j.core.nn.Module;
+import org.reformer4j.core.nn.ModuleList;
+import org.reformer4j.core.nn.Parameter;
+
+/**
+ * The stack of Reformer layers (reformer-pytorch {@code ReversibleSequence}, REV:136-215). Each layer maps
+ * {@code [x1, x2]} to {@code y1 = x1 + f(x2)}, {@code y2 = x2 + g(y1)}. When the length exceeds
+ * {@code reverseThres} the whole stack is one {@link Function} that keeps only its output: backward walks the
+ * layers in reverse, rebuilds {@code x2 = y2 - g(y1)}, {@code x1 = y1 - f(x2)} and backpropagates through
+ * that recomputation, which replays the forward's buckets and dropout masks ({@link ForwardState.Replay}).
+ * Otherwise plain autograd runs the same layers ({@code IrreversibleBlock}s). Layer dropout drops whole
+ * layers while training. Parameter names: {@code blocks.<d>.f.net.*} (canonical) and the aliases
+ * {@code irrev_blocks.<d>.f.*}, both registered like torch's. Shapes: [B, T, 2*dim] -> [B, T, 2*dim].
+ */
+public final class ReversibleSequence extends Module {
+    private final List<Branch> fs = new ArrayList<>(), gs = new ArrayList<>();
+    private final double layerDropout;
+    private final int reverseThres;
+
+    /** Pairs (f, g) per layer; each must be a Module implementing {@link Branch}. */
+    public ReversibleSequence(List<Module[]> layers, double layerDropout, int reverseThres) {
+        this.layerDropout = layerDropout;
+        this.reverseThres = reverseThres;
+        List<Module> rev = new ArrayList<>(), irr = new ArrayList<>();
+        for (Module[] fg : layers) {
+            rev.add(new Pair(new Net(fg[0]), new Net(fg[1])));
+            irr.add(new Pair(fg[0], fg[1]));
+            fs.add((Branch) fg[0]);
+            gs.add((Branch) fg[1]);
+        }
+        registerModule("blocks", new ModuleList<>(rev));
+        registerModule("irrev_blocks", new ModuleList<>(irr));
+    }
+
+    /** torch's {@code Deterministic} wrapper: only a name ({@code net}) in the parameter paths. */
+    private static final class Net extends Module {
+        Net(Module m) {
+            registerModule("net", m);
+        }
+    }
+
+    /** A block: modules f and g. */
+    private static final class Pair extends Module {
+        Pair(Module f, Module g) {
+            registerModule("f", f);
+            registerModule("g", g);
+        }
+    }
+
+    public Tensor forward(Tensor x, ForwardState s) {
+        List<Integer> layers = new ArrayList<>();
+        for (int d = 0; d < fs.size(); d++) layers.add(d);
+        if (s.training && layerDropout > 0) {
+            double[] u = new double[fs.size()];
+            s.generator.uniform(u);
+            List<Integer> kept = new ArrayList<>();
+            for (int d = 0; d < u.length; d++) if (u[d] >= layerDropout) kept.add(d);
+            layers = kept.isEmpty() ? List.of(0) : kept;
+        }
+        if (x.size(1) > reverseThres) {
+            List<Tensor> in = new ArrayList<>();
+            in.add(x);
+            for (Parameter p : parameters()) in.add(p.tensor());
+            return new Reversible(layers, s).apply(in.toArray(new Tensor[0]));
+        }
+        for (int d : layers) x = block(d, x, s);
+        return x;
+    }
+
+    private Tensor block(int d, Tensor x, ForwardState s) {
+        int dim = x.size(-1) / 2;
+        Tensor x1 = x.narrow(2, 0, dim), x2 = x.narrow(2, dim, dim);
+        Tensor y1 = x1.add(fs.get(d).apply(x2, s, d));
+        Tensor y2 = x2.add(gs.get(d).apply(y1, s, d));
+        return Tensor.cat(List.of(y1, y2), 2);
+    }
+
+    /** The reversible stack as one op; parameters are inputs only so that the node is recorded. */
+    private final class Reversible extends Function {
+        private final List<Integer> layers;
+        private final ForwardState s;
+
+        Reversible(List<Integer> layers, ForwardState s) {
+            this.layers = layers;
+            this.s = s;
+        }
+
+        @Override
+        protected String name() {
+            return "reversibleSequence";
+        }
+
+        @Override
+        protected Tensor forward(Context ctx, Tensor... in) {
+            Tensor x = in[0];
+            for (int d : layers) x = block(d, x, s);
+            ctx.save(x);
+            ctx.put("inputs", in.length);
+            return x;
+        }
+
+        @Override
+        protected Tensor[] backward(Context ctx, Tensor dy) {
+            Tensor y = ctx.saved(0);
+            int dim = y.size(-1) / 2;
+            Tensor y1 = y.narrow(2, 0, dim), y2 = y.narrow(2, dim, dim);
+            Tensor dy1 = dy.narrow(2, 0, dim), dy2 = dy.narrow(2, dim, dim);
+            for (int i = layers.size() - 1; i >= 0; i--) {
+                int d = layers.get(i);
+                s.replay(d, 1).startReplay();
+                Tensor y1r = y1.detach().requiresGrad(true);
+                Tensor gy1;
+                try (var on = GradMode.enableGrad()) {
+                    gy1 = gs.get(d).apply(y1r, s, d);
+                }
+                gy1.backward(dy2.contiguous());
+                Tensor x2 = y2.sub(gy1.detach());
+                Tensor dx1 = y1r.grad() == null ? dy1 : dy1.add(y1r.grad());
+                Tensor x2r = x2.detach().requiresGrad(true);
+                s.replay(d, 0).startReplay();
+                Tensor fx2;
+                try (var on = GradMode.enableGrad()) {
+                    fx2 = fs.get(d).apply(x2r, s, d);
+                }
+                fx2.backward(dx1.contiguous());
+                Tensor x1 = y1.sub(fx2.detach());
+                Tensor dx2 = x2r.grad() == null ? dy2 : dy2.add(x2r.grad());
+                y1 = x1;
+                y2 = x2;
+                dy1 = dx1;
+                dy2 = dx2;
+            }
+            Tensor[] grads = new Tensor[(Integer) ctx.get("inputs")];
+            grads[0] = Tensor.cat(List.of(dy1, dy2), 2);
+            return grads;
+        }
+    }
+}

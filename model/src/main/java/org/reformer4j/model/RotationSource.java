@@ -1,0 +1,27 @@
+package org.reformer4j.model;
+
+import org.reformer4j.core.DType;
+import org.reformer4j.core.Device;
+import org.reformer4j.core.Tensor;
+import org.reformer4j.core.random.Generator;
+
+/**
+ * Where the random rotations of LSH hashing come from (reformer-pytorch draws them with {@code torch.randn}
+ * in {@code hash_vectors}, R:231-237). By default from the model's Philox generator; a caller may supply
+ * its own (reproducibility, comparison with other implementations).
+ */
+@FunctionalInterface
+public interface RotationSource {
+    /** Rotations [1 or N, dh, H, nBuckets/2] for layer {@code layer} (0-based) in {@code dtype}. */
+    Tensor rotations(int layer, int[] shape, DType dtype);
+
+    /** Standard normals from the generator's stream, each call taking fresh blocks. */
+    static RotationSource of(Generator g) {
+        return (layer, shape, dtype) -> {
+            long n = 1;
+            for (int s : shape) n *= s;
+            long blocks = dtype == DType.F64 ? Generator.blocksFor2(n) : Generator.blocksFor4(n);
+            return Tensor.randn(shape, g.seed(), g.stream(), g.take(blocks), dtype, Device.CPU);
+        };
+    }
+}
