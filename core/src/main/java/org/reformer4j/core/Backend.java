@@ -73,6 +73,19 @@ public interface Backend {
     void layerNormRowsBackward(Tensor x, Tensor weight, Tensor mean, Tensor rstd, Tensor dy,
                                Tensor dx, Tensor dWeight, Tensor dBias);
 
+    /**
+     * Cross entropy of each row of contiguous logits [R, C] against int64 target [R]: lse [R] =
+     * logsumexp of the row, loss [R] = lse - logits[target] (0 where target == ignoreIndex). Targets are
+     * range-checked.
+     */
+    void crossEntropyRows(Tensor logits, Tensor target, long ignoreIndex, Tensor lse, Tensor loss);
+
+    /**
+     * dlogits [R, C] = scale[r] * (softmax(row) - onehot(target)), zero rows where target == ignoreIndex;
+     * softmax from the saved lse. scale [R].
+     */
+    void crossEntropyRowsBackward(Tensor logits, Tensor target, long ignoreIndex, Tensor lse, Tensor scale, Tensor dlogits);
+
     // ---- indexing --------------------------------------------------------------------------------
     /** out[...i_d...] = src[... index[...] ...] along dim d; index has out's shape (torch.gather). */
     void gather(Tensor src, int dim, Tensor index, Tensor out);

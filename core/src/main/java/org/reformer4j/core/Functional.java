@@ -116,21 +116,24 @@ public final class Functional {
             throw new IllegalArgumentException("crossEntropy: logits " + Shape.str(ls) + " need target of shape "
                     + Shape.str(java.util.Arrays.copyOf(ls, ls.length - 1)) + ", got " + Shape.str(target.shape()));
         }
-        Tensor x = logits.reshape(-1, c);
-        Tensor t = target.to(DType.I64).reshape(-1, 1);
-        Tensor keep = t.ne(Tensor.scalar(ignoreIndex, DType.I64, t.device()));
-        Tensor safe = Tensor.where(keep, t, Tensor.scalar(0, DType.I64, t.device()));
-        long[] tv = t.toLongArray();
-        for (int i = 0; i < tv.length; i++) {
-            if (tv[i] != ignoreIndex && (tv[i] < 0 || tv[i] >= c)) {
-                throw new IndexOutOfBoundsException("crossEntropy: target " + tv[i] + " at position " + i
-                        + " is outside [0, " + c + ") and is not the ignore index " + ignoreIndex);
-            }
+        Tensor x;
+        try (var ng = GradMode.noGrad()) {
+            x = logits.contiguous().reshape(-1, c);
         }
-        Tensor lse = x.logsumexp(1, true);
-        Tensor picked = x.gather(1, safe);
-        Tensor keepF = keep.to(x.dtype());
-        Tensor count = keepF.sum();
-        return lse.sub(picked).mul(keepF).sum().div(count);
+        Tensor t = target.to(DType.I64).contiguous().reshape(-1);
+        int rows = x.size(0);
+        Tensor lse = Tensor.empty(new int[] {rows}, x.dtype(), x.device());
+        Tensor perRow = Tensor.empty(new int[] {rows}, x.dtype(), x.device());
+        x.backend().crossEntropyRows(x, t, ignoreIndex, lse, perRow);
+        Tensor kept = t.ne(Tensor.scalar(ignoreIndex, DType.I64, t.device())).to(x.dtype());
+        Tensor count = kept.sum();
+        Tensor loss = perRow.sum().div(count);
+        Tensor xs = x;
+        return loss.detach().record("crossEntropy", g -> {
+            Tensor scale = kept.mul(g.div(count));
+            Tensor dx = Tensor.empty(xs.shape(), xs.dtype(), xs.device());
+            xs.backend().crossEntropyRowsBackward(xs, t, ignoreIndex, lse, scale.contiguous(), dx);
+            return new Tensor[] {dx.reshape(ls)};
+        }, logits);
     }
 }

@@ -161,6 +161,16 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void crossEntropyRows(Tensor logits, Tensor target, long ignoreIndex, Tensor lse, Tensor loss) {
+        CpuCrossEntropy.forward(logits, target, ignoreIndex, lse, loss);
+    }
+
+    @Override
+    public void crossEntropyRowsBackward(Tensor logits, Tensor target, long ignoreIndex, Tensor lse, Tensor scale, Tensor dlogits) {
+        CpuCrossEntropy.backward(logits, target, ignoreIndex, lse, scale, dlogits);
+    }
+
+    @Override
     public void gather(Tensor src, int dim, Tensor index, Tensor out) {
         CpuIndex.gather(src, dim, index, out);
     }

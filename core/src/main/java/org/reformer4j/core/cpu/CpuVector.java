@@ -136,6 +136,15 @@ final class CpuVector {
         return s;
     }
 
+    /** y = s * exp(x - shift), the cross-entropy gradient's softmax part. */
+    static void expShiftScale(float[] x, int px, float shift, float s, float[] y, int py, int n) {
+        int i = 0, up = S.loopBound(n);
+        for (; i < up; i += L) {
+            FloatVector.fromArray(S, x, px + i).sub(shift).lanewise(VectorOperators.EXP).mul(s).intoArray(y, py + i);
+        }
+        for (; i < n; i++) y[py + i] = s * (float) Math.exp(x[px + i] - shift);
+    }
+
     /** sum over the row of (x - mean)^2. */
     static float sumSqDev(float[] x, int p, float mean, int n) {
         FloatVector acc = FloatVector.zero(S);
