@@ -85,6 +85,24 @@ class ForwardTest {
     }
 
     @Test
+    void sortPutsNanLastAscendingAndFirstDescendingAndMatchesAStableReference() {
+        Tensor x = Tensor.of(new double[] {2, Double.NaN, Double.NEGATIVE_INFINITY, -0.0, 0.0, Double.POSITIVE_INFINITY}, 6);
+        assertArrayEquals(new long[] {2, 3, 4, 0, 5, 1}, x.argsort(0, false).toLongArray());
+        assertArrayEquals(new long[] {1, 5, 0, 3, 4, 2}, x.argsort(0, true).toLongArray());
+        // a long row of few distinct keys against java's stable object sort
+        int n = 5000;
+        long[] keys = new long[n];
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(5);
+        for (int i = 0; i < n; i++) keys[i] = rnd.nextInt(17);
+        Integer[] ref = new Integer[n];
+        for (int i = 0; i < n; i++) ref[i] = i;
+        java.util.Arrays.sort(ref, (p, q) -> Long.compare(keys[q], keys[p]));
+        long[] want = new long[n];
+        for (int i = 0; i < n; i++) want[i] = ref[i];
+        assertArrayEquals(want, Tensor.of(keys, n).argsort(0, true).toLongArray());
+    }
+
+    @Test
     void viewsShareStorageAndReshapeCopiesOnlyWhenNeeded() {
         Tensor x = Tensor.arange(0, 12, 1).reshape(3, 4);
         Tensor v = x.reshape(4, 3);

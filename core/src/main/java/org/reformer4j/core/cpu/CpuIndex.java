@@ -137,22 +137,17 @@ final class CpuIndex {
         int pa0 = a.offset(), pv0 = values.offset(), pi0 = indices.offset();
         Parallel.forRange(rows, Math.max(1, 4096 / Math.max(1, cols)), (r0, r1) -> {
             double[] key = new double[cols];
-            Integer[] order = new Integer[cols];
+            boolean[] nan = new boolean[cols];
+            int[] order = new int[cols], tmp = new int[cols];
             for (int r = r0; r < r1; r++) {
                 int base = pa0 + r * cols;
                 for (int c = 0; c < cols; c++) {
                     double kv = Access.get(x, t, base + c);
-                    key[c] = Double.isNaN(kv) ? Double.POSITIVE_INFINITY : kv;
+                    nan[c] = Double.isNaN(kv);
+                    key[c] = nan[c] ? 0 : kv;
                     order[c] = c;
                 }
-                final double[] kk = key;
-                final boolean[] nan = new boolean[cols];
-                for (int c = 0; c < cols; c++) nan[c] = Double.isNaN(Access.get(x, t, base + c));
-                java.util.Arrays.sort(order, (p, q) -> {
-                    int cmp = Double.compare(kk[p], kk[q]);
-                    if (cmp == 0) cmp = Boolean.compare(nan[p], nan[q]);
-                    return descending ? -cmp : cmp;
-                });
+                mergeSort(order, tmp, key, nan, cols, descending);
                 for (int c = 0; c < k; c++) {
                     int src = order[c];
                     ix[pi0 + r * k + c] = src;
@@ -161,5 +156,29 @@ final class CpuIndex {
                 }
             }
         });
+    }
+
+    /** Bottom-up stable merge sort of {@code order}: equal keys keep their index order. */
+    private static void mergeSort(int[] order, int[] tmp, double[] key, boolean[] nan, int n, boolean descending) {
+        int[] src = order, dst = tmp;
+        for (int width = 1; width < n; width *= 2) {
+            for (int lo = 0; lo < n; lo += 2 * width) {
+                int mid = Math.min(lo + width, n), hi = Math.min(lo + 2 * width, n);
+                int i = lo, j = mid, o = lo;
+                while (i < mid && j < hi) dst[o++] = before(key, nan, src[j], src[i], descending) ? src[j++] : src[i++];
+                while (i < mid) dst[o++] = src[i++];
+                while (j < hi) dst[o++] = src[j++];
+            }
+            int[] sw = src;
+            src = dst;
+            dst = sw;
+        }
+        if (src != order) System.arraycopy(src, 0, order, 0, n);
+    }
+
+    /** True when element p sorts strictly before q (NaN is the largest value). */
+    private static boolean before(double[] key, boolean[] nan, int p, int q, boolean descending) {
+        int cmp = nan[p] != nan[q] ? (nan[p] ? 1 : -1) : Double.compare(key[p] == 0 ? 0.0 : key[p], key[q] == 0 ? 0.0 : key[q]);
+        return descending ? cmp > 0 : cmp < 0;
     }
 }
