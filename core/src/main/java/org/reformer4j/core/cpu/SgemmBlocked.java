@@ -112,7 +112,7 @@ final class SgemmBlocked {
                         int i0 = q0 * mr, rows = Math.min(mc, q1 * mr) - i0;
                         packA(pl, rows, kc, a, aIdx + i0 * rsA, rsA, csA, ws.ap, i0 * kc, workspace());
                     });
-                    if (mPanels >= 4 * threads || mPanels >= nPanels) {
+                    if (splitRows(mPanels, nPanels, threads)) {
                         Parallel.forParts(mPanels, threads, (q0, q1) -> macro(pl, q0 * mr, Math.min(mc, q1 * mr),
                                 0, nc, kc, alpha, betaBlock, c, cIdx, ldc, ws.ap, ws.bp, workspace().ensureTile(pl)));
                     } else {
@@ -122,6 +122,17 @@ final class SgemmBlocked {
                 }
             }
         }
+    }
+
+    /**
+     * Whether to split a block's tiles between threads by row panels (true) or column panels: rows,
+     * unless columns divide more evenly (the busiest thread gets fewer panels relative to the average).
+     */
+    static boolean splitRows(int mPanels, int nPanels, int threads) {
+        if (threads == 1) return true;
+        long rowLoad = (long) ((mPanels + threads - 1) / threads) * nPanels;   // busiest thread's tiles
+        long colLoad = (long) ((nPanels + threads - 1) / threads) * mPanels;
+        return rowLoad <= colLoad;
     }
 
     /**
