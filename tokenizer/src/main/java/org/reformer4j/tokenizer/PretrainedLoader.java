@@ -36,7 +36,16 @@ final class PretrainedLoader {
             throw new NoSuchFileException(name, null, "tokenizer: '" + name + "' is neither a vocab.txt file, nor a folder, nor a model in the local "
                     + "HuggingFace cache (nothing is downloaded); tried: " + tried);
         }
-        return loadDir(snapshot);
+        return loadDir(snapshot, casedByName(name));
+    }
+
+    /**
+     * transformers v4's PRETRAINED_INIT_CONFIGURATION: the Hub's cased BERT models and bert-base-chinese
+     * do not lowercase even when their folder has no tokenizer_config.json saying so.
+     */
+    static boolean casedByName(String name) {
+        String base = name.substring(name.lastIndexOf('/') + 1);
+        return base.equals("bert-base-chinese") || (base.startsWith("bert-") && base.endsWith("-cased"));
     }
 
     /** Hub cache folders, in the order huggingface_hub uses them. */
@@ -104,6 +113,10 @@ final class PretrainedLoader {
     }
 
     static BertTokenizer loadDir(Path dir) throws IOException {
+        return loadDir(dir, false);
+    }
+
+    static BertTokenizer loadDir(Path dir, boolean cased) throws IOException {
         Path vocabTxt = dir.resolve("vocab.txt");
         Path tokJson = dir.resolve("tokenizer.json");
         Map<String, Object> tj = Files.isRegularFile(tokJson) ? readJson(tokJson) : Map.of();
@@ -116,6 +129,9 @@ final class PretrainedLoader {
             throw new NoSuchFileException(vocabTxt.toString(), null, "tokenizer: folder " + dir + " holds neither vocab.txt nor tokenizer.json");
         }
         BertTokenizer.Builder b = BertTokenizer.builder(vocab);
+        if (cased) {
+            b.doLowerCase(false);
+        }
         applyTokenizerJson(b, tj, tokJson);
         Path stm = dir.resolve("special_tokens_map.json");
         if (Files.isRegularFile(stm)) {

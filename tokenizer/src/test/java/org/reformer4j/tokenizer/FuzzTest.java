@@ -2,7 +2,8 @@
  * Property tests (jqwik, bounded tries): on arbitrary text - lone surrogates, controls, combining marks,
  * CJK, emoji, pieces of special tokens - encode never throws, the fast encoder gives exactly the ids and
  * offsets of the plain reference path, offsets are inside the text and in order, and truncation keeps
- * [CLS] + a prefix + [SEP]. Run for the three golden configurations.
+ * [CLS] + a prefix + [SEP]. Run for a built-in vocabulary in all four normalizer settings, and for the
+ * three golden configurations when the shared data is present.
  */
 package org.reformer4j.tokenizer;
 
@@ -10,7 +11,12 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
@@ -20,6 +26,39 @@ import net.jqwik.api.Tuple;
 
 class FuzzTest {
     private static final String[] CONFIGS = {"bert-base-chinese.lower", "bert-base-chinese.hub", "bert-base-uncased"};
+    private static volatile List<Map.Entry<String, BertTokenizer>> tokenizers;
+
+    /**
+     * A small built-in vocabulary (always tested, so the property runs without the shared data) plus the
+     * three golden configurations when ../shared is there.
+     */
+    static List<Map.Entry<String, BertTokenizer>> tokenizers() {
+        if (tokenizers == null) {
+            List<String> v = new ArrayList<>(List.of("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "token", "##ization", "hel", "##lo", "un", "##aff", "##able"));
+            for (char c = '!'; c <= '~'; c++) {
+                v.add(String.valueOf(c));
+                v.add("##" + c);
+            }
+            for (String t : "中文你好世界一二三😂ßéο##".split("")) {
+                v.add(t);
+            }
+            Vocabulary vocab = Vocabulary.of(v);
+            List<Map.Entry<String, BertTokenizer>> list = new ArrayList<>();
+            list.add(Map.entry("built-in lower", BertTokenizer.builder(vocab).build()));
+            list.add(Map.entry("built-in cased", BertTokenizer.builder(vocab).doLowerCase(false).build()));
+            list.add(Map.entry("built-in strip only", BertTokenizer.builder(vocab).doLowerCase(false).stripAccents(true).build()));
+            list.add(Map.entry("built-in lowercase only", BertTokenizer.builder(vocab).stripAccents(false).tokenizeChineseChars(false).maxInputCharsPerWord(8).build()));
+            String p = System.getProperty("reformer4j.shared");
+            Path shared = p != null ? Path.of(p) : Path.of("..", "shared");
+            if (Files.isDirectory(shared.resolve("data").resolve("vocab"))) {
+                for (String c : CONFIGS) {
+                    list.add(Map.entry(c, TestData.tokenizer(c)));
+                }
+            }
+            tokenizers = list;
+        }
+        return tokenizers;
+    }
 
     @Provide
     Arbitrary<String> texts() {
@@ -53,8 +92,8 @@ class FuzzTest {
     }
 
     static void checkAll(String text) {
-        for (String c : CONFIGS) {
-            check(TestData.tokenizer(c), text, c);
+        for (Map.Entry<String, BertTokenizer> t : tokenizers()) {
+            check(t.getValue(), text, t.getKey());
         }
     }
 

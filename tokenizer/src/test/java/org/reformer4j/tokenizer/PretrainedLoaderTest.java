@@ -89,6 +89,14 @@ class PretrainedLoaderTest {
     }
 
     @Test
+    void knownCasedNamesDoNotLowercaseWithoutConfig() {
+        assertTrue(PretrainedLoader.casedByName("bert-base-chinese"));
+        assertTrue(PretrainedLoader.casedByName("google-bert/bert-base-cased"));
+        assertFalse(PretrainedLoader.casedByName("bert-base-uncased"));
+        assertFalse(PretrainedLoader.casedByName("someone/my-bert"));
+    }
+
+    @Test
     void missingModelListsWhatWasTried() {
         NoSuchFileException e = assertThrows(NoSuchFileException.class, () -> BertTokenizer.fromPretrained("no-such-model-r4j"));
         assertTrue(e.getMessage().contains("no-such-model-r4j") && e.getMessage().contains("tried") && e.getMessage().contains("models--no-such-model-r4j"),
