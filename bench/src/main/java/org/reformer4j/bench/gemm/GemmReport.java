@@ -12,8 +12,8 @@ import org.reformer4j.bench.memory.Bandwidth;
 import org.reformer4j.core.io.Json;
 
 /**
- * Turns a JMH JSON result ({@code -rf json -rff FILE}) of {@link GemmSquareBench}, {@link GemmVocabBench}
- * and {@link org.reformer4j.bench.memory.CopyBench} into the markdown tables of bench/RESULTS.md:
+ * Turns a JMH JSON result ({@code -rf json -rff FILE}) of {@link GemmSquareBench}, {@link GemmVocabBench},
+ * {@link GemmBatchedBench} and {@link org.reformer4j.bench.memory.CopyBench} into the markdown tables of bench/RESULTS.md:
  * GFLOP/s of reformer4j and OpenBLAS side by side with their ratio, and copy bandwidth in GB/s.
  * Usage: {@code java -cp bench/target/benchmarks.jar org.reformer4j.bench.gemm.GemmReport FILE...}
  */
@@ -38,6 +38,8 @@ public final class GemmReport {
         });
         gemmTable(rows, "GemmVocabBench", "layout",
                 p -> 2.0 * GemmVocabBench.M * GemmVocabBench.K * GemmVocabBench.N);
+        gemmTable(rows, "GemmBatchedBench", "batch", p -> 2.0 * Double.parseDouble(p.get("batch"))
+                * GemmBatchedBench.M * GemmBatchedBench.K * GemmBatchedBench.N);
         copyTable(rows);
     }
 
