@@ -7,12 +7,15 @@ import org.reformer4j.cuda.CudaProbe;
 import org.reformer4j.cuda.CudaRuntime;
 import org.reformer4j.cuda.CudaRuntimes;
 
-/** The devices each kernel test runs on: the emulator always, the GPU where one starts (skipped elsewhere). */
+/**
+ * The devices each kernel test runs on: the emulator always, the GPU where one starts (skipped elsewhere).
+ */
 final class Devices {
     private Devices() {}
 
+    /** System property {@code reformer4j.test.devices} (default {@code emulator,gpu}) narrows the list. */
     static Stream<String> names() {
-        return Stream.of("emulator", "gpu");
+        return Stream.of(System.getProperty("reformer4j.test.devices", "emulator,gpu").split(",")).map(String::trim);
     }
 
     static CudaRuntime get(String name) {

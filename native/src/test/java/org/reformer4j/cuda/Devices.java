@@ -4,12 +4,15 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.stream.Stream;
 
-/** The devices a parametrised test runs on: the emulator always, the GPU where one starts (else skipped). */
+/**
+ * The devices a parametrised test runs on: the emulator always, the GPU where one starts (else skipped).
+ */
 final class Devices {
     private Devices() {}
 
+    /** System property {@code reformer4j.test.devices} (default {@code emulator,gpu}) narrows the list. */
     static Stream<String> names() {
-        return Stream.of("emulator", "gpu");
+        return Stream.of(System.getProperty("reformer4j.test.devices", "emulator,gpu").split(",")).map(String::trim);
     }
 
     static CudaRuntime get(String name) {

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# gpu-check.sh - the CUDA test suite and GPU benchmarks on a bare GPU machine (no JDK, no Maven there).
+#   native/gpu-check.sh build   (here)  builds native/target/gpu-bundle: a jlink'd JDK 25 runtime, the project
+#                                       jars (main + tests), the JUnit console launcher, JavaCPP and only the
+#                                       JNI wrappers used (cudart, cublas, nvrtc); checks it is under 64 MiB.
+#   native/gpu-check.sh run     (there) runs the GPU cases of the native and kernels tests and the GPU
+#                                       benchmarks from that bundle, then prints their tables; under 8 minutes.
+# The CUDA libraries there come from Python's nvidia-* wheels (<site-packages>/nvidia/cu13/lib), found below
+# and put on LD_LIBRARY_PATH before the JVM starts.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUNDLE=native/target/gpu-bundle
+MODE=${1:-build}
+
+build() {
+  export JAVA_HOME="${JAVA_HOME_25:-/usr/lib/jvm/temurin-25-jdk-amd64}" PATH="${JAVA_HOME_25:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin:$PATH"
+  ./mvnw -B -q -ntp -pl kernels -am package -DskipTests
+  rm -rf "$BUNDLE" && mkdir -p "$BUNDLE/lib" "$BUNDLE/tmp"
+  local m2=~/.m2/repository ver=0.1.0-SNAPSHOT
+  cp core/target/reformer4j-core-$ver.jar native/target/reformer4j-native-$ver.jar \
+     kernels/target/reformer4j-kernels-$ver.jar "$BUNDLE/lib/"
+  (cd native/target/test-classes && jar cf "../gpu-bundle/lib/reformer4j-native-tests.jar" .)
+  (cd kernels/target/test-classes && jar cf "../../../native/target/gpu-bundle/lib/reformer4j-kernels-tests.jar" .)
+  (cd kernels/target/test-classes && ls org/reformer4j/kernels/*Test.class | grep -v KernelFilesTest \
+      | sed 's|/|.|g; s|\.class$||') > "$BUNDLE/kernel-tests.txt"
+  ./mvnw -B -q -ntp dependency:copy -Dartifact=org.junit.platform:junit-platform-console-standalone:1.14.1 \
+      -DoutputDirectory="$PWD/$BUNDLE/lib" -f native/pom.xml
+  cp $m2/org/bytedeco/javacpp/1.5.13/javacpp-1.5.13.jar $m2/org/bytedeco/javacpp/1.5.13/javacpp-1.5.13-linux-x86_64.jar \
+     $m2/org/bytedeco/cuda/13.1-9.19-1.5.13/cuda-13.1-9.19-1.5.13.jar "$BUNDLE/lib/"
+  # Only the JNI wrappers we call: cudart (driver + runtime API), cublas, nvrtc.
+  (cd "$BUNDLE/tmp" && unzip -q $m2/org/bytedeco/cuda/13.1-9.19-1.5.13/cuda-13.1-9.19-1.5.13-linux-x86_64.jar \
+      'org/bytedeco/cuda/linux-x86_64/libjnicudart.so' 'org/bytedeco/cuda/linux-x86_64/libjnicublas.so' \
+      'org/bytedeco/cuda/linux-x86_64/libjninvrtc.so' && jar cf ../lib/cuda-jni-slim-linux-x86_64.jar org)
+  rm -rf "$BUNDLE/tmp"
+  jlink --add-modules java.base,jdk.incubator.vector,jdk.unsupported,java.logging,java.management \
+      --strip-debug --no-header-files --no-man-pages --compress=zip-9 --output "$BUNDLE/jre"
+  cp native/gpu-check.sh "$BUNDLE/"
+  local mib=$(( $(du -sk "$BUNDLE" | cut -f1) / 1024 ))
+  echo "bundle: $BUNDLE, ${mib} MiB"
+  if [ "$mib" -ge 64 ]; then echo "bundle over 64 MiB" >&2; exit 1; fi
+}
+
+run() {
+  local cu13
+  cu13=$(ls -d /usr/local/lib/python3*/dist-packages/nvidia/cu13/lib /usr/lib/python3*/site-packages/nvidia/cu13/lib \
+      /usr/local/lib/python3*/site-packages/nvidia/cu13/lib 2>/dev/null | head -1 || true)
+  if [ -z "$cu13" ] && command -v python3 >/dev/null; then
+    cu13=$(python3 -c 'import nvidia, os; print(os.path.join(list(nvidia.__path__)[0], "cu13", "lib"))' 2>/dev/null || true)
+  fi
+  export LD_LIBRARY_PATH="${cu13:+$cu13:}${LD_LIBRARY_PATH:-}"
+  echo "CUDA libraries: ${cu13:-not found, using the default library path}"
+  nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null || true
+  local java="$BUNDLE/jre/bin/java" cp
+  cp=$(ls "$BUNDLE"/lib/*.jar | tr '\n' ':')
+  local selectors=(--select-class org.reformer4j.cuda.DeviceDiscoveryTest --select-class org.reformer4j.cuda.RuntimeSelfTest)
+  while read -r c; do selectors+=(--select-class "$c"); done < "$BUNDLE/kernel-tests.txt"
+  local flags=(--add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx8g
+      -Dreformer4j.test.devices=gpu -Dreformer4j.kernels.cache="$BUNDLE/kernel-cache")
+  timeout 300 "$java" "${flags[@]}" -jar "$BUNDLE/lib/junit-platform-console-standalone-1.14.1.jar" execute \
+      --class-path "$cp" --disable-banner --details=tree "${selectors[@]}" || echo "TESTS FAILED (rc $?)"
+  timeout 90 "$java" "${flags[@]}" -cp "$cp" org.reformer4j.cuda.GpuSgemmBench || echo "sgemm bench failed (rc $?)"
+  timeout 90 "$java" "${flags[@]}" -cp "$cp" org.reformer4j.kernels.GpuKernelBench || echo "kernel bench failed (rc $?)"
+}
+
+case "$MODE" in
+  build) build ;;
+  run) run ;;
+  *) echo "usage: $0 build|run" >&2; exit 2 ;;
+esac
