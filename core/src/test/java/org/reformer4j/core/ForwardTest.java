@@ -48,6 +48,16 @@ class ForwardTest {
     }
 
     @Test
+    void singleRowProductsMatchFloat64InEveryLayout() {
+        Tensor v = r32(11, 1, 300), w = r32(12, 517, 300), m = r32(13, 300, 517);
+        Tensor v64 = v.to(DType.F64), w64 = w.to(DType.F64), m64 = m.to(DType.F64);
+        close32("x @ W^T (dot form)", v.matmul(w.t()), v64.matmul(w64.t()), 1e-4);
+        close32("x @ M (axpy form)", v.matmul(m), v64.matmul(m64), 1e-4);
+        close32("strided row", v.t().t().matmul(m.slice(1, 0, 517, 2)), v64.matmul(m64.slice(1, 0, 517, 2)), 1e-4);
+        close32("column sum", m.sum(0, false), m64.sum(0, false), 1e-4);
+    }
+
+    @Test
     void softmaxOfMaskedRowsFollowsTorch() {
         Tensor x = Tensor.of(new float[] {Float.NEGATIVE_INFINITY, 0f, 1f, -3.4028235e38f, -3.4028235e38f, -3.4028235e38f}, 2, 3);
         float[] y = x.softmax(1).toFloatArray();

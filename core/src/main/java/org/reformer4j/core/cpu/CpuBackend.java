@@ -124,7 +124,10 @@ public final class CpuBackend implements Backend {
     public void matmul(Tensor a, Tensor b, Tensor out) {
         int batch = a.size(0), m = a.size(1), k = a.size(2), n = b.size(2);
         int[] as = a.strides(), bs = b.strides();
-        if (a.dtype() == DType.F32) {
+        if (a.dtype() == DType.F32 && m == 1 && batch == 1) {
+            CpuGemv.gemv(n, k, (float[]) a.storage().data(), a.offset(), as[2],
+                    (float[]) b.storage().data(), b.offset(), bs[1], bs[2], (float[]) out.storage().data(), out.offset());
+        } else if (a.dtype() == DType.F32) {
             Sgemm.sgemmBatched(batch, m, n, k, 1f,
                     (float[]) a.storage().data(), a.offset(), as[0], as[1], as[2],
                     (float[]) b.storage().data(), b.offset(), bs[0], bs[1], bs[2],

@@ -136,6 +136,15 @@ final class CpuVector {
         return s;
     }
 
+    /** y += alpha * x over n elements. */
+    static void axpy(float alpha, float[] x, int px, float[] y, int py, int n) {
+        int i = 0, up = S.loopBound(n);
+        for (; i < up; i += L) {
+            FloatVector.fromArray(S, x, px + i).fma(FloatVector.broadcast(S, alpha), FloatVector.fromArray(S, y, py + i)).intoArray(y, py + i);
+        }
+        for (; i < n; i++) y[py + i] += alpha * x[px + i];
+    }
+
     /** y = s * exp(x - shift), the cross-entropy gradient's softmax part. */
     static void expShiftScale(float[] x, int px, float shift, float s, float[] y, int py, int n) {
         int i = 0, up = S.loopBound(n);
