@@ -9,4 +9,12 @@ import org.reformer4j.core.Tensor;
  */
 public interface Branch {
     Tensor apply(Tensor x, ForwardState state, int layer);
+
+    /**
+     * One decoding step: x holds only the newest position [B, 1, dim]; attention reads and extends the
+     * {@link DecodeCache}. Position-wise branches (feed-forward, PKM in eval mode) just apply themselves.
+     */
+    default Tensor step(Tensor x, ForwardState state, int layer, DecodeCache cache) {
+        return apply(x, state, layer);
+    }
 }

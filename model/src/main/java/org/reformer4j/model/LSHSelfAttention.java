@@ -37,6 +37,39 @@ public final class LSHSelfAttention extends Module implements Branch {
         lsh = new LshAttention(cfg.bucketSize, cfg.nHashes, cfg.causal, cfg.lshAttendAcrossBuckets, cfg.lshAllowDuplicateAttention);
     }
 
+    /**
+     * Incremental causal full attention of the newest position over the cached positions (and memory
+     * slots): the same scores as {@link FullQkAttention} gives that row, so cached decoding equals
+     * re-running the prefix wherever every layer runs full attention.
+     */
+    @Override
+    public Tensor step(Tensor x, ForwardState s, int layer, DecodeCache cache) {
+        int b = x.size(0), h = cfg.heads, dh = cfg.dimHead, m = cfg.numMemKv;
+        Tensor qk = toqk.forward(x).reshape(b * h, 1, dh);
+        Tensor v = tov.forward(x);
+        v = (cfg.oneValueHead ? v.unsqueeze(2).expand(b, 1, h, dh) : v.reshape(b, 1, h, dh)).reshape(b * h, 1, dh);
+        if (m > 0 && !cache.started(layer)) {
+            Tensor mem = memKv.tensor().expand(b, m, cfg.dim);
+            Tensor mqk = toqk.forward(mem).reshape(b, m, h, dh).transpose(1, 2).reshape(b * h, m, dh);
+            Tensor mv = tov.forward(mem);
+            mv = (cfg.oneValueHead ? mv.unsqueeze(2).expand(b, m, h, dh) : mv.reshape(b, m, h, dh)).transpose(1, 2).reshape(b * h, m, dh);
+            cache.append(layer, unit(mqk), mv);
+        }
+        cache.append(layer, unit(qk), v);
+        Tensor keys = cache.keys(layer), values = cache.values(layer);
+        int n = keys.size(1);
+        Tensor dot = qk.matmul(keys.transpose(1, 2)).mul(Math.pow(dh, -0.5)); // [B*h, 1, n]
+        boolean[] self = new boolean[n];
+        self[n - 1] = true;
+        dot = dot.maskedFill(Tensor.of(self, 1, 1, n), org.reformer4j.model.attention.LshAttentionCore.SELF_VALUE);
+        Tensor out = org.reformer4j.core.Functional.softmax(dot, -1, false).matmul(values); // [B*h, 1, dh]
+        return toOut.forward(out.reshape(b, h * dh).reshape(b, 1, h * dh));
+    }
+
+    private static Tensor unit(Tensor t) {
+        return t.div(t.norm(new int[] {2}, true).clamp(1e-12, Double.MAX_VALUE));
+    }
+
     @Override
     public Tensor apply(Tensor x, ForwardState s, int layer) {
         int b = x.size(0), t = x.size(1), m = cfg.numMemKv, len = t + m, h = cfg.heads, dh = cfg.dimHead;

@@ -40,6 +40,13 @@ public final class Reformer extends Module {
         layers = registerModule("layers", new ReversibleSequence(blocks, cfg.layerDropout, cfg.reverseThres));
     }
 
+    /** One decoding step: x [B, 1, dim] is the newest position. */
+    public Tensor step(Tensor x, ForwardState s, DecodeCache cache) {
+        Tensor y = layers.step(Tensor.cat(List.of(x, x), 2), s, cache);
+        int dim = x.size(2);
+        return y.narrow(2, 0, dim).add(y.narrow(2, dim, dim)).div(2);
+    }
+
     public Tensor forward(Tensor x, ForwardState s) {
         Tensor y = layers.forward(Tensor.cat(List.of(x, x), 2), s);
         int dim = x.size(2);

@@ -136,6 +136,44 @@ public final class ReformerLM extends Module {
         return out.forward(x);
     }
 
+    /**
+     * True when {@link #step} reproduces {@link #forward} exactly: a causal model without local heads whose
+     * layers run full attention at every length up to {@code maxSeqLen}.
+     */
+    public boolean supportsDecodeCache() {
+        return cfg.causal && cfg.nLocalAttnHeads == 0 && (cfg.useFullAttn || cfg.maxSeqLen + cfg.numMemKv <= cfg.fullAttnThres);
+    }
+
+    /** An empty cache for {@link #step}. */
+    public DecodeCache newDecodeCache() {
+        if (!supportsDecodeCache()) {
+            throw new IllegalStateException("ReformerLM: incremental decoding needs a causal model whose layers all use full attention "
+                    + "(useFullAttn, or maxSeqLen + numMemKv <= fullAttnThres) and no local heads; causal=" + cfg.causal
+                    + ", useFullAttn=" + cfg.useFullAttn + ", maxSeqLen=" + cfg.maxSeqLen + ", fullAttnThres=" + cfg.fullAttnThres
+                    + ", nLocalAttnHeads=" + cfg.nLocalAttnHeads);
+        }
+        return new DecodeCache(cfg.depth);
+    }
+
+    /**
+     * Logits [B, 1, V] of the next position given its token ids [B, 1], reading and extending {@code cache}
+     * (run in no-grad, eval mode).
+     */
+    public Tensor step(Tensor ids, DecodeCache cache) {
+        checkIds(ids);
+        int p = cache.length();
+        if (p >= cfg.maxSeqLen) {
+            throw new IllegalArgumentException("ReformerLM.step: position " + p + " is beyond maxSeqLen " + cfg.maxSeqLen);
+        }
+        Tensor x = tokenEmb.forward(ids);
+        if (posEmb != null) x = x.add(((PositionalEmbeddings.Positional) posEmb).embed(p + 1).narrow(1, p, 1));
+        x = toModelDim.forward(x);
+        var state = new ForwardState(cfg.depth, null, null, rotations, random, false, nHashes, null);
+        x = reformer.step(x, state, cache);
+        cache.advance();
+        return out.forward(norm.forward(x));
+    }
+
     private void checkIds(Tensor ids) {
         if (ids.rank() != 2 || ids.dtype().isFloating()) {
             throw new IllegalArgumentException("ReformerLM: ids must be an integer tensor [B, T], got " + ids.dtype() + " "

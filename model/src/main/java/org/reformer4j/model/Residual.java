@@ -30,6 +30,11 @@ public final class Residual {
         public Tensor apply(Tensor x, ForwardState s, int layer) {
             return fn.apply(norm.forward(x), s, layer);
         }
+
+        @Override
+        public Tensor step(Tensor x, ForwardState s, int layer, DecodeCache cache) {
+            return fn.step(norm.forward(x), s, layer, cache);
+        }
     }
 
     /** {@code fn(x) * g}. */
@@ -46,6 +51,11 @@ public final class Residual {
         @Override
         public Tensor apply(Tensor x, ForwardState s, int layer) {
             return fn.apply(x, s, layer).mul(g.tensor());
+        }
+
+        @Override
+        public Tensor step(Tensor x, ForwardState s, int layer, DecodeCache cache) {
+            return fn.step(x, s, layer, cache).mul(g.tensor());
         }
     }
 

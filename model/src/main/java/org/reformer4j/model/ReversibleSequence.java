@@ -74,6 +74,18 @@ public final class ReversibleSequence extends Module {
         return x;
     }
 
+    /** One decoding step through every layer (no layer dropout: generation runs in eval mode). */
+    public Tensor step(Tensor x, ForwardState s, DecodeCache cache) {
+        for (int d = 0; d < fs.size(); d++) {
+            int dim = x.size(-1) / 2;
+            Tensor x1 = x.narrow(2, 0, dim), x2 = x.narrow(2, dim, dim);
+            Tensor y1 = x1.add(fs.get(d).step(x2, s, d, cache));
+            Tensor y2 = x2.add(gs.get(d).step(y1, s, d, cache));
+            x = Tensor.cat(List.of(y1, y2), 2);
+        }
+        return x;
+    }
+
     private Tensor block(int d, Tensor x, ForwardState s) {
         int dim = x.size(-1) / 2;
         Tensor x1 = x.narrow(2, 0, dim), x2 = x.narrow(2, dim, dim);

@@ -70,6 +70,88 @@ public final class TrainingWrapper {
         return forward(Tensor.of(xi, b, t), Tensor.of(xo, b, t), recorder);
     }
 
+    /** {@link #generate(long[][], int, Sampling)} for one prompt. */
+    public long[] generate(long[] start, int length, Sampling sampling) {
+        return generate(new long[][] {start}, length, sampling)[0];
+    }
+
+    /**
+     * Continues each prompt (all of the same length) by up to {@code length} tokens; returns only the new
+     * tokens (fewer when every row emitted eos). Runs in eval mode without gradients. Without a cache each
+     * step re-runs the model on the last {@code maxSeqLen} tokens (reformer-pytorch GEN:38-75); with
+     * {@link Sampling#useCache()} and a model that {@link ReformerLM#supportsDecodeCache supports it}, each
+     * step costs one position, until the sequence outgrows {@code maxSeqLen} (then it re-runs the window).
+     */
+    public long[][] generate(long[][] starts, int length, Sampling sampling) {
+        int b = starts.length;
+        if (b == 0 || starts[0].length == 0) throw new IllegalArgumentException("generate: need at least one non-empty prompt");
+        int t0 = starts[0].length;
+        for (long[] s : starts) {
+            if (s.length != t0) throw new IllegalArgumentException("generate: prompts must share one length, got " + s.length + " and " + t0);
+        }
+        boolean wasTraining = model.isTraining();
+        model.eval();
+        var rng = new org.reformer4j.core.random.Generator(sampling.seed(), 2);
+        long[][] seq = new long[b][t0 + length];
+        for (int i = 0; i < b; i++) System.arraycopy(starts[i], 0, seq[i], 0, t0);
+        int cur = t0, made = 0;
+        boolean[] done = new boolean[b];
+        try (var ng = org.reformer4j.core.GradMode.noGrad()) {
+            DecodeCache cache = sampling.useCache() && model.supportsDecodeCache() && t0 <= model.config().maxSeqLen
+                    ? model.newDecodeCache() : null;
+            double[][] logits = null;
+            if (cache != null) {
+                for (int p = 0; p < t0; p++) logits = lastRow(model.step(column(seq, p), cache));
+            }
+            for (int step = 0; step < length; step++) {
+                if (cache == null) logits = lastRow(windowLogits(seq, cur));
+                double[] u = new double[b];
+                rng.uniform(u);
+                boolean all = true;
+                for (int i = 0; i < b; i++) {
+                    long tok = done[i] ? sampling.eos() : sampling.draw(logits[i], u[i]);
+                    seq[i][cur] = tok;
+                    done[i] |= sampling.eos() >= 0 && tok == sampling.eos();
+                    all &= done[i];
+                }
+                cur++;
+                made++;
+                if (all) break;
+                if (cache != null && step + 1 < length) {
+                    if (cur > model.config().maxSeqLen) cache = null;
+                    else logits = lastRow(model.step(column(seq, cur - 1), cache));
+                }
+            }
+        } finally {
+            model.train(wasTraining);
+        }
+        long[][] out = new long[b][made];
+        for (int i = 0; i < b; i++) System.arraycopy(seq[i], t0, out[i], 0, made);
+        return out;
+    }
+
+    /** Logits [B, t, V] of the last maxSeqLen tokens of seq[:, :cur]. */
+    private Tensor windowLogits(long[][] seq, int cur) {
+        int b = seq.length, from = Math.max(0, cur - model.config().maxSeqLen), t = cur - from;
+        long[] x = new long[b * t];
+        for (int i = 0; i < b; i++) System.arraycopy(seq[i], from, x, i * t, t);
+        return net.forward(Tensor.of(x, b, t), null, null);
+    }
+
+    private static Tensor column(long[][] seq, int p) {
+        long[] c = new long[seq.length];
+        for (int i = 0; i < c.length; i++) c[i] = seq[i][p];
+        return Tensor.of(c, seq.length, 1);
+    }
+
+    private static double[][] lastRow(Tensor logits) {
+        int b = logits.size(0), t = logits.size(1), v = logits.size(2);
+        double[] all = logits.narrow(1, t - 1, 1).toDoubleArray();
+        double[][] rows = new double[b][v];
+        for (int i = 0; i < b; i++) System.arraycopy(all, i * v, rows[i], 0, v);
+        return rows;
+    }
+
     /** Loss of given inputs and targets [B, t] (already shifted). */
     public Output forward(Tensor xi, Tensor xo, Recorder recorder) {
         Tensor logits = net.forward(xi, null, recorder);

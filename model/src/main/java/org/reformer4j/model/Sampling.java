@@ -1,0 +1,76 @@
+package org.reformer4j.model;
+
+/**
+ * How {@link TrainingWrapper#generate} picks each token (reformer-pytorch {@code top_k}, GEN:20-25, plus
+ * top-p): keep the top {@code k = int((1 - filterThres) * V)} logits (at least 1), then the smallest set
+ * of those whose probability reaches {@code topP} (1 = off), divide by {@code temperature}, softmax, draw.
+ * Generation stops early once every row has emitted {@code eos} (negative = none); a finished row keeps
+ * emitting eos. {@code seed} keys the draws; {@code useCache} asks for incremental decoding where the model
+ * allows it (the result is the same, see {@link DecodeCache}).
+ */
+public record Sampling(double filterThres, double topP, double temperature, long eos, long seed, boolean useCache) {
+    public Sampling {
+        if (!(filterThres >= 0 && filterThres < 1)) throw new IllegalArgumentException("Sampling: filterThres must be in [0, 1), got " + filterThres);
+        if (!(topP > 0 && topP <= 1)) throw new IllegalArgumentException("Sampling: topP must be in (0, 1], got " + topP);
+        if (!(temperature > 0)) throw new IllegalArgumentException("Sampling: temperature must be > 0, got " + temperature);
+    }
+
+    /** Top-k by threshold, temperature 1, no eos, cache on. */
+    public static Sampling topK(double filterThres) {
+        return new Sampling(filterThres, 1.0, 1.0, -1, 0, true);
+    }
+
+    public Sampling temperature(double t) {
+        return new Sampling(filterThres, topP, t, eos, seed, useCache);
+    }
+
+    public Sampling topP(double p) {
+        return new Sampling(filterThres, p, temperature, eos, seed, useCache);
+    }
+
+    public Sampling eos(long id) {
+        return new Sampling(filterThres, topP, temperature, id, seed, useCache);
+    }
+
+    public Sampling seed(long s) {
+        return new Sampling(filterThres, topP, temperature, eos, s, useCache);
+    }
+
+    public Sampling useCache(boolean on) {
+        return new Sampling(filterThres, topP, temperature, eos, seed, on);
+    }
+
+    /** Draws one token from a row of logits with uniform number u in [0, 1). */
+    int draw(double[] logits, double u) {
+        int v = logits.length, k = Math.max(1, (int) ((1 - filterThres) * v));
+        Integer[] order = new Integer[v];
+        for (int i = 0; i < v; i++) order[i] = i;
+        java.util.Arrays.sort(order, (a, b) -> Double.compare(logits[b], logits[a]));
+        double mx = logits[order[0]] / temperature;
+        double[] p = new double[k];
+        double sum = 0;
+        for (int i = 0; i < k; i++) {
+            p[i] = Math.exp(logits[order[i]] / temperature - mx);
+            sum += p[i];
+        }
+        int keep = k;
+        if (topP < 1) {
+            double acc = 0;
+            for (int i = 0; i < k; i++) {
+                acc += p[i] / sum;
+                if (acc >= topP) {
+                    keep = i + 1;
+                    break;
+                }
+            }
+            sum = 0;
+            for (int i = 0; i < keep; i++) sum += p[i];
+        }
+        double target = u * sum, acc = 0;
+        for (int i = 0; i < keep; i++) {
+            acc += p[i];
+            if (target < acc) return order[i];
+        }
+        return order[keep - 1];
+    }
+}
