@@ -1,7 +1,7 @@
 /*
  * Batch encoding (tokenizers' encode_batch / transformers' tokenizer(list_of_texts)): texts are cut into
- * one contiguous chunk per thread, balanced by character count; the calling thread encodes the first
- * chunk while daemon pool threads encode the others. Padding to the longest row or to a fixed length
+ * contiguous pieces (8 per thread, balanced by character count) that the calling thread and daemon pool
+ * threads claim one after another. Padding to the longest row or to a fixed length
  * gives transformers' input_ids / token_type_ids / attention_mask.
  */
 package org.reformer4j.tokenizer;
@@ -13,6 +13,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 
 final class BatchEncoder {
     private BatchEncoder() {
@@ -36,31 +37,36 @@ final class BatchEncoder {
             encodeRange(tok, texts, out, 0, n);
             return out;
         }
+        // pieces balanced by characters, several per thread, claimed dynamically so that a thread slowed
+        // down by other work on the machine does not hold the others up
+        int pieces = Math.min(n, threads * 8);
         long total = 0;
         for (String t : texts) {
             total += t.length() + 16;
         }
-        int[] bounds = new int[threads + 1];
+        int[] bounds = new int[pieces + 1];
         long acc = 0;
-        int chunk = 1;
-        for (int i = 0; i < n && chunk < threads; i++) {
+        int piece = 1;
+        for (int i = 0; i < n && piece < pieces; i++) {
             acc += texts.get(i).length() + 16;
-            if (acc * threads >= total * chunk) {
-                bounds[chunk++] = i + 1;
+            if (acc * pieces >= total * piece) {
+                bounds[piece++] = i + 1;
             }
         }
-        for (; chunk <= threads; chunk++) {
-            bounds[chunk] = n;
+        for (; piece <= pieces; piece++) {
+            bounds[piece] = n;
         }
+        AtomicInteger next = new AtomicInteger();
+        Runnable worker = () -> {
+            for (int p = next.getAndIncrement(); p < pieces; p = next.getAndIncrement()) {
+                encodeRange(tok, texts, out, bounds[p], bounds[p + 1]);
+            }
+        };
         List<Future<?>> futures = new ArrayList<>(threads - 1);
         for (int c = 1; c < threads; c++) {
-            int from = bounds[c];
-            int to = bounds[c + 1];
-            if (from < to) {
-                futures.add(Pool.INSTANCE.submit(() -> encodeRange(tok, texts, out, from, to)));
-            }
+            futures.add(Pool.INSTANCE.submit(worker));
         }
-        encodeRange(tok, texts, out, bounds[0], bounds[1]);
+        worker.run();
         for (Future<?> f : futures) {
             try {
                 f.get();
