@@ -54,22 +54,25 @@ final class SgemmBlocked {
             return row;
         }
 
-        /** Sizes the packing buffers (the caller's, shared by its helpers) and the scratch tile. */
-        void ensure(Plan pl) {
-            int aNeed = pl.mc() * pl.kc(), bNeed = pl.nc() * pl.kc();
-            if (ap.length < aNeed) ap = new float[aNeed];
+        /** Sizes the B buffer (the caller's, shared by its helpers). */
+        void ensureB(Plan pl) {
+            int bNeed = pl.nc() * pl.kc();
             if (bp.length < bNeed) bp = new float[bNeed];
+        }
+
+        /** Sizes the A buffer and scratch tile (each thread's own). */
+        void ensureA(Plan pl) {
+            int aNeed = pl.mc() * pl.kc();
+            if (ap.length < aNeed) ap = new float[aNeed];
             ensureTile(pl);
         }
 
-        /** Sizes the scratch tile only (what a helper thread needs of its own). */
-        Workspace ensureTile(Plan pl) {
+        private void ensureTile(Plan pl) {
             int tNeed = pl.mr() * pl.nr();
             if (tile.length < tNeed) {
                 tile = new float[tNeed];
                 acc = new float[tNeed];
             }
-            return this;
         }
     }
 
@@ -81,9 +84,9 @@ final class SgemmBlocked {
 
     /**
      * {@code C = alpha op(A) op(B) + beta C} on up to {@code threads} threads; arguments already validated.
-     * The threads share the packed blocks (the caller's workspace): each block is packed by all of them,
-     * panel ranges apiece, then its tiles are split between them by row panels, or by column panels
-     * when there are too few rows to go round.
+     * The threads share each packed B block (in the caller's workspace; they pack it together, panel
+     * ranges apiece), then split its work by row panels, each packing its own A blocks, or by column
+     * panels when rows divide less evenly. Two fork-joins per B block.
      */
     static void gemm(Plan pl, int threads, int m, int n, int k, float alpha, float[] a, int aOff, int rsA,
                      int csA, float[] b, int bOff, int rsB, int csB, float beta, float[] c, int cOff, int ldc) {
@@ -93,8 +96,8 @@ final class SgemmBlocked {
             return;
         }
         Workspace ws = workspace();
-        ws.ensure(pl);
-        int mr = pl.mr(), nr = pl.nr();
+        ws.ensureB(pl);
+        int mr = pl.mr(), nr = pl.nr(), mPanels = (m + mr - 1) / mr;
         for (int jc = 0; jc < n; jc += pl.nc()) {
             int nc = Math.min(pl.nc(), n - jc), nPanels = (nc + nr - 1) / nr;
             for (int pc = 0; pc < k; pc += pl.kc()) {
@@ -105,22 +108,30 @@ final class SgemmBlocked {
                     packB(pl, kc, cols, b, bIdx + j0 * csB, rsB, csB, ws.bp, j0 * kc, workspace());
                 });
                 float betaBlock = pc == 0 ? beta : 1f;
-                for (int ic = 0; ic < m; ic += pl.mc()) {
-                    int mc = Math.min(pl.mc(), m - ic), mPanels = (mc + mr - 1) / mr;
-                    int aIdx = aOff + ic * rsA + pc * csA, cIdx = cOff + ic * ldc + jc;
-                    Parallel.forParts(mPanels, threads, (q0, q1) -> {
-                        int i0 = q0 * mr, rows = Math.min(mc, q1 * mr) - i0;
-                        packA(pl, rows, kc, a, aIdx + i0 * rsA, rsA, csA, ws.ap, i0 * kc, workspace());
-                    });
-                    if (splitRows(mPanels, nPanels, threads)) {
-                        Parallel.forParts(mPanels, threads, (q0, q1) -> macro(pl, q0 * mr, Math.min(mc, q1 * mr),
-                                0, nc, kc, alpha, betaBlock, c, cIdx, ldc, ws.ap, ws.bp, workspace().ensureTile(pl)));
-                    } else {
-                        Parallel.forParts(nPanels, threads, (q0, q1) -> macro(pl, 0, mc, q0 * nr,
-                                Math.min(nc, q1 * nr), kc, alpha, betaBlock, c, cIdx, ldc, ws.ap, ws.bp, workspace().ensureTile(pl)));
-                    }
+                int aIdx = aOff + pc * csA, cIdx = cOff + jc;
+                if (splitRows(mPanels, nPanels, threads)) {
+                    Parallel.forParts(mPanels, threads, (q0, q1) -> rowBlocks(pl, q0 * mr, Math.min(m, q1 * mr),
+                            0, nc, kc, alpha, a, aIdx, rsA, csA, betaBlock, c, cIdx, ldc, ws.bp));
+                } else {
+                    Parallel.forParts(nPanels, threads, (q0, q1) -> rowBlocks(pl, 0, m, q0 * nr,
+                            Math.min(nc, q1 * nr), kc, alpha, a, aIdx, rsA, csA, betaBlock, c, cIdx, ldc, ws.bp));
                 }
             }
+        }
+    }
+
+    /**
+     * One thread's share of a packed B block: rows [i0, i1) in blocks of mc, each packed into the thread's
+     * own A buffer, times B's column panels [j0, j1).
+     */
+    private static void rowBlocks(Plan pl, int i0, int i1, int j0, int j1, int kc, float alpha, float[] a,
+                                  int aIdx, int rsA, int csA, float beta, float[] c, int cIdx, int ldc, float[] bp) {
+        Workspace own = workspace();
+        own.ensureA(pl);
+        for (int ic = i0; ic < i1; ic += pl.mc()) {
+            int mc = Math.min(pl.mc(), i1 - ic);
+            packA(pl, mc, kc, a, aIdx + ic * rsA, rsA, csA, own.ap, 0, own);
+            macro(pl, 0, mc, j0, j1, kc, alpha, beta, c, cIdx + ic * ldc, ldc, own.ap, bp, own);
         }
     }
 
