@@ -71,6 +71,28 @@ public final class TokenizerReport {
         if (entry == null) {
             System.out.println("no reference.json entry for CPU '" + cpu + "': ratios are NaN");
         }
+        cpuTimes(tok, lines);
+    }
+
+    /**
+     * Wall and process CPU time per corpus pass of encodeBatch on 1 and 2 threads: when other work
+     * shares the cores, CPU time shows the parallel efficiency that the wall clock hides.
+     */
+    static void cpuTimes(BertTokenizer tok, List<String> lines) {
+        var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+        for (int w = 0; w < 30; w++) {
+            tok.encodeBatch(lines, 1);
+            tok.encodeBatch(lines, 2);
+        }
+        for (int threads = 1; threads <= 2; threads++) {
+            long c0 = os.getProcessCpuTime();
+            long t0 = System.nanoTime();
+            for (int r = 0; r < 20; r++) {
+                tok.encodeBatch(lines, threads);
+            }
+            System.out.printf("encodeBatch %d thread(s): %.2f ms wall, %.2f ms process CPU per corpus pass (20 passes)%n", threads,
+                    (System.nanoTime() - t0) / 20e6, (os.getProcessCpuTime() - c0) / 20e6);
+        }
     }
 
     /** The model name lscpu reports (from /proc/cpuinfo on x86 Linux). */
