@@ -1,0 +1,64 @@
+package org.reformer4j.kernels.reformer;
+
+import org.reformer4j.cuda.CudaRuntime;
+import org.reformer4j.cuda.DeviceBuffer;
+import org.reformer4j.cuda.Dim3;
+import org.reformer4j.cuda.KernelArgs;
+import org.reformer4j.cuda.KernelSource;
+
+/**
+ * Launcher of lsh_attention_backward.cu: dqk and dv [N, L, dh] (overwritten) from g = dL/dout [N, T, dh], the
+ * forward's inputs, output and {@link LshAttentionForward.Saved}, recomputing the scores (FlashAttention-style)
+ * and taking the key normalisation and the rotary turn through the chain rule. Scratch: three sorted-order
+ * buffers [N, H*L, dh] from the caching allocator. CPU twin: {@link LshAttentionBackwardCpu}.
+ */
+public final class LshAttentionBackward {
+    static final KernelSource SOURCE = KernelSource.load(LshAttentionBackward.class, "lsh_attention_backward.cu");
+    /** Kernel versions (see the top comment of lsh_attention_backward.cu). */
+    public static final int VERSIONS = 1;
+    static final int BLOCK = 128;
+
+    private LshAttentionBackward() {}
+
+    /** Bytes of dynamic shared memory one block of version 1 needs. */
+    static int sharedBytes(LshConfig c) {
+        long bs = c.bucketSize(), dh = c.dimHead(), w2 = 2 * bs;
+        return Launches.shared("lsh_attention_backward", 2 * bs * dh + 2 * w2 * (dh + 1) + 2 * bs * w2 + 3 * bs + 2 * w2, c);
+    }
+
+    public static void backward(CudaRuntime rt, LshConfig c, LshDeviceTables t, DeviceBuffer qk, DeviceBuffer v,
+            DeviceBuffer out, LshAttentionForward.Saved saved, DeviceBuffer g, DeviceBuffer dqk, DeviceBuffer dv,
+            int version) {
+        String op = "lsh_attention_backward";
+        t.check(op, c);
+        long rowsLen = (long) c.rows() * c.len(), items = (long) c.rows() * c.items(), dh = c.dimHead();
+        long outs = (long) c.rows() * c.queryLen() * dh;
+        Launches.check4(op, "qk", qk, rowsLen * dh);
+        Launches.check4(op, "v", v, rowsLen * dh);
+        Launches.check4(op, "out", out, outs);
+        Launches.check4(op, "g", g, outs);
+        Launches.check4(op, "saved.lse", saved.lse(), items);
+        Launches.check4(op, "saved.weight", saved.weight(), items);
+        Launches.check4(op, "dqk", dqk, rowsLen * dh);
+        Launches.check4(op, "dv", dv, rowsLen * dh);
+        if (c.rows() == 0) return;
+        if (c.rows() > 65535) throw new IllegalArgumentException(op + ": " + c.rows() + " rows exceed the grid's 65535 in y");
+        int shared = sharedBytes(c);
+        long scratch = 4 * items * dh;
+        try (DeviceBuffer dq = rt.allocate(scratch); DeviceBuffer dk = rt.allocate(scratch); DeviceBuffer dvs = rt.allocate(scratch)) {
+            rt.memset(dk, 0, scratch, (byte) 0);
+            rt.memset(dvs, 0, scratch, (byte) 0);
+            KernelArgs a = LshAttentionForward.optional(KernelArgs.of().ptr(qk).ptr(v).ptr(t.buckets()).ptr(t.sticker())
+                    .ptr(t.undo()), t.mask());
+            a = LshAttentionForward.optional(LshAttentionForward.optional(a, t.sin()), t.cos());
+            a.ptr(saved.lse()).ptr(saved.weight()).ptr(g).ptr(out).ptr(dq).ptr(dk).ptr(dvs).struct(c.struct()).f32(c.scale());
+            Launches.function(rt, SOURCE, op, version, VERSIONS).launch(new Dim3(c.chunks(), c.rows(), 1), Dim3.of(BLOCK),
+                    shared, a);
+            KernelArgs u = LshAttentionForward.optional(LshAttentionForward.optional(KernelArgs.of().ptr(qk).ptr(t.undo()),
+                    t.sin()), t.cos());
+            u.ptr(dq).ptr(dk).ptr(dvs).ptr(dqk).ptr(dv).struct(c.struct());
+            Launches.function(rt, SOURCE, "lsh_attention_unsort", version, VERSIONS).launch(Dim3.cover(rowsLen, BLOCK / 32),
+                    Dim3.of(BLOCK), 4 * (BLOCK / 32) * c.hashes(), u);
+        }
+    }
+}

@@ -1,0 +1,73 @@
+package org.reformer4j.kernels.reformer;
+
+import org.reformer4j.cuda.CudaRuntime;
+import org.reformer4j.cuda.DeviceBuffer;
+import org.reformer4j.cuda.Dim3;
+import org.reformer4j.cuda.KernelArgs;
+import org.reformer4j.cuda.KernelSource;
+
+/**
+ * Launcher of lsh_attention_forward.cu: LSH attention out [N, T, dh] of qk, v [N, L, dh] with the buckets,
+ * sort, mask and rotary table of {@link LshDeviceTables} (reformer-pytorch LSHAttention.forward, R:265-439),
+ * saving the per-item logsumexp and round weight for {@link LshAttentionBackward}. No dropout on the
+ * attention weights (lsh_dropout = 0). CPU twin: {@link LshAttentionForwardCpu}.
+ */
+public final class LshAttentionForward {
+    static final KernelSource SOURCE = KernelSource.load(LshAttentionForward.class, "lsh_attention_forward.cu");
+    /** Kernel versions (see the top comment of lsh_attention_forward.cu). */
+    public static final int VERSIONS = 1;
+    static final int BLOCK = 128;
+
+    private LshAttentionForward() {}
+
+    /**
+     * What the backward needs: per-round outputs bo [N, H*L, dh], their logsumexps lse and round weights
+     * w [N, H*L], all in sorted order. Closing gives the buffers back.
+     */
+    public record Saved(DeviceBuffer bo, DeviceBuffer lse, DeviceBuffer weight) implements AutoCloseable {
+        public static Saved allocate(CudaRuntime rt, LshConfig c) {
+            long items = (long) c.rows() * c.items();
+            return new Saved(rt.allocate(Math.max(4, 4 * items * c.dimHead())), rt.allocate(Math.max(4, 4 * items)),
+                    rt.allocate(Math.max(4, 4 * items)));
+        }
+
+        @Override
+        public void close() {
+            bo.close();
+            lse.close();
+            weight.close();
+        }
+    }
+
+    /** Bytes of dynamic shared memory one block of version 1 needs. */
+    static int sharedBytes(LshConfig c) {
+        long bs = c.bucketSize(), dh = c.dimHead(), w2 = 2 * bs;
+        return Launches.shared("lsh_attention_forward", bs * dh + w2 * (dh + 1) + w2 * dh + (BLOCK / 32) * w2 + 2 * w2, c);
+    }
+
+    public static void forward(CudaRuntime rt, LshConfig c, LshDeviceTables t, DeviceBuffer qk, DeviceBuffer v,
+            DeviceBuffer out, Saved saved, int version) {
+        String op = "lsh_attention_forward";
+        t.check(op, c);
+        long rowsLen = (long) c.rows() * c.len(), items = (long) c.rows() * c.items();
+        Launches.check4(op, "qk", qk, rowsLen * c.dimHead());
+        Launches.check4(op, "v", v, rowsLen * c.dimHead());
+        Launches.check4(op, "out", out, (long) c.rows() * c.queryLen() * c.dimHead());
+        Launches.check4(op, "saved.bo", saved.bo(), items * c.dimHead());
+        Launches.check4(op, "saved.lse", saved.lse(), items);
+        Launches.check4(op, "saved.weight", saved.weight(), items);
+        if (c.rows() == 0) return;
+        if (c.rows() > 65535) throw new IllegalArgumentException(op + ": " + c.rows() + " rows exceed the grid's 65535 in y");
+        int shared = sharedBytes(c);
+        Launches.function(rt, SOURCE, op, version, VERSIONS).launch(new Dim3(c.chunks(), c.rows(), 1), Dim3.of(BLOCK), shared,
+                optional(optional(optional(KernelArgs.of().ptr(qk).ptr(v).ptr(t.buckets()).ptr(t.sticker()).ptr(t.undo()),
+                        t.mask()), t.sin()), t.cos()).ptr(saved.bo()).ptr(saved.lse()).struct(c.struct()).f32(c.scale()));
+        Launches.function(rt, SOURCE, "lsh_attention_combine", version, VERSIONS).launch(
+                Dim3.cover(rowsLen, BLOCK / 32), Dim3.of(BLOCK), 0,
+                KernelArgs.of().ptr(saved.bo()).ptr(saved.lse()).ptr(t.undo()).ptr(out).ptr(saved.weight()).struct(c.struct()));
+    }
+
+    static KernelArgs optional(KernelArgs args, DeviceBuffer b) {
+        return b == null ? args.i64(0) : args.ptr(b);
+    }
+}

@@ -1,0 +1,166 @@
+// lsh_attention_backward.cu - gradient of lsh_attention_forward.cu to qk and v, FlashAttention-style: the
+// scores are recomputed per chunk from the saved logsumexp (never stored), p = exp(x - lse). With g = dL/dout,
+// w the saved round weight of a query item and D = g[p] . out[p], the chain through the round mix and the
+// softmax collapses to dx_ij = w_i p_ij (g_i . v_j - D_i) for a free score (0 where a mask fixed it), so
+//   dq_i = scale sum_j dx_ij k^_j,   dk^_j = scale sum_i dx_ij q_i,   dv_j = sum_i w_i p_ij g_i.
+// Each sorted item is a key of its own chunk and of the next one's look-back: two blocks add into its dk^ and
+// dv (zeroed first), and two float additions onto 0 give the same sum in either order - deterministic.
+// lsh_attention_unsort then gathers, per position, the H rounds' dq + normalisation backward of dk^
+// ((dk^ - k^ (k^ . dk^)) / ||k||), turns it back by the rotary angle (p < T), and sums dv.
+// Shapes as in lsh_attention_forward.cu; g, out [N, T, dh]; dq, dk, dv scratch [N, H*L, dh] in sorted order;
+// dqk, dv [N, L, dh]. Twin: LshAttentionBackwardCpu.
+// Versions: v1 - a block of 128 threads per (chunk, row): queries, normalised keys, values and gradient rows
+//                in shared memory; one warp per query row computes its 2bs score gradients (kept in shared
+//                memory) and dq; then one thread per (key, column) sums dk^ and dv over the bs queries in order.
+//                Unsort: one warp per (row, position).
+#include "lsh_common.cuh"
+
+// Dynamic shared memory, in floats: 2*bs*dh (queries, gradient rows) + 2*2bs*(dh+1) (keys, values)
+// + 2*bs*2bs (score gradients, weighted probabilities) + 3*bs (w, lse, D) + 2*2bs (positions, buckets).
+extern "C" __global__ void lsh_attention_backward_v1(
+        const float* __restrict__ qk, const float* __restrict__ v, const int* __restrict__ buckets,
+        const int* __restrict__ sticker, const int* __restrict__ undo, const unsigned char* __restrict__ mask,
+        const float* __restrict__ sn, const float* __restrict__ cs, const float* __restrict__ lse,
+        const float* __restrict__ weight, const float* __restrict__ g, const float* __restrict__ out,
+        float* __restrict__ dq, float* __restrict__ dk, float* __restrict__ dv, LshShape s, float scale) {
+    const int bs = (int) s.bs, dh = (int) s.dh, len = (int) s.len, hl = (int) (s.hashes * s.len);
+    const int chunks = hl / bs, w2 = 2 * bs, kst = dh + 1, nw = blockDim.x >> 5;
+    const int c = blockIdx.x, n = blockIdx.y, prev = (c + chunks - 1) % chunks;
+    const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+    DYNAMIC_SHARED(float, smem);
+    float* Q = smem;
+    float* G = Q + bs * dh;
+    float* K = G + bs * dh;
+    float* V = K + w2 * kst;
+    float* DX = V + w2 * kst;
+    float* PW = DX + bs * w2;
+    float* W = PW + bs * w2;
+    float* LSE = W + bs;
+    float* D = LSE + bs;
+    int* pos = reinterpret_cast<int*>(D + bs);
+    int* bkt = pos + w2;
+    const long long rowItems = (long long) n * hl;
+    const int* undoRow = undo + rowItems;
+    const int* bktRow = buckets + rowItems;
+    const unsigned char* maskRow = mask ? mask + (long long) n * len : nullptr;
+
+    for (int e = threadIdx.x; e < w2 * dh; e += blockDim.x) {
+        int j = e / dh, f = e % dh;
+        int item = sticker[rowItems + (j < bs ? c * bs + j : prev * bs + j - bs)], p = item % len;
+        long long at = ((long long) n * len + p) * dh;
+        float x = lsh_rotated(qk + at, f, p, s.qlen, dh, sn, cs);
+        K[j * kst + f] = x;
+        V[j * kst + f] = v[at + f];
+        if (j < bs) {
+            Q[j * dh + f] = x;
+            G[j * dh + f] = p < s.qlen ? g[((long long) n * s.qlen + p) * dh + f] : 0.0f;
+        }
+        if (f == 0) { pos[j] = p; bkt[j] = bktRow[item]; }
+    }
+    for (int i = threadIdx.x; i < bs; i += blockDim.x) {
+        W[i] = weight[rowItems + (long long) c * bs + i];
+        LSE[i] = lse[rowItems + (long long) c * bs + i];
+    }
+    __syncthreads();
+    for (int j = threadIdx.x; j < w2; j += blockDim.x) {
+        float nrm = lsh_norm(K + j * kst, dh, 1);
+        for (int f = 0; f < dh; ++f) K[j * kst + f] = K[j * kst + f] / nrm;
+    }
+    __syncthreads();
+
+    for (int i = warp; i < bs; i += nw) {
+        int pq = pos[i], bq = bkt[i];
+        float d = 0.0f;
+        if (pq < s.qlen)
+            for (int f = lane; f < dh; f += 32) d = fmaf(G[i * dh + f], out[((long long) n * s.qlen + pq) * dh + f], d);
+        d = lsh_warp_sum(d);
+        if (lane == 0) D[i] = d;
+        float wi = W[i], li = LSE[i];
+        for (int j = lane; j < w2; j += 32) {
+            float dot = 0.0f, dp = 0.0f;
+            for (int f = 0; f < dh; ++f) dot = fmaf(Q[i * dh + f], K[j * kst + f], dot);
+            for (int f = 0; f < dh; ++f) dp = fmaf(G[i * dh + f], V[j * kst + f], dp);
+            int fixed;
+            float x = lsh_score(dot * scale, pq, pos[j], bq, bkt[j], maskRow, undoRow, bktRow, s, &fixed);
+            float wp = wi * expf(x - li);
+            PW[i * w2 + j] = wp;
+            DX[i * w2 + j] = fixed ? 0.0f : wp * (dp - d) * scale;
+        }
+        __syncwarp();
+        long long at = (rowItems + (long long) c * bs + i) * dh;
+        for (int f = lane; f < dh; f += 32) {
+            float acc = 0.0f;
+            for (int j = 0; j < w2; ++j) acc = fmaf(DX[i * w2 + j], K[j * kst + f], acc);
+            dq[at + f] = acc;
+        }
+    }
+    __syncthreads();
+    for (int e = threadIdx.x; e < w2 * dh; e += blockDim.x) {
+        int j = e / dh, f = e % dh;
+        float ak = 0.0f, av = 0.0f;
+        for (int i = 0; i < bs; ++i) {
+            ak = fmaf(DX[i * w2 + j], Q[i * dh + f], ak);
+            av = fmaf(PW[i * w2 + j], G[i * dh + f], av);
+        }
+        long long at = (rowItems + (long long) (j < bs ? c * bs + j : prev * bs + j - bs)) * dh + f;
+        atomicAdd(dk + at, ak);
+        atomicAdd(dv + at, av);
+    }
+}
+
+// One warp per (row, position p < L). Dynamic shared memory: warps * H floats (the per-round dots k^ . dk^).
+extern "C" __global__ void lsh_attention_unsort_v1(const float* __restrict__ qk, const int* __restrict__ undo,
+                                                   const float* __restrict__ sn, const float* __restrict__ cs,
+                                                   const float* __restrict__ dq, const float* __restrict__ dk,
+                                                   const float* __restrict__ dvs, float* __restrict__ dqk,
+                                                   float* __restrict__ dv, LshShape s) {
+    DYNAMIC_SHARED(float, smem);
+    const int len = (int) s.len, dh = (int) s.dh, hashes = (int) s.hashes, lane = threadIdx.x & 31;
+    long long gw = (long long) blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5);
+    if (gw >= s.rows * s.len) return;
+    float* dots = smem + (threadIdx.x >> 5) * hashes;
+    int n = (int) (gw / len), p = (int) (gw % len);
+    long long rowItems = (long long) n * hashes * len, at = ((long long) n * len + p) * dh;
+    const int* u = undo + rowItems + p;
+    // the rotated row's norm, summed in the forward's order (every lane alike)
+    float ss = 0.0f;
+    for (int f = 0; f < dh; ++f) {
+        float x = lsh_rotated(qk + at, f, p, s.qlen, dh, sn, cs);
+        ss = fmaf(x, x, ss);
+    }
+    float nrm = fmaxf(sqrtf(ss), 1e-12f);
+    bool clamped = !(sqrtf(ss) > 1e-12f);
+    for (int k = 0; k < hashes; ++k) {
+        long long sk = (rowItems + u[(long long) k * len]) * dh;
+        float d = 0.0f;
+        for (int f = lane; f < dh; f += 32) d = fmaf(lsh_rotated(qk + at, f, p, s.qlen, dh, sn, cs) / nrm, dk[sk + f], d);
+        d = lsh_warp_sum(d);
+        if (lane == 0) dots[k] = d;
+    }
+    __syncwarp();
+    bool turn = sn != nullptr && p < s.qlen;
+    for (int f0 = 0; f0 < dh; f0 += 32) {
+        int f = f0 + lane;
+        float gq = 0.0f, gv = 0.0f;
+        if (f < dh) {
+            float kh = lsh_rotated(qk + at, f, p, s.qlen, dh, sn, cs) / nrm;
+            for (int k = 0; k < hashes; ++k) {
+                long long sk = (rowItems + u[(long long) k * len]) * dh;
+                float dn = clamped ? dk[sk + f] / nrm : (dk[sk + f] - kh * dots[k]) / nrm;
+                gq += dq[sk + f] + dn;
+                gv += dvs[sk + f];
+            }
+        }
+        // the transpose of the turn: pair (2i, 2i+1) gets (a cos + b sin, b cos - a sin)
+        float other = __shfl_xor_sync(0xffffffffu, gq, 1);
+        if (f < dh) {
+            if (turn) {
+                int half = dh >> 1, i = f >> 1;
+                float sv = sn[(long long) p * half + i], cv = cs[(long long) p * half + i];
+                gq = (f & 1) ? __fmul_rn(gq, cv) - __fmul_rn(other, sv) : __fmul_rn(gq, cv) + __fmul_rn(other, sv);
+            }
+            dqk[at + f] = gq;
+            dv[at + f] = gv;
+        }
+    }
+}

@@ -1,0 +1,117 @@
+// lsh_attention_forward.cu - sort-and-chunk LSH attention forward over shared query/keys (reformer-pytorch
+// LSHAttention.forward after hashing, R:295-424; golden README 5.c-h). Per row n, the H*L sorted items are cut
+// into C = H*L/bs chunks; chunk c's bs queries (rotary-turned qk rows, unnormalised) see 2bs keys: chunk c and
+// chunk c-1 mod C, unit-normalised. Scores q.k * dh^-0.5 with every mask (lsh_common.cuh), softmax with its
+// logsumexp, bo = p @ v. The [C, bs, 2bs] scores live only in shared memory. Then lsh_attention_combine
+// unsorts and mixes the rounds: w[k,p] = exp(lse[k,p] - logsumexp_k lse), out[p] = sum_k w[k,p] bo[k,p].
+// Saved for the backward: lse and w per sorted item [N, H*L] (w = 0 for memory rows p >= T).
+// qk, v [N, L, dh]; buckets/sticker/undo int32 [N, H*L]; mask uint8 [N, L] or null; sin/cos [T, dh/2] or
+// null; bo [N, H*L, dh] (sorted order); out [N, T, dh]. Twin: LshAttentionForwardCpu.
+// Versions: v1 - a block of 128 threads per (chunk, row): queries, keys and values of the chunk and the one
+//                before staged in shared memory, one warp per query row (scores strided over the lanes,
+//                warp max/sum), output columns strided over the lanes. Combine: one warp per (row, position).
+#include "lsh_common.cuh"
+
+// Dynamic shared memory, in floats: bs*dh (queries) + 2bs*(dh+1) (keys) + 2bs*dh (values)
+// + warps*2bs (scores) + 2*2bs (key positions and buckets, as ints).
+extern "C" __global__ void lsh_attention_forward_v1(
+        const float* __restrict__ qk, const float* __restrict__ v, const int* __restrict__ buckets,
+        const int* __restrict__ sticker, const int* __restrict__ undo, const unsigned char* __restrict__ mask,
+        const float* __restrict__ sn, const float* __restrict__ cs, float* __restrict__ bo, float* __restrict__ lse,
+        LshShape s, float scale) {
+    const int bs = (int) s.bs, dh = (int) s.dh, len = (int) s.len, hl = (int) (s.hashes * s.len);
+    const int chunks = hl / bs, w2 = 2 * bs, kst = dh + 1, nw = blockDim.x >> 5;
+    const int c = blockIdx.x, n = blockIdx.y, prev = (c + chunks - 1) % chunks;
+    const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+    DYNAMIC_SHARED(float, smem);
+    float* Q = smem;
+    float* K = Q + bs * dh;
+    float* V = K + w2 * kst;
+    float* P = V + w2 * dh;
+    int* pos = reinterpret_cast<int*>(P + nw * w2);
+    int* bkt = pos + w2;
+    const long long rowItems = (long long) n * hl;
+    const int* undoRow = undo + rowItems;
+    const int* bktRow = buckets + rowItems;
+    const unsigned char* maskRow = mask ? mask + (long long) n * len : nullptr;
+
+    // gather: keys j < bs are chunk c (also the queries), j >= bs the chunk before
+    for (int e = threadIdx.x; e < w2 * dh; e += blockDim.x) {
+        int j = e / dh, f = e % dh;
+        int item = sticker[rowItems + (j < bs ? c * bs + j : prev * bs + j - bs)], p = item % len;
+        long long at = ((long long) n * len + p) * dh;
+        float x = lsh_rotated(qk + at, f, p, s.qlen, dh, sn, cs);
+        K[j * kst + f] = x;
+        if (j < bs) Q[j * dh + f] = x;
+        V[j * dh + f] = v[at + f];
+        if (f == 0) { pos[j] = p; bkt[j] = bktRow[item]; }
+    }
+    __syncthreads();
+    for (int j = threadIdx.x; j < w2; j += blockDim.x) {
+        float nrm = lsh_norm(K + j * kst, dh, 1);
+        for (int f = 0; f < dh; ++f) K[j * kst + f] = K[j * kst + f] / nrm;
+    }
+    __syncthreads();
+
+    float* Pw = P + warp * w2;
+    for (int i = warp; i < bs; i += nw) {
+        int pq = pos[i], bq = bkt[i];
+        float mx = LSH_NEG_INF;
+        for (int j = lane; j < w2; j += 32) {
+            float dot = 0.0f;
+            for (int f = 0; f < dh; ++f) dot = fmaf(Q[i * dh + f], K[j * kst + f], dot);
+            int fixed;
+            float x = lsh_score(dot * scale, pq, pos[j], bq, bkt[j], maskRow, undoRow, bktRow, s, &fixed);
+            Pw[j] = x;
+            mx = fmaxf(mx, x);
+        }
+        mx = lsh_warp_max(mx);
+        float sum = 0.0f;
+        for (int j = lane; j < w2; j += 32) sum += expf(Pw[j] - mx);
+        float l = mx + logf(lsh_warp_sum(sum));
+        for (int j = lane; j < w2; j += 32) Pw[j] = expf(Pw[j] - l);
+        __syncwarp();
+        long long out = (rowItems + (long long) c * bs + i) * dh;
+        for (int f = lane; f < dh; f += 32) {
+            float acc = 0.0f;
+            for (int j = 0; j < w2; ++j) acc = fmaf(Pw[j], V[j * dh + f], acc);
+            bo[out + f] = acc;
+        }
+        if (lane == 0) lse[rowItems + (long long) c * bs + i] = l;
+        __syncwarp();
+    }
+}
+
+// One warp per (row, position p < L): the round weights from the H logsumexps of p, the weighted sum of
+// its H outputs into out (p < T), and w saved per sorted item (0 for memory rows p >= T).
+extern "C" __global__ void lsh_attention_combine_v1(const float* __restrict__ bo, const float* __restrict__ lse,
+                                                    const int* __restrict__ undo, float* __restrict__ out,
+                                                    float* __restrict__ weight, LshShape s) {
+    const int len = (int) s.len, dh = (int) s.dh, hashes = (int) s.hashes, lane = threadIdx.x & 31;
+    long long gw = (long long) blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5);
+    if (gw >= s.rows * s.len) return;
+    int n = (int) (gw / len), p = (int) (gw % len);
+    long long rowItems = (long long) n * hashes * len;
+    const int* u = undo + rowItems + p;
+    if (p >= s.qlen) {
+        for (int k = lane; k < hashes; k += 32) weight[rowItems + u[(long long) k * len]] = 0.0f;
+        return;
+    }
+    float mx = LSH_NEG_INF;
+    for (int k = 0; k < hashes; ++k) mx = fmaxf(mx, lse[rowItems + u[(long long) k * len]]);
+    float sum = 0.0f;
+    for (int k = 0; k < hashes; ++k) sum += expf(lse[rowItems + u[(long long) k * len]] - mx);
+    float all = mx + logf(sum);
+    for (int f = lane; f < dh; f += 32) {
+        float acc = 0.0f;
+        for (int k = 0; k < hashes; ++k) {
+            long long sk = rowItems + u[(long long) k * len];
+            acc = fmaf(expf(lse[sk] - all), bo[sk * dh + f], acc);
+        }
+        out[((long long) n * s.qlen + p) * dh + f] = acc;
+    }
+    for (int k = lane; k < hashes; k += 32) {
+        long long sk = rowItems + u[(long long) k * len];
+        weight[sk] = expf(lse[sk] - all);
+    }
+}

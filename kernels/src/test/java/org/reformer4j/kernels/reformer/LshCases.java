@@ -1,0 +1,53 @@
+package org.reformer4j.kernels.reformer;
+
+import java.util.List;
+import java.util.Random;
+
+/**
+ * The LSH attention cases the forward and backward tests share: lengths at the chunking's edges (bs = 1,
+ * two chunks in all, head dims around the warp, 2bs = 32 keys), one to four rounds, causal and not, input
+ * masks (with fully masked rows), memory slots (T < L), rotary on and off, buckets not crossed, duplicate
+ * correction. Random inputs from a seeded generator; buckets uniform per round (many shared chunks).
+ */
+final class LshCases {
+    private LshCases() {}
+
+    /** One case: the config, whether it has an input mask and a rotary table. */
+    record Case(LshConfig cfg, boolean mask, boolean rotary) {
+        @Override
+        public String toString() {
+            return cfg + (mask ? " mask" : "") + (rotary ? " rotary" : "");
+        }
+    }
+
+    /** One case's data: tables, qk, v and the upstream gradient g [N, T, dh]. */
+    record Data(LshTables tables, float[] qk, float[] v, float[] g) {}
+
+    static final List<Case> CASES = List.of(
+            new Case(new LshConfig(2, 16, 16, 8, 2, 4, true, true, true), true, true),
+            new Case(new LshConfig(1, 8, 8, 4, 1, 4, false, true, true), false, false),
+            new Case(new LshConfig(1, 4, 4, 2, 2, 1, true, true, true), false, true),
+            new Case(new LshConfig(3, 24, 20, 6, 3, 4, true, true, true), true, true),
+            new Case(new LshConfig(2, 32, 32, 36, 2, 8, false, false, true), false, true),
+            new Case(new LshConfig(2, 16, 16, 8, 4, 2, true, true, false), true, false),
+            new Case(new LshConfig(1, 64, 60, 16, 2, 16, true, false, false), true, true));
+
+    static Data data(Case cs, long seed) {
+        LshConfig c = cs.cfg();
+        Random r = new Random(seed);
+        int nb = c.buckets();
+        int[] buckets = new int[c.rows() * c.items()];
+        for (int n = 0; n < c.rows(); n++)
+            for (int j = 0; j < c.items(); j++) buckets[n * c.items() + j] = r.nextInt(nb) + j / c.len() * nb;
+        boolean[] mask = null;
+        if (cs.mask()) {
+            mask = new boolean[c.rows() * c.len()];
+            for (int i = 0; i < mask.length; i++) mask[i] = r.nextFloat() < 0.8f;
+            for (int p = 0; p < c.len(); p += 5) mask[p] = false;
+        }
+        float[][] rot = cs.rotary() ? LshTables.rotary(c.queryLen(), c.dimHead()) : new float[2][];
+        LshTables t = LshTables.sorted(c, buckets, mask, rot[0], rot[1]);
+        int elems = c.rows() * c.len() * c.dimHead();
+        return new Data(t, Near.normal(r, elems), Near.normal(r, elems), Near.normal(r, c.rows() * c.queryLen() * c.dimHead()));
+    }
+}
