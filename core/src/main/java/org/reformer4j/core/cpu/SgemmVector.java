@@ -1,6 +1,7 @@
 package org.reformer4j.core.cpu;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -112,15 +113,35 @@ final class SgemmVector {
     }
 
     /**
-     * Vector form of {@link SgemmBlocked#packA}: full panels gather {@code lcm(mr, VL)} packed values at a
-     * time ({@code idx} is scratch of at least that many ints), so transposed or strided A costs the same
-     * as row-major A; partial panels and the last steps of k fall back to the scalar loop.
+     * Vector form of {@link SgemmBlocked#packA}: when op(A) is stored transposed each step is a masked
+     * copy of mr floats; otherwise full panels gather {@code lcm(mr, VL)} packed values at a time
+     * ({@code idx} is scratch of at least that many ints). Partial panels use the scalar loop.
      */
     static void packA(int mr, int mc, int kc, float[] a, int idx0, int rs, int cs, float[] dst, int dOff,
                       int[] idx) {
+        int fullRows = mc - mc % mr;
+        if (rs == 1 && mr <= VL) {
+            // op(A) = a stored transpose: each step of k is a run of mr floats; go row by row of storage
+            VectorMask<Float> lanes = F.indexInRange(0, mr);
+            for (int p = 0; p < kc; p++) {
+                int s = idx0 + p * cs;
+                for (int r0 = 0, o = dOff + p * mr; r0 < fullRows; r0 += mr, o += mr * kc) {
+                    FloatVector.fromArray(F, a, s + r0, lanes).intoArray(dst, o, lanes);
+                }
+            }
+        } else {
+            packAGather(mr, fullRows, kc, a, idx0, rs, cs, dst, dOff, idx);
+        }
+        if (fullRows < mc) {
+            SgemmBlocked.packAScalar(mr, mc - fullRows, kc, a, idx0 + fullRows * rs, rs, cs, dst,
+                    dOff + fullRows * kc);
+        }
+    }
+
+    private static void packAGather(int mr, int fullRows, int kc, float[] a, int idx0, int rs, int cs,
+                                    float[] dst, int dOff, int[] idx) {
         int group = lcm(mr, VL), steps = group / mr;
         for (int e = 0; e < group; e++) idx[e] = (e % mr) * rs + (e / mr) * cs;
-        int fullRows = mc - mc % mr;
         for (int r0 = 0, d = dOff; r0 < fullRows; r0 += mr, d += mr * kc) {
             int src = idx0 + r0 * rs, p = 0;
             for (; p + steps <= kc; p += steps) {
@@ -133,31 +154,32 @@ final class SgemmVector {
                 for (int i = 0; i < mr; i++) dst[d + p * mr + i] = a[src + i * rs + p * cs];
             }
         }
-        if (fullRows < mc) {
-            SgemmBlocked.packAScalar(mr, mc - fullRows, kc, a, idx0 + fullRows * rs, rs, cs, dst,
-                    dOff + fullRows * kc);
-        }
     }
 
     /**
-     * Vector form of {@link SgemmBlocked#packB}: rows of a full panel are vector copies when B's columns
-     * are contiguous and gathers otherwise; a partial last panel falls back to the scalar loop.
+     * Vector form of {@link SgemmBlocked#packB}: vector copies along B's rows when its columns are
+     * contiguous, gathers otherwise; a partial last panel falls back to the scalar loop.
      */
     static void packB(int nr, int kc, int nc, float[] b, int idx0, int rs, int cs, float[] dst, int dOff,
                       int[] idx) {
         for (int j = 0; j < VL; j++) idx[j] = j * cs;
         int fullCols = nc - nc % nr;
-        for (int j0 = 0, d = dOff; j0 < fullCols; j0 += nr, d += nr * kc) {
-            int src = idx0 + j0 * cs;
-            if (cs == 1) {
-                for (int p = 0; p < kc; p++) {
-                    int s = src + p * rs, o = d + p * nr;
-                    for (int v = 0; v < nr; v += VL) FloatVector.fromArray(F, b, s + v).intoArray(dst, o + v);
+        if (cs == 1) {
+            // row by row across all panels: B is read in long runs (kind to the TLB and the prefetcher)
+            for (int p = 0; p < kc; p++) {
+                int s = idx0 + p * rs;
+                for (int j0 = 0, o = dOff + p * nr; j0 < fullCols; j0 += nr, o += nr * kc) {
+                    for (int v = 0; v < nr; v += VL) FloatVector.fromArray(F, b, s + j0 + v).intoArray(dst, o + v);
                 }
-            } else {
+            }
+        } else {
+            for (int j0 = 0, d = dOff; j0 < fullCols; j0 += nr, d += nr * kc) {
+                int src = idx0 + j0 * cs;
                 for (int p = 0; p < kc; p++) {
                     int s = src + p * rs, o = d + p * nr;
-                    for (int v = 0; v < nr; v += VL) FloatVector.fromArray(F, b, s + v * cs, idx, 0).intoArray(dst, o + v);
+                    for (int v = 0; v < nr; v += VL) {
+                        FloatVector.fromArray(F, b, s + v * cs, idx, 0).intoArray(dst, o + v);
+                    }
                 }
             }
         }
