@@ -58,6 +58,7 @@ public final class Main implements Callable<Integer> {
         cl.addSubcommand("generate", new GenerateCommand(io));
         cl.addSubcommand("tokenize", new TokenizeCommand(io));
         cl.addSubcommand("info", new InfoCommand(io));
+        cl.setOverwrittenOptionsAllowed(true); // the last of a repeated option wins, as in most tools
         cl.setOut(new PrintWriter(io.out(), true));
         cl.setErr(new PrintWriter(io.err(), true));
         cl.setExecutionExceptionHandler((e, line, parse) -> {

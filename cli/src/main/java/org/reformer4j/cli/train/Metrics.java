@@ -29,7 +29,7 @@ public final class Metrics implements AutoCloseable {
         }
 
         private static String num(double v) {
-            return Double.isNaN(v) ? "" : String.format(Locale.ROOT, "%.9g", v); // 9 digits: a float32 value exactly
+            return Double.isNaN(v) ? "" : Double.toString(v); // the shortest text that reads back as the same double
         }
     }
 
