@@ -1,0 +1,241 @@
+package org.reformer4j.kernels.backend;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.ref.Cleaner;
+import org.reformer4j.core.Backend;
+import org.reformer4j.core.BinaryOp;
+import org.reformer4j.core.DType;
+import org.reformer4j.core.Device;
+import org.reformer4j.core.ReduceOp;
+import org.reformer4j.core.Storage;
+import org.reformer4j.core.Tensor;
+import org.reformer4j.core.UnaryOp;
+import org.reformer4j.cuda.CudaRuntime;
+import org.reformer4j.cuda.DeviceBuffer;
+
+/**
+ * The core {@link Backend} on a CUDA device (the GPU, or the emulator in tests): storages hold device
+ * buffers from the runtime's caching allocator (a closed {@link org.reformer4j.core.Scope} hands them back at
+ * once; a storage outside every scope hands its buffer back when it is garbage collected), host transfers
+ * are device copies, and every op is one of the kernel launchers of this package: {@link TensorCopy},
+ * {@link TensorMap}, {@link RowReduce}, {@link CublasMatmul} / {@link BatchedGemm}, {@link FusedRows}
+ * (softmax, layer norm and Philox kernels of org.reformer4j.kernels), {@link CrossEntropyRows},
+ * {@link TensorIndex}, {@link SortRows}. bool is stored as one byte per element (0 or 1).
+ */
+public final class CudaBackend implements Backend {
+    private static final Cleaner CLEANER = Cleaner.create();
+    private final CudaRuntime runtime;
+
+    public CudaBackend(CudaRuntime runtime) {
+        this.runtime = runtime;
+    }
+
+    /** The runtime this backend launches on. */
+    public CudaRuntime runtime() {
+        return runtime;
+    }
+
+    @Override
+    public String name() {
+        return "cuda";
+    }
+
+    // ---- memory ----------------------------------------------------------------------------------
+
+    private Storage wrap(Device device, DType dtype, int length) {
+        if (device.index() != 0)
+            throw new IllegalArgumentException("cuda: device " + device + " does not exist (only cuda:0 is served)");
+        DeviceBuffer buffer = runtime.allocate((long) length * dtype.bytes());
+        Storage s = new Storage(device, dtype, length, buffer);
+        CLEANER.register(s, buffer::close);  // no-op when a scope released it first
+        return s;
+    }
+
+    @Override
+    public Storage allocate(Device device, DType dtype, int length, boolean zeroed) {
+        Storage s = wrap(device, dtype, length);
+        if (zeroed) runtime.memset((DeviceBuffer) s.data(), 0, (long) length * dtype.bytes(), (byte) 0);
+        return s;
+    }
+
+    @Override
+    public void release(Storage storage, Object data) {
+        ((DeviceBuffer) data).close();
+    }
+
+    @Override
+    public Storage fromHost(Device device, DType dtype, Object hostArray) {
+        MemorySegment host = switch (hostArray) {
+            case float[] a when dtype == DType.F32 -> MemorySegment.ofArray(a);
+            case double[] a when dtype == DType.F64 -> MemorySegment.ofArray(a);
+            case int[] a when dtype == DType.I32 -> MemorySegment.ofArray(a);
+            case long[] a when dtype == DType.I64 -> MemorySegment.ofArray(a);
+            case boolean[] a when dtype == DType.BOOL -> MemorySegment.ofArray(bytes(a));
+            default -> throw new IllegalArgumentException("fromHost: a " + hostArray.getClass().getSimpleName()
+                    + " cannot hold " + dtype);
+        };
+        int n = java.lang.reflect.Array.getLength(hostArray);
+        Storage s = wrap(device, dtype, n);
+        runtime.copyToDevice(host, (DeviceBuffer) s.data(), 0, (long) n * dtype.bytes());
+        return s;
+    }
+
+    @Override
+    public Object toHost(Tensor src) {
+        int n = src.numel();
+        Tensor dense = src.isContiguous() ? src : DeviceTensors.temporary(runtime, src, src.dtype(), src.shape());
+        try {
+            if (dense != src) TensorCopy.copy(src, dense);
+            Object out = switch (src.dtype()) {
+                case F32 -> new float[n];
+                case F64 -> new double[n];
+                case I32 -> new int[n];
+                case I64 -> new long[n];
+                case BOOL -> new byte[n];
+            };
+            MemorySegment host = switch (out) {
+                case float[] a -> MemorySegment.ofArray(a);
+                case double[] a -> MemorySegment.ofArray(a);
+                case int[] a -> MemorySegment.ofArray(a);
+                case long[] a -> MemorySegment.ofArray(a);
+                default -> MemorySegment.ofArray((byte[]) out);
+            };
+            long bytes = (long) n * src.dtype().bytes();
+            runtime.copyToHost(DeviceTensors.buffer("toHost", dense), (long) dense.offset() * src.dtype().bytes(), host, bytes);
+            return out instanceof byte[] b ? booleans(b) : out;
+        } finally {
+            if (dense != src) DeviceTensors.free(dense);
+        }
+    }
+
+    private static byte[] bytes(boolean[] a) {
+        byte[] b = new byte[a.length];
+        for (int i = 0; i < a.length; i++) b[i] = (byte) (a[i] ? 1 : 0);
+        return b;
+    }
+
+    private static boolean[] booleans(byte[] b) {
+        boolean[] a = new boolean[b.length];
+        for (int i = 0; i < b.length; i++) a[i] = b[i] != 0;
+        return a;
+    }
+
+    @Override
+    public void copy(Tensor src, Tensor dst) {
+        TensorCopy.copy(src, dst);
+    }
+
+    @Override
+    public void fill(Tensor dst, double value) {
+        TensorCopy.fill(dst, value);
+    }
+
+    // ---- elementwise -----------------------------------------------------------------------------
+
+    @Override
+    public void unary(UnaryOp op, double p, Tensor a, Tensor out) {
+        TensorMap.unary(op, p, a, out);
+    }
+
+    @Override
+    public void binary(BinaryOp op, Tensor a, Tensor b, Tensor out) {
+        TensorMap.binary(op, a, b, out);
+    }
+
+    @Override
+    public void where(Tensor cond, Tensor a, Tensor b, Tensor out) {
+        TensorMap.where(cond, a, b, out);
+    }
+
+    // ---- reductions, linear algebra ----------------------------------------------------------------
+
+    @Override
+    public void reduceRows(ReduceOp op, Tensor a, Tensor out) {
+        RowReduce.reduce(op, a, out);
+    }
+
+    @Override
+    public void argReduceRows(boolean max, Tensor a, Tensor out) {
+        RowReduce.argReduce(max, a, out);
+    }
+
+    @Override
+    public void matmul(Tensor a, Tensor b, Tensor out) {
+        switch (a.dtype()) {
+            case F32 -> CublasMatmul.sgemm(a, b, out);
+            case F64 -> BatchedGemm.gemmF64(a, b, out);
+            default -> throw new IllegalArgumentException("matmul: unsupported dtype " + a.dtype());
+        }
+    }
+
+    // ---- fused row kernels -------------------------------------------------------------------------
+
+    @Override
+    public void softmaxRows(Tensor a, Tensor out, boolean log) {
+        FusedRows.softmax(a, out, log);
+    }
+
+    @Override
+    public void softmaxRowsBackward(Tensor y, Tensor dy, Tensor dx, boolean log) {
+        FusedRows.softmaxBackward(y, dy, dx, log);
+    }
+
+    @Override
+    public void layerNormRows(Tensor x, Tensor weight, Tensor bias, double eps, Tensor out, Tensor mean, Tensor rstd) {
+        FusedRows.layerNorm(x, weight, bias, eps, out, mean, rstd);
+    }
+
+    @Override
+    public void layerNormRowsBackward(Tensor x, Tensor weight, Tensor mean, Tensor rstd, Tensor dy, Tensor dx,
+            Tensor dWeight, Tensor dBias) {
+        FusedRows.layerNormBackward(x, weight, mean, rstd, dy, dx, dWeight, dBias);
+    }
+
+    @Override
+    public void crossEntropyRows(Tensor logits, Tensor target, long ignoreIndex, Tensor lse, Tensor loss) {
+        CrossEntropyRows.forward(logits, target, ignoreIndex, lse, loss);
+    }
+
+    @Override
+    public void crossEntropyRowsBackward(Tensor logits, Tensor target, long ignoreIndex, Tensor lse, Tensor scale,
+            Tensor dlogits) {
+        CrossEntropyRows.backward(logits, target, ignoreIndex, lse, scale, dlogits);
+    }
+
+    // ---- indexing, random ------------------------------------------------------------------------
+
+    @Override
+    public void gather(Tensor src, int dim, Tensor index, Tensor out) {
+        TensorIndex.gather(src, dim, index, out);
+    }
+
+    @Override
+    public void scatterAdd(Tensor dst, int dim, Tensor index, Tensor src) {
+        TensorIndex.scatterAdd(dst, dim, index, src);
+    }
+
+    @Override
+    public void indexSelect(Tensor src, int dim, Tensor index, Tensor out) {
+        TensorIndex.indexSelect(src, dim, index, out);
+    }
+
+    @Override
+    public void indexAdd(Tensor dst, int dim, Tensor index, Tensor src) {
+        TensorIndex.indexAdd(dst, dim, index, src);
+    }
+
+    @Override
+    public void sortRows(Tensor a, boolean descending, int k, Tensor values, Tensor indices) {
+        SortRows.sort(a, descending, k, values, indices);
+    }
+
+    @Override
+    public void random(Tensor out, boolean normal, long seed, long stream, long counter) {
+        switch (out.dtype()) {
+            case F32 -> FusedRows.random(out, normal, seed, stream, counter);
+            case F64 -> throw new UnsupportedOperationException((normal ? "randn" : "rand")
+                    + ": float64 is not supported on cuda (philox_random.cu fills float32)");
+            default -> throw new IllegalArgumentException("random: floating dtype required, got " + out.dtype());
+        }
+    }
+}
