@@ -21,7 +21,7 @@ build() {
      kernels/target/reformer4j-kernels-$ver.jar "$BUNDLE/lib/"
   (cd native/target/test-classes && jar cf "../gpu-bundle/lib/reformer4j-native-tests.jar" .)
   (cd kernels/target/test-classes && jar cf "../../../native/target/gpu-bundle/lib/reformer4j-kernels-tests.jar" .)
-  (cd kernels/target/test-classes && ls org/reformer4j/kernels/*Test.class | grep -v KernelFilesTest \
+  (cd kernels/target/test-classes && ls org/reformer4j/kernels/*Test.class org/reformer4j/kernels/reformer/*Test.class | grep -v KernelFilesTest \
       | sed 's|/|.|g; s|\.class$||') > "$BUNDLE/kernel-tests.txt"
   ./mvnw -B -q -ntp dependency:copy -Dartifact=org.junit.platform:junit-platform-console-standalone:1.14.1 \
       -DoutputDirectory="$PWD/$BUNDLE/lib" -f native/pom.xml
@@ -60,6 +60,7 @@ run() {
       --class-path "$cp" --disable-banner --details=tree "${selectors[@]}" || echo "TESTS FAILED (rc $?)"
   timeout 90 "$java" "${flags[@]}" -cp "$cp" org.reformer4j.cuda.GpuSgemmBench || echo "sgemm bench failed (rc $?)"
   timeout 90 "$java" "${flags[@]}" -cp "$cp" org.reformer4j.kernels.GpuKernelBench || echo "kernel bench failed (rc $?)"
+  timeout 90 "$java" "${flags[@]}" -cp "$cp" org.reformer4j.kernels.reformer.GpuLshAttentionBench || echo "lsh attention bench failed (rc $?)"
 }
 
 case "$MODE" in

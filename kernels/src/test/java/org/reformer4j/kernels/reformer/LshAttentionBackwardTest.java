@@ -79,9 +79,10 @@ class LshAttentionBackwardTest {
         }
     }
 
-    @Test
-    void kernelIsDeterministic() {
-        CudaRuntime rt = TestDevices.get("emulator");
+    @ParameterizedTest
+    @MethodSource("org.reformer4j.kernels.reformer.TestDevices#names")
+    void kernelIsDeterministic(String device) {
+        CudaRuntime rt = TestDevices.get(device);
         LshCases.Case cs = LshCases.CASES.get(0);
         LshConfig c = cs.cfg();
         LshCases.Data d = LshCases.data(cs, 83);

@@ -78,9 +78,10 @@ class ReversibleTest {
         return out;
     }
 
-    @Test
-    void blockBackwardRestoresInputsAndGradients() {
-        CudaRuntime rt = TestDevices.get("emulator");
+    @ParameterizedTest
+    @MethodSource("org.reformer4j.kernels.reformer.TestDevices#names")
+    void blockBackwardRestoresInputsAndGradients(String device) {
+        CudaRuntime rt = TestDevices.get(device);
         int rows = 5, dim = 6, full = 2 * rows * dim;
         Random r = new Random(102);
         float[] x = Near.normal(r, full), w = Near.normal(r, rows * dim);  // loss = sum(merge(y) * w)
