@@ -37,7 +37,11 @@ public final class Main implements Callable<Integer> {
         return commandLine(io).execute("train");
     }
 
+    /** Held so that the level set in main stays (loggers are weakly referenced). */
+    private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger("org.reformer4j");
+
     public static void main(String[] args) {
+        LOG.setLevel(java.util.logging.Level.WARNING); // the commands report the device and the Vector API themselves
         PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8);
         PrintStream err = new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8);
         int status = run(new Io(out, err, Progress.interactive(), true), args);

@@ -70,9 +70,9 @@ final class TrainCommand implements Callable<Integer> {
     boolean causal = true;
     @Option(names = "--ff-mult", description = "feed-forward width multiplier (default: ${DEFAULT-VALUE})")
     int ffMult = 4;
-    @Option(names = "--lsh-dropout", description = "dropout of the attention weights (default: ${DEFAULT-VALUE})")
+    @Option(names = "--lsh-dropout", description = "dropout of the attention weights (default: ${DEFAULT-VALUE}; demo: 0.2)")
     double lshDropout = 0.0;
-    @Option(names = "--ff-dropout", description = "dropout in the feed-forward layers (default: ${DEFAULT-VALUE})")
+    @Option(names = "--ff-dropout", description = "dropout in the feed-forward layers (default: ${DEFAULT-VALUE}; demo: 0.3)")
     double ffDropout = 0.0;
     @Option(names = "--weight-tie", description = "share the weights of all layers (default: false)")
     boolean weightTie;
@@ -84,7 +84,7 @@ final class TrainCommand implements Callable<Integer> {
     Long steps;
     @Option(names = "--epochs", description = "passes over the training data, when --steps is not given (default: 10)")
     Double epochs;
-    @Option(names = "--lr", description = "peak learning rate of AdamW (default: ${DEFAULT-VALUE})")
+    @Option(names = "--lr", description = "peak learning rate of AdamW (default: ${DEFAULT-VALUE}; demo: 0.001)")
     double lr = 2e-3;
     @Option(names = "--warmup", description = "linear warm-up steps (default: 5% of the steps)")
     Long warmup;
@@ -92,7 +92,7 @@ final class TrainCommand implements Callable<Integer> {
     String schedule = "cosine";
     @Option(names = "--min-lr-ratio", description = "cosine floor as a fraction of --lr (default: ${DEFAULT-VALUE})")
     double minLrRatio = 0.1;
-    @Option(names = "--weight-decay", description = "AdamW decoupled weight decay (default: ${DEFAULT-VALUE})")
+    @Option(names = "--weight-decay", description = "AdamW decoupled weight decay (default: ${DEFAULT-VALUE}; demo: 0.1)")
     double weightDecay = 0.01;
     @Option(names = "--clip-grad", description = "clip the gradient norm to this (0: off; default: ${DEFAULT-VALUE})")
     double clipGrad = 1.0;
@@ -138,6 +138,7 @@ final class TrainCommand implements Callable<Integer> {
             run = RunSetup.resume(output);
         } else {
             boolean demo = corpus.isEmpty();
+            if (demo) demoDefaults();
             Path out = output != null ? output : Path.of("runs", (demo ? "demo-" : "") + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
             if (demo) io.out().println("reformer4j demo: training a small Reformer on the built-in Chinese sample corpus");
             if (steps != null && epochs != null) throw new UserError("give --steps or --epochs, not both");
@@ -149,6 +150,21 @@ final class TrainCommand implements Callable<Integer> {
                     demo && prompts.isEmpty() ? DEMO_PROMPTS : prompts);
         }
         return new Trainer(run, io.out(), io.err(), io.tty(), stopAfter, io.catchSigint()).run();
+    }
+
+    /**
+     * The demo's corpus has about 6,000 tokens, which a model this size learns by heart within a few
+     * epochs; more dropout and weight decay keep its validation loss down. Options the user gives win.
+     */
+    private void demoDefaults() {
+        if (!given("--ff-dropout")) ffDropout = 0.3;
+        if (!given("--lsh-dropout")) lshDropout = 0.2;
+        if (!given("--weight-decay")) weightDecay = 0.1;
+        if (!given("--lr")) lr = 1e-3;
+    }
+
+    private boolean given(String option) {
+        return spec != null && spec.commandLine().getParseResult() != null && spec.commandLine().getParseResult().hasMatchedOption(option);
     }
 
     private void refuseOptionsOnResume() {

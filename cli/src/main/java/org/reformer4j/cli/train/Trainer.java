@@ -151,6 +151,8 @@ public final class Trainer {
         out.printf(Locale.ROOT, "training    %,d steps (%.1f epochs), AdamW lr %.2g, %s schedule with %d warm-up steps, seed %d%n", o.steps(),
                 (double) o.steps() / bpe, o.lr(), o.schedule(), o.warmup(), o.seed());
         out.printf(Locale.ROOT, "baseline    unigram loss %.4f nats/token on the held-out set (perplexity %.1f)%n", baseline, Math.exp(baseline));
+        out.printf(Locale.ROOT, "device      cpu, %d threads, Vector API %s%n", Runtime.getRuntime().availableProcessors(),
+                org.reformer4j.core.cpu.VectorSupport.ENABLED ? "on" : "off");
         out.printf(Locale.ROOT, "run folder  %s%n", run.runDir);
         if (run.startStep > 0) out.printf(Locale.ROOT, "resuming    from %s (step %d of %d)%n", Checkpoints.name(run.startStep), run.startStep, o.steps());
         out.flush();
