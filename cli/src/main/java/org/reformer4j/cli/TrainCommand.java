@@ -31,7 +31,7 @@ final class TrainCommand implements Callable<Integer> {
     static final List<String> DEMO_PROMPTS = List.of("今天早上", "周末我和妈妈", "我们公司", "明天天气");
     /** Options a resumed run takes from its saved config.json and that may therefore not be given again. */
     /** Steps of the demo: a few minutes on two cores. */
-    static final long DEMO_STEPS = 600;
+    static final long DEMO_STEPS = 500;
     private static final List<String> RESUME_ALLOWED = List.of("--resume", "--output", "--device", "--stop-after", "--help", "--version");
 
     private final Io io;
@@ -80,7 +80,7 @@ final class TrainCommand implements Callable<Integer> {
     // ---- optimisation
     @Option(names = {"-b", "--batch-size"}, description = "sequences per step (default: ${DEFAULT-VALUE})")
     int batchSize = 16;
-    @Option(names = "--steps", description = "optimizer steps (default: the demo's 600, else from --epochs)")
+    @Option(names = "--steps", description = "optimizer steps (default: the demo's 500, else from --epochs)")
     Long steps;
     @Option(names = "--epochs", description = "passes over the training data, when --steps is not given (default: 10)")
     Double epochs;
