@@ -27,13 +27,16 @@ final class SgemmBlocked {
     /** The plan for the Vector API kernels, tuned on Sapphire Rapids (48 KiB L1d, 2 MiB L2 per core). */
     static final Plan VECTOR = VectorSupport.ENABLED ? vectorPlan() : null;
 
+    /** Work items per thread in a parallel block, for load balancing by stealing. */
+    static final int PARTS_PER_THREAD = 4;
+
     private SgemmBlocked() {}
 
     private static Plan vectorPlan() {
         int version = Integer.getInteger("reformer4j.sgemm.kernel", 1);
         int vl = SgemmVector.VL;
         int kc = Integer.getInteger("reformer4j.sgemm.kc", 384);
-        int mc = Integer.getInteger("reformer4j.sgemm.mc", 1020);
+        int mc = Integer.getInteger("reformer4j.sgemm.mc", 120);
         int nc = Integer.getInteger("reformer4j.sgemm.nc", 640);
         return version == 2 ? new Plan(2, 6, 4 * vl, kc, mc, nc) : new Plan(1, 12, 2 * vl, kc, mc, nc);
     }
@@ -109,11 +112,14 @@ final class SgemmBlocked {
                 });
                 float betaBlock = pc == 0 ? beta : 1f;
                 int aIdx = aOff + pc * csA, cIdx = cOff + jc;
+                // more parts than threads: a thread that falls behind (preempted, slower core) has its
+                // remaining parts stolen by the others
+                int parts = threads == 1 ? 1 : threads * PARTS_PER_THREAD;
                 if (splitRows(mPanels, nPanels, threads)) {
-                    Parallel.forParts(mPanels, threads, (q0, q1) -> rowBlocks(pl, q0 * mr, Math.min(m, q1 * mr),
+                    Parallel.forParts(mPanels, parts, (q0, q1) -> rowBlocks(pl, q0 * mr, Math.min(m, q1 * mr),
                             0, nc, kc, alpha, a, aIdx, rsA, csA, betaBlock, c, cIdx, ldc, ws.bp));
                 } else {
-                    Parallel.forParts(nPanels, threads, (q0, q1) -> rowBlocks(pl, 0, m, q0 * nr,
+                    Parallel.forParts(nPanels, parts, (q0, q1) -> rowBlocks(pl, 0, m, q0 * nr,
                             Math.min(nc, q1 * nr), kc, alpha, a, aIdx, rsA, csA, betaBlock, c, cIdx, ldc, ws.bp));
                 }
             }
