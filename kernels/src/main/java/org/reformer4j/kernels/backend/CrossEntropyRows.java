@@ -21,10 +21,10 @@ public final class CrossEntropyRows {
     private CrossEntropyRows() {}
 
     private static String suffix(String op, Tensor logits, Tensor target) {
-        if (logits.rank() != 2 || !logits.isContiguous())
+        if (logits.rank() != 2 || !DeviceTensors.isContiguous(logits))
             throw new IllegalArgumentException(op + ": needs contiguous logits [R, C], got shape "
                     + java.util.Arrays.toString(logits.shape()));
-        if (target.dtype() != DType.I64 || target.numel() != logits.size(0) || !target.isContiguous())
+        if (target.dtype() != DType.I64 || target.numel() != logits.size(0) || !DeviceTensors.isContiguous(target))
             throw new IllegalArgumentException(op + ": needs contiguous int64 targets [" + logits.size(0) + "], got "
                     + target.dtype() + java.util.Arrays.toString(target.shape()));
         return switch (logits.dtype()) {

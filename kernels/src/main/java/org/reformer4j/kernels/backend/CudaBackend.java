@@ -83,7 +83,7 @@ public final class CudaBackend implements Backend {
     @Override
     public Object toHost(Tensor src) {
         int n = src.numel();
-        Tensor dense = src.isContiguous() ? src : DeviceTensors.temporary(runtime, src, src.dtype(), src.shape());
+        Tensor dense = DeviceTensors.isContiguous(src) ? src : DeviceTensors.temporary(runtime, src, src.dtype(), src.shape());
         try {
             if (dense != src) TensorCopy.copy(src, dense);
             Object out = switch (src.dtype()) {

@@ -70,9 +70,14 @@ final class DeviceTensors {
         if (temporary != null) ((DeviceBuffer) temporary.storage().data()).close();
     }
 
+    /** Contiguous, or empty (core calls a [3, 0] tensor with strides [1, 1] non-contiguous). */
+    static boolean isContiguous(Tensor t) {
+        return t.numel() == 0 || t.isContiguous();
+    }
+
     /** True when t is contiguous from the start of its buffer. */
     static boolean isDenseFromStart(Tensor t) {
-        return t.offset() == 0 && t.isContiguous();
+        return t.offset() == 0 && isContiguous(t);
     }
 
     /** t itself when dense from its buffer's start, else a dense temporary copy (free it with {@link #freeIfCopy}). */

@@ -112,7 +112,7 @@ final class FusedRows {
     static void random(Tensor outT, boolean normal, long seed, long stream, long counter) {
         String op = normal ? "randn" : "rand";
         requireF32(op, outT);
-        if (!outT.isContiguous()) throw new IllegalArgumentException(op + ": output must be contiguous");
+        if (!DeviceTensors.isContiguous(outT)) throw new IllegalArgumentException(op + ": output must be contiguous");
         CudaRuntime rt = DeviceTensors.runtime(op, outT);
         Tensor out = DeviceTensors.denseOutput(op, outT);
         long n = outT.numel();

@@ -20,10 +20,10 @@ public final class RowReduce {
     private RowReduce() {}
 
     private static void checkRows(String op, Tensor a, Tensor out) {
-        if (a.rank() != 2 || !a.isContiguous())
+        if (a.rank() != 2 || !DeviceTensors.isContiguous(a))
             throw new IllegalArgumentException(op + ": needs a contiguous [R, C] input, got shape "
                     + java.util.Arrays.toString(a.shape()) + " strides " + java.util.Arrays.toString(a.strides()));
-        if (out.numel() != a.size(0) || !out.isContiguous())
+        if (out.numel() != a.size(0) || !DeviceTensors.isContiguous(out))
             throw new IllegalArgumentException(op + ": output of shape " + java.util.Arrays.toString(out.shape())
                     + " for " + a.size(0) + " rows");
     }

@@ -20,7 +20,7 @@ public final class SortRows {
     private SortRows() {}
 
     public static void sort(Tensor a, boolean descending, int k, Tensor values, Tensor indices) {
-        if (a.rank() != 2 || !a.isContiguous())
+        if (a.rank() != 2 || !DeviceTensors.isContiguous(a))
             throw new IllegalArgumentException("sortRows: needs a contiguous [R, C] input, got shape "
                     + java.util.Arrays.toString(a.shape()));
         int rows = a.size(0), cols = a.size(1);
@@ -30,7 +30,7 @@ public final class SortRows {
             throw new UnsupportedOperationException("sortRows: rows of " + cols + " elements on cuda (max " + MAX_COLS + ")");
         if (indices.dtype() != DType.I64 || values.dtype() != a.dtype()
                 || values.numel() != (long) rows * k || indices.numel() != (long) rows * k
-                || !values.isContiguous() || !indices.isContiguous())
+                || !DeviceTensors.isContiguous(values) || !DeviceTensors.isContiguous(indices))
             throw new IllegalArgumentException("sortRows: outputs " + values.dtype() + java.util.Arrays.toString(values.shape())
                     + " and " + indices.dtype() + java.util.Arrays.toString(indices.shape()) + " for [" + rows + ", " + k
                     + "] of " + a.dtype());

@@ -37,7 +37,8 @@ template <class T> __device__ inline T row_reduce_float(int op, const T* x, int 
             return m + m_log(block_reduce<T>(0, row_fold<T, T>(5, x, cols, (T) 0, m)));
         }
         case 6: return (T) sqrt(block_reduce<double>(0, row_fold<T, double>(6, x, cols, 0.0, 0.0)));  // NORM2
-        default: return block_reduce<T>(3, row_fold<T, T>(7, x, cols, (T) 1, (T) 0));            // PROD
+        case 7: return block_reduce<T>(3, row_fold<T, T>(7, x, cols, (T) 1, (T) 0));             // PROD
+        default: return (T) r4j_nan();
     }
 }
 

@@ -61,6 +61,8 @@ __device__ inline float m_tanh(float x) { return tanhf(x); }
 __device__ inline double m_tanh(double x) { return tanh(x); }
 __device__ inline float m_erf(float x) { return erff(x); }
 __device__ inline double m_erf(double x) { return erf(x); }
+__device__ inline float m_erfc(float x) { return erfcf(x); }
+__device__ inline double m_erfc(double x) { return erfc(x); }
 __device__ inline float m_sin(float x) { return sinf(x); }
 __device__ inline double m_sin(double x) { return sin(x); }
 __device__ inline float m_cos(float x) { return cosf(x); }

@@ -21,7 +21,7 @@ template <class T> __device__ inline T unary_float(int op, T x, T p) {
         case 7: return m_tanh(x);                                             // TANH
         case 8: return one / (one + m_exp(-x));                               // SIGMOID
         case 9: return x > 0 ? x : (T) 0;                                     // RELU
-        case 10: return half * x * (one + m_erf(x * (T) 0.70710678118654752440));  // GELU
+        case 10: return half * x * m_erfc(-x * (T) 0.70710678118654752440);         // GELU
         case 11: {                                                            // GELU_TANH
             T u = (T) 0.79788456080286535588 * (x + (T) 0.044715 * x * x * x);
             return half * x * (one + m_tanh(u));
@@ -60,7 +60,7 @@ template <class T> __device__ inline T binary_float(int op, T a, T b) {
         case 5: return a != a || b != b ? (T) r4j_nan() : (a > b ? a : b);    // MAXIMUM
         case 6: return a != a || b != b ? (T) r4j_nan() : (a < b ? a : b);    // MINIMUM
         case 15: {                                                            // GELU_BACKWARD
-            T cdf = half * (one + m_erf(b * (T) 0.70710678118654752440));
+            T cdf = half * m_erfc(-b * (T) 0.70710678118654752440);  // Phi(b), no cancellation below 0
             return a * (cdf + b * (T) 0.39894228040143267794 * m_exp(-half * b * b));
         }
         case 16: {                                                            // GELU_TANH_BACKWARD
@@ -85,7 +85,8 @@ template <class T> __device__ inline bool compare(int op, T a, T b) {
         case 11: return a > b;                                                // GT
         case 12: return a >= b;                                               // GE
         case 13: return a != 0 && b != 0;                                     // AND
-        default: return a != 0 || b != 0;                                     // OR
+        case 14: return a != 0 || b != 0;                                     // OR
+        default: return false;
     }
 }
 

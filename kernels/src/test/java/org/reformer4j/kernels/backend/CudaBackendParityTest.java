@@ -13,6 +13,8 @@ import org.reformer4j.core.Device;
 import org.reformer4j.core.Functional;
 import org.reformer4j.core.Tensor;
 import org.reformer4j.core.ValuesIndices;
+import org.reformer4j.core.nn.Linear;
+import org.reformer4j.core.random.Generator;
 
 /**
  * The core Tensor ops run on cuda:0 (the emulator here, the GPU where there is one) against the CPU backend:
@@ -210,5 +212,49 @@ class CudaBackendParityTest {
             org.junit.jupiter.api.Assertions.assertEquals(cuda, got.get(i).device(), c.name() + " output " + i + " device");
             Cases.close(c.name() + " output " + i, want.get(i), got.get(i), c.rtol(), c.atol());
         }
+    }
+
+    /**
+     * A tiny MLP of core.nn Linear layers (Linear 12->16, GELU, LayerNorm-free Linear 16->5, cross entropy):
+     * the layers are built on the CPU, their parameters copied to the device as leaves (a Module has no
+     * to(device)), and forward loss and every parameter gradient must match the CPU's.
+     */
+    @org.junit.jupiter.api.Test
+    void tinyMlpForwardAndBackward() {
+        Device cuda = Cases.cuda();
+        Generator g = new Generator(2024, 0);
+        Linear l1 = new Linear(12, 16, true, DType.F32, g), l2 = new Linear(16, 5, true, DType.F32, g);
+        Tensor x = Cases.random(new Random(70), DType.F32, 9, 12);
+        Tensor target = Tensor.of(new long[] {0, 4, 2, 2, 1, 3, 0, -1, 4}, 9);
+        List<Tensor> want = mlp(Device.CPU, l1, l2, x, target), got = mlp(cuda, l1, l2, x, target);
+        String[] names = {"loss", "W1.grad", "b1.grad", "W2.grad", "b2.grad", "hidden"};
+        for (int i = 0; i < want.size(); i++) Cases.close("mlp " + names[i], want.get(i), got.get(i), 1e-4, 1e-6);
+    }
+
+    private static List<Tensor> mlp(Device d, Linear l1, Linear l2, Tensor x, Tensor target) {
+        Tensor w1 = l1.weight().tensor().detach().to(d).requiresGrad(true), b1 = l1.bias().tensor().detach().to(d).requiresGrad(true);
+        Tensor w2 = l2.weight().tensor().detach().to(d).requiresGrad(true), b2 = l2.bias().tensor().detach().to(d).requiresGrad(true);
+        Tensor h = Functional.linear(x.to(d), w1, b1).gelu();
+        Tensor loss = Functional.crossEntropy(Functional.linear(h, w2, b2), target.to(d), -1);
+        loss.backward();
+        return List.of(loss.detach(), w1.grad(), b1.grad(), w2.grad(), b2.grad(), h.detach());
+    }
+
+    /** float64 where the device kernels are float32 only is refused, naming the op and the dtype. */
+    @org.junit.jupiter.api.Test
+    void float64WithoutAKernelIsAClearError() {
+        Device cuda = Cases.cuda();
+        Tensor x = Cases.random(new Random(71), DType.F64, 3, 4).to(cuda);
+        var e = org.junit.jupiter.api.Assertions.assertThrows(UnsupportedOperationException.class, () -> x.softmax(1));
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("softmax") && e.getMessage().contains("float64"), e.getMessage());
+        var r = org.junit.jupiter.api.Assertions.assertThrows(UnsupportedOperationException.class,
+                () -> Tensor.randn(new int[] {4}, 1, 0, 0, DType.F64, cuda));
+        org.junit.jupiter.api.Assertions.assertTrue(r.getMessage().contains("randn") && r.getMessage().contains("float64"), r.getMessage());
+        // float64 elementwise, reductions, matmul, indexing and sorting do run on the device
+        Cases.close("f64 chain", chainF64(Cases.random(new Random(71), DType.F64, 3, 4)), chainF64(x), 1e-12, 1e-12);
+    }
+
+    private static Tensor chainF64(Tensor x) {
+        return x.exp().matmul(x.t()).sum(0, false).add(x.sort(1, true).values().sum(1, false).max());
     }
 }
