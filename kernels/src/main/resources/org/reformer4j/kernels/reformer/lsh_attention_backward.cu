@@ -81,7 +81,7 @@ extern "C" __global__ void lsh_attention_backward_v1(
             for (int f = 0; f < dh; ++f) dot = fmaf(Q[i * dh + f], K[j * kst + f], dot);
             for (int f = 0; f < dh; ++f) dp = fmaf(G[i * dh + f], V[j * kst + f], dp);
             int fixed;
-            float x = lsh_score(dot * scale, pq, pos[j], bq, bkt[j], maskRow, undoRow, bktRow, s, &fixed);
+            float x = lsh_score(__fmul_rn(dot, scale), pq, pos[j], bq, bkt[j], maskRow, undoRow, bktRow, s, &fixed);
             float wp = wi * expf(x - li);
             PW[i * w2 + j] = wp;
             DX[i * w2 + j] = fixed ? 0.0f : wp * (dp - d) * scale;

@@ -61,7 +61,7 @@ extern "C" __global__ void lsh_attention_forward_v1(
             float dot = 0.0f;
             for (int f = 0; f < dh; ++f) dot = fmaf(Q[i * dh + f], K[j * kst + f], dot);
             int fixed;
-            float x = lsh_score(dot * scale, pq, pos[j], bq, bkt[j], maskRow, undoRow, bktRow, s, &fixed);
+            float x = lsh_score(__fmul_rn(dot, scale), pq, pos[j], bq, bkt[j], maskRow, undoRow, bktRow, s, &fixed);
             Pw[j] = x;
             mx = fmaxf(mx, x);
         }

@@ -13,11 +13,11 @@ import org.reformer4j.cuda.DeviceBuffer;
 /**
  * reversible.cu against ReversibleCpu, bit for bit (one float32 operation per element), on empty, odd and
  * larger-than-the-grid sizes; and a whole reversible block on the device: forward y = (x1 + f(x2), x2 +
- * g(y1)) with f, g elementwise maps, then the backward restores x exactly in value up to rounding and its
+ * g(y1)) with f, g elementwise maps, then the backward restores x up to float32 rounding and its
  * gradients match float64 finite differences of the block.
  */
 class ReversibleTest {
-    static final int[][] SHAPES = {{0, 3}, {1, 1}, {3, 7}, {17, 33}, {1200, 1000}};
+    static final int[][] SHAPES = {{0, 3}, {1, 1}, {3, 7}, {17, 33}, {130, 257}};
 
     @ParameterizedTest
     @MethodSource("org.reformer4j.kernels.reformer.TestDevices#names")
@@ -50,6 +50,21 @@ class ReversibleTest {
                     Near.exact(at + " merge backward", wback, rt.downloadFloats(dBack, full));
                 }
             }
+        }
+    }
+
+    /** More elements than the capped grid's threads (4096 x 256): the grid-stride loop takes a second lap. */
+    @ParameterizedTest
+    @MethodSource("org.reformer4j.kernels.reformer.TestDevices#names")
+    void accumulateStridesPastTheGrid(String device) {
+        CudaRuntime rt = TestDevices.get(device);
+        int n = 4096 * 256 + 1000;
+        Random r = new Random(103);
+        float[] acc = Near.normal(r, n), x = Near.normal(r, n), want = acc.clone();
+        ReversibleCpu.accumulate(want, x, n);
+        try (DeviceBuffer dA = rt.upload(acc); DeviceBuffer dX = rt.upload(x)) {
+            Reversible.accumulate(rt, dA, dX, n, 1);
+            Near.exact(device + " accumulate n=" + n, want, rt.downloadFloats(dA, n));
         }
     }
 
