@@ -71,8 +71,10 @@ final class InfoCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "model       ReformerLM numTokens %s, dim %s, depth %s, heads %s, dimHead %s, maxSeqLen %s, bucketSize %s, nHashes %s, causal %s%n",
                 m.get("numTokens"), m.get("dim"), m.get("depth"), m.get("heads"), m.get("dimHead"), m.get("maxSeqLen"), m.get("bucketSize"),
                 m.get("nHashes"), m.get("causal"));
-        out.printf(Locale.ROOT, "size        %,d parameters in %d tensors; %s on disk (%s)%n", params, tensors, bytes(Files.size(weights)),
-                weights.getFileName());
+        long distinct = org.reformer4j.cli.train.ModelHandle.create(m, 0).module().numParameters();
+        out.printf(Locale.ROOT, "size        %,d parameters (%s as float32); %s holds %d tensors, %,d values (a shared tensor is listed under each "
+                + "of its names, as in reformer-pytorch's state_dict), %s on disk%n", distinct, bytes(4 * distinct), weights.getFileName(), tensors, params,
+                bytes(Files.size(weights)));
         Path trainer = ref.dir().resolve(Checkpoints.TRAINER);
         if (Files.isRegularFile(trainer)) {
             Map<String, Object> st = JsonFiles.read(trainer);

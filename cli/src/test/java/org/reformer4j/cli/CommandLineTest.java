@@ -131,8 +131,11 @@ class CommandLineTest {
         Cli.Result r = Cli.run("info", full.toString());
         assertEquals(0, r.status(), r.err());
         assertTrue(r.out().contains("vector api") && r.out().contains("cpu ") && r.out().contains("device"), r.out());
-        long params = StateDicts.read(full.resolve("checkpoints/step-00000008/model.safetensors")).values().stream().mapToLong(t -> t.numel()).sum();
-        assertTrue(r.out().contains(String.format("%,d parameters", params)), r.out());
+        var cfg = org.reformer4j.model.ReformerConfig.fromMap(org.reformer4j.cli.train.JsonFiles.getMap(
+                org.reformer4j.cli.train.JsonFiles.read(full.resolve("config.json")), "model", full)).config();
+        long params = new org.reformer4j.model.ReformerLM(cfg).numParameters();
+        assertTrue(r.out().contains(String.format(java.util.Locale.ROOT, "%,d parameters", params)), r.out());
+        assertTrue(r.out().contains("trained     8 steps"), r.out());
     }
 
     @Test

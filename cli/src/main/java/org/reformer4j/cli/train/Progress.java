@@ -15,7 +15,7 @@ public final class Progress {
     private final boolean tty;
     private final long total, first;
     private final long startNanos = System.nanoTime();
-    private long lastDraw, lastLineStep = -1;
+    private long lastDraw = startNanos, lastLineStep = -1;
     private boolean barShown;
 
     /** {@code first} is the step this process starts from (0, or the resumed step). */
@@ -83,7 +83,7 @@ public final class Progress {
 
     private String eta(long step) {
         long done = step - first;
-        if (done <= 0) return "?";
+        if (done < 5) return "?"; // the first steps include the JIT's warm-up
         double secs = (System.nanoTime() - startNanos) / 1e9 / done * (total - step);
         return duration(secs);
     }
