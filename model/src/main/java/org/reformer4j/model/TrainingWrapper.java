@@ -48,6 +48,21 @@ public final class TrainingWrapper {
         return forward(sequences, null).loss();
     }
 
+    /** {@link #loss(List)} for token ids as a tokenizer gives them: {@code wrapper.loss(tok.encode(a), tok.encode(b))}. */
+    public Tensor loss(int[]... sequences) {
+        List<long[]> longs = new java.util.ArrayList<>(sequences.length);
+        for (int[] s : sequences) longs.add(java.util.Arrays.stream(s).asLongStream().toArray());
+        return loss(longs);
+    }
+
+    /** {@link #generate(long[], int, Sampling)} for int ids (what {@code BertTokenizer.encode} and {@code decode} use). */
+    public int[] generate(int[] start, int length, Sampling sampling) {
+        long[] out = generate(java.util.Arrays.stream(start).asLongStream().toArray(), length, sampling);
+        int[] ids = new int[out.length];
+        for (int i = 0; i < out.length; i++) ids[i] = Math.toIntExact(out[i]);
+        return ids;
+    }
+
     public Output forward(List<long[]> sequences, Recorder recorder) {
         if (sequences.isEmpty()) throw new IllegalArgumentException("TrainingWrapper.loss: no sequences");
         int b = sequences.size(), t = 0;
