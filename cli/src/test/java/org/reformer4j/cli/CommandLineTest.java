@@ -139,6 +139,23 @@ class CommandLineTest {
     }
 
     @Test
+    void ownCorpusOfParagraphsForOneEpoch() throws IOException {
+        // 12 paragraphs of 2 lines; windows of 17 tokens cut the long ones; 10% held out
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; i < 12; i++) text.append("第").append(i).append("段：今天天气很好，我们一起去公园散步。\n然后回家吃饭，晚上看书。\n\n");
+        Path f = Files.writeString(tmp.resolve("paragraphs.txt"), text.toString());
+        Path run = tmp.resolve("epochs");
+        Cli.Result r = Cli.train(f.toString(), "--epochs", "1", "--batch-size", "4", "-o", run.toString());
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.out().contains("12 documents"), r.out());
+        String data = r.out().lines().filter(l -> l.startsWith("data")).findFirst().orElseThrow();
+        int train = Integer.parseInt(data.replaceAll("^data\\s+(\\d+) training sequences.*", "$1"));
+        int steps = Math.ceilDiv(train, 4);
+        assertTrue(data.contains(steps + " batches of 4 per epoch"), data);
+        assertEquals(steps, Metrics.read(run.resolve(Metrics.FILE)).size());
+    }
+
+    @Test
     void helpListsTheCommands() {
         Cli.Result r = Cli.run("--help");
         assertEquals(0, r.status());
