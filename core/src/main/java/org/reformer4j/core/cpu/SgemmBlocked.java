@@ -48,7 +48,7 @@ final class SgemmBlocked {
 
     /** Per-thread packing buffers, grown on demand and kept. */
     static final class Workspace {
-        float[] ap = new float[0], bp = new float[0], tile = new float[0], acc = new float[0];
+        float[] ap = new float[0], bp = new float[0], bp2 = new float[0], tile = new float[0], acc = new float[0];
         float[] row = new float[0];
         final int[] idx = new int[256];
 
@@ -57,10 +57,11 @@ final class SgemmBlocked {
             return row;
         }
 
-        /** Sizes the B buffer (the caller's, shared by its helpers). */
+        /** Sizes the two B buffers (the caller's, shared by its helpers). */
         void ensureB(Plan pl) {
             int bNeed = pl.nc() * pl.kc();
             if (bp.length < bNeed) bp = new float[bNeed];
+            if (bp2.length < bNeed) bp2 = new float[bNeed];
         }
 
         /** Sizes the A buffer and scratch tile (each thread's own). */
@@ -88,8 +89,10 @@ final class SgemmBlocked {
     /**
      * {@code C = alpha op(A) op(B) + beta C} on up to {@code threads} threads; arguments already validated.
      * The threads share each packed B block (in the caller's workspace; they pack it together, panel
-     * ranges apiece), then split its work by row panels, each packing its own A blocks, or by column
-     * panels when rows divide less evenly. Two fork-joins per B block.
+     * ranges apiece) and split its work by row panels, each packing its own A blocks. B is double
+     * buffered: while multiplying with block t, each part packs its share of block t+1, so there is one
+     * fork-join per block. When rows divide less evenly than columns, each thread multiplies a column
+     * stripe on its own.
      */
     static void gemm(Plan pl, int threads, int m, int n, int k, float alpha, float[] a, int aOff, int rsA,
                      int csA, float[] b, int bOff, int rsB, int csB, float beta, float[] c, int cOff, int ldc) {
@@ -98,32 +101,60 @@ final class SgemmBlocked {
             scale(m, n, beta, c, cOff, ldc);
             return;
         }
+        int mr = pl.mr(), nr = pl.nr(), mPanels = (m + mr - 1) / mr;
+        if (threads > 1 && !splitRows(mPanels, (Math.min(n, pl.nc()) + nr - 1) / nr, threads)) {
+            // few rows: each thread takes a stripe of columns and runs the whole product on it alone
+            // (nothing packed twice but the small A), with one fork-join in all
+            int nPanels = (n + nr - 1) / nr;
+            Parallel.forParts(nPanels, threads, (q0, q1) -> {
+                int j0 = q0 * nr, j1 = Math.min(n, q1 * nr);
+                gemm(pl, 1, m, j1 - j0, k, alpha, a, aOff, rsA, csA, b, bOff + j0 * csB, rsB, csB,
+                        beta, c, cOff + j0, ldc);
+            });
+            return;
+        }
         Workspace ws = workspace();
         ws.ensureB(pl);
-        int mr = pl.mr(), nr = pl.nr(), mPanels = (m + mr - 1) / mr;
-        for (int jc = 0; jc < n; jc += pl.nc()) {
-            int nc = Math.min(pl.nc(), n - jc), nPanels = (nc + nr - 1) / nr;
-            for (int pc = 0; pc < k; pc += pl.kc()) {
-                int kc = Math.min(pl.kc(), k - pc);
-                int bIdx = bOff + pc * rsB + jc * csB;
-                Parallel.forParts(nPanels, threads, (q0, q1) -> {
-                    int j0 = q0 * nr, cols = Math.min(nc, q1 * nr) - j0;
-                    packB(pl, kc, cols, b, bIdx + j0 * csB, rsB, csB, ws.bp, j0 * kc, workspace());
-                });
-                float betaBlock = pc == 0 ? beta : 1f;
-                int aIdx = aOff + pc * csA, cIdx = cOff + jc;
-                // more parts than threads: a thread that falls behind (preempted, slower core) has its
-                // remaining parts stolen by the others
-                int parts = threads == 1 ? 1 : threads * PARTS_PER_THREAD;
-                if (splitRows(mPanels, nPanels, threads)) {
-                    Parallel.forParts(mPanels, parts, (q0, q1) -> rowBlocks(pl, q0 * mr, Math.min(m, q1 * mr),
-                            0, nc, kc, alpha, a, aIdx, rsA, csA, betaBlock, c, cIdx, ldc, ws.bp));
-                } else {
-                    Parallel.forParts(nPanels, parts, (q0, q1) -> rowBlocks(pl, 0, m, q0 * nr,
-                            Math.min(nc, q1 * nr), kc, alpha, a, aIdx, rsA, csA, betaBlock, c, cIdx, ldc, ws.bp));
-                }
+        int kBlocks = (k + pl.kc() - 1) / pl.kc(), blocks = kBlocks * ((n + pl.nc() - 1) / pl.nc());
+        // more parts than threads: a thread that falls behind (preempted, slower core) has its remaining
+        // parts stolen by the others
+        int parts = Math.min(mPanels, threads == 1 ? 1 : threads * PARTS_PER_THREAD);
+        Parallel.forParts(parts, parts, (p0, p1) -> {
+            for (int part = p0; part < p1; part++) {
+                packBShare(pl, 0, kBlocks, part, parts, n, k, b, bOff, rsB, csB, ws.bp);
             }
+        });
+        for (int t = 0; t < blocks; t++) {
+            int block = t, jc = (t / kBlocks) * pl.nc(), pc = (t % kBlocks) * pl.kc();
+            int nc = Math.min(pl.nc(), n - jc), kc = Math.min(pl.kc(), k - pc);
+            float[] cur = (t & 1) == 0 ? ws.bp : ws.bp2, next = (t & 1) == 0 ? ws.bp2 : ws.bp;
+            float betaBlock = pc == 0 ? beta : 1f;
+            int aIdx = aOff + pc * csA, cIdx = cOff + jc;
+            // one fork-join per block: each part multiplies its rows with the current B block, then
+            // packs its share of the next one into the other buffer
+            Parallel.forParts(parts, parts, (p0, p1) -> {
+                for (int part = p0; part < p1; part++) {
+                    int q0 = (int) ((long) mPanels * part / parts);
+                    int q1 = (int) ((long) mPanels * (part + 1) / parts);
+                    rowBlocks(pl, q0 * mr, Math.min(m, q1 * mr), 0, nc, kc, alpha, a, aIdx, rsA, csA, betaBlock,
+                            c, cIdx, ldc, cur);
+                    if (block + 1 < blocks) {
+                        packBShare(pl, block + 1, kBlocks, part, parts, n, k, b, bOff, rsB, csB, next);
+                    }
+                }
+            });
         }
+    }
+
+    /** Packs share {@code part} of {@code parts} of B block {@code block}'s column panels into {@code dst}. */
+    private static void packBShare(Plan pl, int block, int kBlocks, int part, int parts, int n, int k,
+                                   float[] b, int bOff, int rsB, int csB, float[] dst) {
+        int jc = (block / kBlocks) * pl.nc(), pc = (block % kBlocks) * pl.kc(), nr = pl.nr();
+        int nc = Math.min(pl.nc(), n - jc), kc = Math.min(pl.kc(), k - pc), nPanels = (nc + nr - 1) / nr;
+        int q0 = (int) ((long) nPanels * part / parts), q1 = (int) ((long) nPanels * (part + 1) / parts);
+        if (q0 >= q1) return;
+        int j0 = q0 * nr, cols = Math.min(nc, q1 * nr) - j0;
+        packB(pl, kc, cols, b, bOff + pc * rsB + (jc + j0) * csB, rsB, csB, dst, j0 * kc, workspace());
     }
 
     /**
