@@ -19,7 +19,8 @@ struct IndexGeometry {
     long long dim, limit, index64;
 };
 
-// Offsets of linear position i: plain, indexed (without axis d) and index; *ok false on a bad index.
+// Element offsets of linear position i in the plain and the indexed operand; false when the index read at i
+// is outside [0, limit).
 __device__ inline bool index_offsets(const IndexGeometry& g, const void* index, long long i, long long* plain,
                                      long long* indexed) {
     long long p = 0, q = 0, x = 0;
