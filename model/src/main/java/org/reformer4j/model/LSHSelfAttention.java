@@ -101,7 +101,8 @@ public final class LSHSelfAttention extends Module implements Branch {
             if (buckets == null) {
                 int nb = lsh.buckets(len);
                 int[] shape = {cfg.randomRotationsPerHead ? b * sh : 1, dh, hashes, nb / 2};
-                rot = s.rotations.rotations(layer, shape, cfg.dtype);
+                // outside any scope: a caller's source may keep the tensors it hands out
+                rot = org.reformer4j.core.Scope.detached(() -> s.rotations.rotations(layer, shape, cfg.dtype));
             }
             double[] drop = s.dropoutScales(b * sh * hashes * len * 2 * cfg.bucketSize, cfg.lshDropout, replay);
             var res = lsh.forward(qkL, vL, t, hashes, rot, buckets, mask, s.rotary, drop);

@@ -3,6 +3,7 @@ package org.reformer4j.model;
 import java.util.ArrayList;
 import java.util.List;
 import org.reformer4j.core.GradMode;
+import org.reformer4j.core.Scope;
 import org.reformer4j.core.Tensor;
 import org.reformer4j.core.autograd.Function;
 import org.reformer4j.core.nn.Module;
@@ -112,7 +113,14 @@ public final class ReversibleSequence extends Module {
         @Override
         protected Tensor forward(Context ctx, Tensor... in) {
             Tensor x = in[0];
-            for (int d : layers) x = block(d, x, s);
+            for (int d : layers) {
+                // the block's temporaries go back to the pool at once; its output outlives the scope as
+                // an ordinary (garbage-collected) tensor, so no layer's activations stay pinned
+                try (var scope = Scope.open()) {
+                    Tensor y = block(d, x, s);
+                    x = Scope.detached(y::clone);
+                }
+            }
             ctx.save(x);
             ctx.put("inputs", in.length);
             return x;
@@ -120,38 +128,48 @@ public final class ReversibleSequence extends Module {
 
         @Override
         protected Tensor[] backward(Context ctx, Tensor dy) {
-            Tensor y = ctx.saved(0);
-            int dim = y.size(-1) / 2;
-            Tensor y1 = y.narrow(2, 0, dim), y2 = y.narrow(2, dim, dim);
-            Tensor dy1 = dy.narrow(2, 0, dim), dy2 = dy.narrow(2, dim, dim);
+            Tensor y = ctx.saved(0), g = dy;
             for (int i = layers.size() - 1; i >= 0; i--) {
-                int d = layers.get(i);
-                s.replay(d, 1).startReplay();
-                Tensor y1r = y1.detach().requiresGrad(true);
-                Tensor gy1;
-                try (var on = GradMode.enableGrad()) {
-                    gy1 = gs.get(d).apply(y1r, s, d);
+                Tensor[] prev;
+                try (var scope = Scope.open()) {
+                    prev = layerBackward(layers.get(i), y, g);
                 }
-                gy1.backward(dy2.contiguous());
-                Tensor x2 = y2.sub(gy1.detach());
-                Tensor dx1 = y1r.grad() == null ? dy1 : dy1.add(y1r.grad());
-                Tensor x2r = x2.detach().requiresGrad(true);
-                s.replay(d, 0).startReplay();
-                Tensor fx2;
-                try (var on = GradMode.enableGrad()) {
-                    fx2 = fs.get(d).apply(x2r, s, d);
-                }
-                fx2.backward(dx1.contiguous());
-                Tensor x1 = y1.sub(fx2.detach());
-                Tensor dx2 = x2r.grad() == null ? dy2 : dy2.add(x2r.grad());
-                y1 = x1;
-                y2 = x2;
-                dy1 = dx1;
-                dy2 = dx2;
+                y = prev[0];
+                g = prev[1];
             }
             Tensor[] grads = new Tensor[(Integer) ctx.get("inputs")];
-            grads[0] = Tensor.cat(List.of(dy1, dy2), 2);
+            grads[0] = g;
             return grads;
+        }
+
+        /**
+         * One layer in reverse: from its output y = [y1, y2] and the gradient g = [dy1, dy2], rebuilds the input
+         * [x1, x2] and its gradient, accumulating the parameters' gradients on the way. Both results are made
+         * outside the caller's scope (garbage-collected), everything else inside it.
+         */
+        private Tensor[] layerBackward(int d, Tensor y, Tensor g) {
+            int dim = y.size(-1) / 2;
+            Tensor y1 = y.narrow(2, 0, dim), y2 = y.narrow(2, dim, dim);
+            Tensor dy1 = g.narrow(2, 0, dim), dy2 = g.narrow(2, dim, dim);
+            s.replay(d, 1).startReplay();
+            Tensor y1r = y1.detach().requiresGrad(true);
+            Tensor gy1;
+            try (var on = GradMode.enableGrad()) {
+                gy1 = gs.get(d).apply(y1r, s, d);
+            }
+            gy1.backward(dy2.contiguous());
+            Tensor x2 = y2.sub(gy1.detach());
+            Tensor dx1 = y1r.grad() == null ? dy1 : dy1.add(y1r.grad());
+            Tensor x2r = x2.detach().requiresGrad(true);
+            s.replay(d, 0).startReplay();
+            Tensor fx2;
+            try (var on = GradMode.enableGrad()) {
+                fx2 = fs.get(d).apply(x2r, s, d);
+            }
+            fx2.backward(dx1.contiguous());
+            Tensor x1 = y1.sub(fx2.detach());
+            Tensor dx2 = x2r.grad() == null ? dy2 : dy2.add(x2r.grad());
+            return Scope.detached(() -> new Tensor[] {Tensor.cat(List.of(x1, x2), 2), Tensor.cat(List.of(dx1, dx2), 2)});
         }
     }
 }

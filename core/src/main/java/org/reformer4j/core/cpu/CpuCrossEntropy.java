@@ -20,6 +20,14 @@ final class CpuCrossEntropy {
         return v;
     }
 
+    /** Row logsumexp: max + log(sum exp(x - max)), vectorised when the Vector API is present. */
+    static float logSumExpF32(float[] a, int p, int c) {
+        if (!VectorSupport.ENABLED || c < 1) return CpuRows.reduceF32(org.reformer4j.core.ReduceOp.LOGSUMEXP, a, p, c);
+        float m = CpuVector.max(a, p, c);
+        if (Float.isNaN(m) || Float.isInfinite(m)) return CpuRows.reduceF32(org.reformer4j.core.ReduceOp.LOGSUMEXP, a, p, c);
+        return m + (float) Math.log(CpuVector.expShiftSum(a, p, m, c));
+    }
+
     static void forward(Tensor x, Tensor target, long ignore, Tensor lseT, Tensor lossT) {
         int rows = x.size(0), c = x.size(1);
         long[] t = (long[]) target.storage().data();
@@ -30,7 +38,7 @@ final class CpuCrossEntropy {
             Parallel.forRange(rows, Math.max(1, 8192 / Math.max(1, c)), (r0, r1) -> {
                 for (int r = r0; r < r1; r++) {
                     int p = px0 + r * c;
-                    float l = CpuRows.reduceF32(org.reformer4j.core.ReduceOp.LOGSUMEXP, a, p, c);
+                    float l = logSumExpF32(a, p, c);
                     lse[r] = l;
                     long tv = t[pt + r];
                     loss[r] = tv == ignore ? 0f : l - a[p + (int) tv];

@@ -74,25 +74,41 @@ final class CpuVector {
             CpuElementwise.binaryF32(op, x, px + i, 1, z, pz + i, 1, y, py + i, 1, n - i);
             return true;
         }
-        VectorOperators.Binary vop = switch (op) {
-            case ADD -> VectorOperators.ADD;
-            case SUB -> VectorOperators.SUB;
-            case MUL -> VectorOperators.MUL;
-            case DIV -> VectorOperators.DIV;
-            default -> null;
-        };
-        if (vop == null) return false;
+        // one loop per op: C2 only intrinsifies lanewise ops whose operator is a constant at the call
         int i = 0, up = S.loopBound(n);
-        if (sb == 1) {
-            for (; i < up; i += L) {
-                FloatVector.fromArray(S, x, px + i).lanewise(vop, FloatVector.fromArray(S, z, pz + i)).intoArray(y, py + i);
+        switch (op) {
+            case ADD -> {
+                if (sb == 1) for (; i < up; i += L) FloatVector.fromArray(S, x, px + i).add(FloatVector.fromArray(S, z, pz + i)).intoArray(y, py + i);
+                else for (FloatVector c = FloatVector.broadcast(S, z[pz]); i < up; i += L) FloatVector.fromArray(S, x, px + i).add(c).intoArray(y, py + i);
             }
-        } else {
-            FloatVector c = FloatVector.broadcast(S, z[pz]);
-            for (; i < up; i += L) FloatVector.fromArray(S, x, px + i).lanewise(vop, c).intoArray(y, py + i);
+            case SUB -> {
+                if (sb == 1) for (; i < up; i += L) FloatVector.fromArray(S, x, px + i).sub(FloatVector.fromArray(S, z, pz + i)).intoArray(y, py + i);
+                else for (FloatVector c = FloatVector.broadcast(S, z[pz]); i < up; i += L) FloatVector.fromArray(S, x, px + i).sub(c).intoArray(y, py + i);
+            }
+            case MUL -> {
+                if (sb == 1) for (; i < up; i += L) FloatVector.fromArray(S, x, px + i).mul(FloatVector.fromArray(S, z, pz + i)).intoArray(y, py + i);
+                else for (FloatVector c = FloatVector.broadcast(S, z[pz]); i < up; i += L) FloatVector.fromArray(S, x, px + i).mul(c).intoArray(y, py + i);
+            }
+            case DIV -> {
+                if (sb == 1) for (; i < up; i += L) FloatVector.fromArray(S, x, px + i).div(FloatVector.fromArray(S, z, pz + i)).intoArray(y, py + i);
+                else for (FloatVector c = FloatVector.broadcast(S, z[pz]); i < up; i += L) FloatVector.fromArray(S, x, px + i).div(c).intoArray(y, py + i);
+            }
+            default -> {
+                return false;
+            }
         }
         CpuElementwise.binaryF32(op, x, px + i, 1, z, pz + i * sb, sb, y, py + i, 1, n - i);
         return true;
+    }
+
+    /** sum of exp(x - shift) over x[p .. p+n) (the logsumexp of a row once its max is known). */
+    static float expShiftSum(float[] x, int p, float shift, int n) {
+        FloatVector acc = FloatVector.zero(S);
+        int i = 0, up = S.loopBound(n);
+        for (; i < up; i += L) acc = acc.add(FloatVector.fromArray(S, x, p + i).sub(shift).lanewise(VectorOperators.EXP));
+        float s = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) s += (float) Math.exp(x[p + i] - shift);
+        return s;
     }
 
     /** sum of x[p .. p+n). */

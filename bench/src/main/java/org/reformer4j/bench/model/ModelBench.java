@@ -1,0 +1,112 @@
+package org.reformer4j.bench.model;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The model benchmark of issue 4 (reformer-pytorch's figures in {@code shared/bench/reference.json}): each
+ * configuration runs in its own child JVM (so that its peak RSS, read from {@code /proc/self/status} VmHWM at
+ * the end, is its own) with the stated {@code -Xmx}; the parent prints a table with the ratio to the
+ * reference entry whose {@code cpu} equals this machine's {@code lscpu} model name, and writes JSON.
+ * <pre>
+ * java --add-modules=jdk.incubator.vector -cp bench/target/benchmarks.jar org.reformer4j.bench.model.ModelBench \
+ *     [--configs seed_train,seed_generate,lsh4k_train,lsh4k_train_seq16384,lsh4k_train_depth1,lsh4k_train_depth12]
+ *     [--steps 5] [--warmup 2] [--xmx seed_train=1g,...] [--out bench/target/model-bench.json]
+ * </pre>
+ */
+public final class ModelBench {
+    static final List<String> ALL = List.of("seed_train", "seed_generate", "lsh4k_train", "lsh4k_train_seq16384",
+            "lsh4k_train_depth1", "lsh4k_train_depth12");
+
+    /** Heap limit per configuration (overridable with --xmx name=size,...). */
+    static final Map<String, String> XMX = new LinkedHashMap<>(Map.of(
+            "seed_train", "1g", "seed_generate", "1g", "lsh4k_train", "1g", "lsh4k_train_seq16384", "600m",
+            "lsh4k_train_depth1", "1g", "lsh4k_train_depth12", "1g"));
+
+    private ModelBench() {}
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> opt = options(args);
+        if (opt.containsKey("child")) {
+            ModelBenchCase.run(opt.get("child"), Integer.parseInt(opt.getOrDefault("steps", "5")),
+                    Integer.parseInt(opt.getOrDefault("warmup", "2")));
+            return;
+        }
+        List<String> configs = opt.containsKey("configs") ? List.of(opt.get("configs").split(",")) : ALL;
+        if (opt.containsKey("xmx")) {
+            for (String kv : opt.get("xmx").split(",")) XMX.put(kv.split("=")[0], kv.split("=")[1]);
+        }
+        String cpu = ReferenceFigures.cpuModelName();
+        ReferenceFigures ref = ReferenceFigures.load(cpu);
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (String c : configs) {
+            if (!ALL.contains(c)) throw new IllegalArgumentException("ModelBench: unknown config " + c + "; known: " + ALL);
+            Map<String, Object> r = child(c, opt);
+            rows.add(r);
+            System.err.println("done " + r);
+        }
+        String table = Report.table(rows, ref, XMX);
+        System.out.println("CPU: " + cpu + (ref.found() ? "" : " (no reference.json entry for this CPU)"));
+        System.out.println("load average at end: " + Files.readString(Path.of("/proc/loadavg")).trim());
+        System.out.println(table);
+        Path out = Path.of(opt.getOrDefault("out", "bench/target/model-bench.json"));
+        if (out.getParent() != null) Files.createDirectories(out.getParent());
+        Files.writeString(out, Report.json(cpu, rows, ref, XMX));
+        System.out.println("wrote " + out);
+    }
+
+    /** Runs one configuration in a child JVM and parses its RESULT line. */
+    private static Map<String, Object> child(String config, Map<String, String> opt) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add("--add-modules=jdk.incubator.vector");
+        cmd.add("-Xmx" + XMX.get(config));
+        cmd.add("-Xss8m");
+        cmd.add("-XX:+UseParallelGC");
+        if (opt.containsKey("jvm")) cmd.addAll(List.of(opt.get("jvm").split(" ")));
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(ModelBench.class.getName());
+        cmd.addAll(List.of("--child", config, "--steps", opt.getOrDefault("steps", "5"), "--warmup", opt.getOrDefault("warmup", "2")));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("config", config);
+        try (var in = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream()))) {
+            String line;
+            while ((line = in.readLine()) != null) {
+                if (line.startsWith("RESULT ")) {
+                    for (String kv : line.substring(7).trim().split(" ")) {
+                        String[] a = kv.split("=", 2);
+                        result.put(a[0], a[1].matches("-?[0-9.eE+-]+") ? (Object) Double.parseDouble(a[1]) : a[1]);
+                    }
+                } else {
+                    System.err.println("  [" + config + "] " + line);
+                }
+            }
+        }
+        int rc = p.waitFor();
+        if (rc != 0) result.put("error", "child exited with " + rc);
+        return result;
+    }
+
+    static Map<String, String> options(String[] args) {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            if (!args[i].startsWith("--") || i + 1 >= args.length) {
+                throw new IllegalArgumentException("ModelBench: expected --name value pairs, got " + String.join(" ", args));
+            }
+            m.put(args[i].substring(2), args[++i]);
+        }
+        return m;
+    }
+
+    static String fmt(double v) {
+        return String.format(Locale.ROOT, "%.3f", v);
+    }
+}
