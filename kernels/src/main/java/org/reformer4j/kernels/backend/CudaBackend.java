@@ -1,7 +1,6 @@
 package org.reformer4j.kernels.backend;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.ref.Cleaner;
 import org.reformer4j.core.Backend;
 import org.reformer4j.core.BinaryOp;
 import org.reformer4j.core.DType;
@@ -23,7 +22,6 @@ import org.reformer4j.cuda.DeviceBuffer;
  * {@link TensorIndex}, {@link SortRows}. bool is stored as one byte per element (0 or 1).
  */
 public final class CudaBackend implements Backend {
-    private static final Cleaner CLEANER = Cleaner.create();
     private final CudaRuntime runtime;
 
     public CudaBackend(CudaRuntime runtime) {
@@ -47,7 +45,7 @@ public final class CudaBackend implements Backend {
             throw new IllegalArgumentException("cuda: device " + device + " does not exist (only cuda:0 is served)");
         DeviceBuffer buffer = runtime.allocate((long) length * dtype.bytes());
         Storage s = new Storage(device, dtype, length, buffer);
-        CLEANER.register(s, buffer::close);  // no-op when a scope released it first
+        DeviceTensors.CLEANER.register(s, buffer::close);  // no-op when a scope released it first
         return s;
     }
 

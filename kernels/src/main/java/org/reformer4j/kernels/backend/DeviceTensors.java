@@ -18,6 +18,8 @@ import org.reformer4j.cuda.KernelSource;
 final class DeviceTensors {
     /** Threads per block of the grid-stride kernels; their grid is capped at {@value #MAX_BLOCKS} blocks. */
     static final int BLOCK = 256, MAX_BLOCKS = 4096;
+    /** Hands the buffer of an unreachable storage back to the allocator (a no-op when already closed). */
+    static final java.lang.ref.Cleaner CLEANER = java.lang.ref.Cleaner.create();
 
     private DeviceTensors() {}
 
@@ -63,6 +65,7 @@ final class DeviceTensors {
         for (int s : shape) n *= s;
         DeviceBuffer b = rt.allocate(Math.max(1, n) * dtype.bytes());
         Storage s = new Storage(like.device(), dtype, (int) n, b);
+        CLEANER.register(s, b::close);  // freed at once by free(), or later if an exception skipped that
         return Tensor.view(s, shape, org.reformer4j.core.Shape.contiguousStrides(shape), 0);
     }
 
