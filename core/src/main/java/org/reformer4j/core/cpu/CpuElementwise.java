@@ -132,13 +132,47 @@ final class CpuElementwise {
             C5 = 0.27886807f, C6 = -1.13520398f, C7 = 1.48851587f, C8 = -0.82215223f, C9 = 0.17087277f;
     static final float INV_SQRT2 = 0.70710678f, INV_SQRT_2PI = 0.39894228f;
 
-    /** Phi(x), the standard normal CDF, in float32. */
+    // float32 e^x from IEEE operations only (vector twin: CpuVector.exp, bit for bit): x = n ln2 + r with
+    // n = rint(x log2 e) (by the 1.5 * 2^23 rounding trick), ln2 split in two for an exact reduction, e^r by its
+    // degree-7 Taylor polynomial on |r| <= ln2/2 (truncation 5e-9), times 2^(n-1) by adding n-1 to the exponent
+    // bits, times 2. Below -86.6 the result is 0 (within 2.4e-38 of e^x), above 88.72 it is +inf, NaN stays NaN.
+    static final float EXP_LO = -86.6f, EXP_OVER = 88.72283f;
+    static final float LOG2E = 1.44269504f, ROUNDER = 12582912f, LN2_HI = 0.693145752f, LN2_LO = 1.42860677e-6f;
+    static final float E3 = 1f / 6, E4 = 1f / 24, E5 = 1f / 120, E6 = 1f / 720, E7 = 1f / 5040;
+
+    static float expF32(float x) {
+        float c = Math.min(Math.max(x, EXP_LO), EXP_OVER);
+        float n = Math.fma(c, LOG2E, ROUNDER) - ROUNDER;
+        float r = Math.fma(n, -LN2_HI, c);
+        r = Math.fma(n, -LN2_LO, r);
+        float p = Math.fma(r, E7, E6);
+        p = Math.fma(p, r, E5);
+        p = Math.fma(p, r, E4);
+        p = Math.fma(p, r, E3);
+        p = Math.fma(p, r, 0.5f);
+        p = Math.fma(p, r, 1f);
+        p = Math.fma(p, r, 1f);
+        float y = Float.intBitsToFloat(Float.floatToRawIntBits(p) + (((int) n - 1) << 23)) * 2f;
+        if (x < EXP_LO) return 0f;
+        if (x > EXP_OVER) return Float.POSITIVE_INFINITY;
+        return x != x ? x : y;
+    }
+
+    /** Phi(x), the standard normal CDF, in float32 (the same fused operations as its vector twin). */
     static float normalCdfF32(float x) {
         float z = Math.abs(x) * INV_SQRT2;
-        float t = 1f / (1f + 0.5f * z);
-        float p = C0 + t * (C1 + t * (C2 + t * (C3 + t * (C4 + t * (C5 + t * (C6 + t * (C7 + t * (C8 + t * C9))))))));
-        float half = 0.5f * t * (float) Math.exp(-z * z + p);
-        return x >= 0 ? 1f - half : half;
+        float t = 1f / Math.fma(z, 0.5f, 1f);
+        float p = Math.fma(t, C9, C8);
+        p = Math.fma(p, t, C7);
+        p = Math.fma(p, t, C6);
+        p = Math.fma(p, t, C5);
+        p = Math.fma(p, t, C4);
+        p = Math.fma(p, t, C3);
+        p = Math.fma(p, t, C2);
+        p = Math.fma(p, t, C1);
+        p = Math.fma(p, t, C0);
+        float half = t * 0.5f * expF32(-(z * z) + p);
+        return x < 0 ? half : 1f - half;
     }
 
     static float geluF32(float x) {
@@ -147,8 +181,8 @@ final class CpuElementwise {
 
     /** g * GELU'(x) = g (Phi(x) + x phi(x)). */
     static float geluBackwardF32(float g, float x) {
-        float pdf = INV_SQRT_2PI * (float) Math.exp(-0.5f * x * x);
-        return g * (normalCdfF32(x) + x * pdf);
+        float pdf = expF32(x * x * -0.5f) * INV_SQRT_2PI;
+        return g * Math.fma(x, pdf, normalCdfF32(x));
     }
 
     static void binary(BinaryOp op, Tensor a, Tensor b, Tensor out) {

@@ -1,6 +1,7 @@
 package org.reformer4j.core.cpu;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.reformer4j.core.BinaryOp;
@@ -16,6 +17,31 @@ final class CpuVector {
     private static final int L = S.length();
 
     private CpuVector() {}
+
+    /**
+     * e^x for float32 lanes with only IEEE adds, multiplies and FMAs ({@link CpuElementwise#expF32} is its
+     * scalar twin, bit for bit): the Vector API's own EXP may give different last bits before and after C2
+     * compiles a loop, which would make a training run depend on JIT timing.
+     */
+    static FloatVector exp(FloatVector x) {
+        FloatVector c = x.max(CpuElementwise.EXP_LO).min(CpuElementwise.EXP_OVER);
+        FloatVector n = c.fma(FloatVector.broadcast(S, CpuElementwise.LOG2E), FloatVector.broadcast(S, CpuElementwise.ROUNDER))
+                .sub(CpuElementwise.ROUNDER);
+        FloatVector r = n.fma(FloatVector.broadcast(S, -CpuElementwise.LN2_HI), c);
+        r = n.fma(FloatVector.broadcast(S, -CpuElementwise.LN2_LO), r);
+        FloatVector p = r.fma(FloatVector.broadcast(S, CpuElementwise.E7), FloatVector.broadcast(S, CpuElementwise.E6));
+        p = p.fma(r, FloatVector.broadcast(S, CpuElementwise.E5));
+        p = p.fma(r, FloatVector.broadcast(S, CpuElementwise.E4));
+        p = p.fma(r, FloatVector.broadcast(S, CpuElementwise.E3));
+        p = p.fma(r, FloatVector.broadcast(S, 0.5f));
+        p = p.fma(r, FloatVector.broadcast(S, 1f));
+        p = p.fma(r, FloatVector.broadcast(S, 1f));
+        IntVector bits = ((IntVector) n.convert(VectorOperators.F2I, 0)).sub(1).lanewise(VectorOperators.LSHL, 23);
+        FloatVector y = ((IntVector) p.reinterpretAsInts()).add(bits).reinterpretAsFloats().mul(2f);
+        y = y.blend(0f, x.compare(VectorOperators.LT, CpuElementwise.EXP_LO));
+        y = y.blend(Float.POSITIVE_INFINITY, x.compare(VectorOperators.GT, CpuElementwise.EXP_OVER));
+        return y.blend(x, x.compare(VectorOperators.NE, x));
+    }
 
     static boolean unary(UnaryOp op, float p, float[] x, int px, float[] y, int py, int n) {
         int i = 0, up = S.loopBound(n);
@@ -52,7 +78,7 @@ final class CpuVector {
         p = p.fma(t, FloatVector.broadcast(S, CpuElementwise.C2));
         p = p.fma(t, FloatVector.broadcast(S, CpuElementwise.C1));
         p = p.fma(t, FloatVector.broadcast(S, CpuElementwise.C0));
-        FloatVector half = t.mul(0.5f).mul(z.mul(z).neg().add(p).lanewise(VectorOperators.EXP));
+        FloatVector half = t.mul(0.5f).mul(exp(z.mul(z).neg().add(p)));
         return half.neg().add(1f).blend(half, x.compare(VectorOperators.LT, 0f));
     }
 
@@ -61,7 +87,7 @@ final class CpuVector {
     }
 
     private static FloatVector geluBackward(FloatVector g, FloatVector x) {
-        FloatVector pdf = x.mul(x).mul(-0.5f).lanewise(VectorOperators.EXP).mul(CpuElementwise.INV_SQRT_2PI);
+        FloatVector pdf = exp(x.mul(x).mul(-0.5f)).mul(CpuElementwise.INV_SQRT_2PI);
         return g.mul(x.fma(pdf, normalCdf(x)));
     }
 
@@ -105,7 +131,7 @@ final class CpuVector {
     static float expShiftSum(float[] x, int p, float shift, int n) {
         FloatVector acc = FloatVector.zero(S);
         int i = 0, up = S.loopBound(n);
-        for (; i < up; i += L) acc = acc.add(FloatVector.fromArray(S, x, p + i).sub(shift).lanewise(VectorOperators.EXP));
+        for (; i < up; i += L) acc = acc.add(exp(FloatVector.fromArray(S, x, p + i).sub(shift)));
         float s = acc.reduceLanes(VectorOperators.ADD);
         for (; i < n; i++) s += (float) Math.exp(x[p + i] - shift);
         return s;
@@ -139,7 +165,7 @@ final class CpuVector {
         FloatVector acc = FloatVector.zero(S);
         int i = 0, up = S.loopBound(n);
         for (; i < up; i += L) {
-            FloatVector e = FloatVector.fromArray(S, x, px + i).sub(shift).lanewise(VectorOperators.EXP);
+            FloatVector e = exp(FloatVector.fromArray(S, x, px + i).sub(shift));
             e.intoArray(y, py + i);
             acc = acc.add(e);
         }
@@ -165,7 +191,7 @@ final class CpuVector {
     static void expShiftScale(float[] x, int px, float shift, float s, float[] y, int py, int n) {
         int i = 0, up = S.loopBound(n);
         for (; i < up; i += L) {
-            FloatVector.fromArray(S, x, px + i).sub(shift).lanewise(VectorOperators.EXP).mul(s).intoArray(y, py + i);
+            exp(FloatVector.fromArray(S, x, px + i).sub(shift)).mul(s).intoArray(y, py + i);
         }
         for (; i < n; i++) y[py + i] = s * (float) Math.exp(x[px + i] - shift);
     }

@@ -1,6 +1,7 @@
 package org.reformer4j.core.cpu;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import org.junit.jupiter.api.Test;
@@ -45,6 +46,34 @@ class CpuVectorTest {
             assertEquals(CpuRows.maxF32(x, 0, n), CpuVector.max(x, 0, n));
             near("dot", CpuRows.dotF32(x, 0, z, 0, n), CpuVector.dot(x, 0, z, 0, n), 1e-4);
         }
+    }
+
+    @Test
+    void vectorExpEqualsItsScalarTwinBitForBitAndIsWithinTwoUlpOfExp() {
+        assumeTrue(VectorSupport.ENABLED, "Vector API not loaded");
+        int n = 1 << 16;
+        float[] x = new float[n];
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(3);
+        for (int i = 0; i < n; i++) x[i] = (float) (rnd.nextDouble() * 200 - 100);
+        float[] special = {0f, -0f, 1f, -1f, 88f, 88.7f, 88.8f, -87.2f, -87.4f, -104f, Float.NaN,
+            Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 1e-8f, -1e-8f, 0.34657f, -0.34657f};
+        System.arraycopy(special, 0, x, 0, special.length);
+        float[] v = new float[n];
+        int up = CpuVector.S.loopBound(n);
+        for (int i = 0; i < up; i += CpuVector.S.length()) {
+            CpuVector.exp(jdk.incubator.vector.FloatVector.fromArray(CpuVector.S, x, i)).intoArray(v, i);
+        }
+        for (int i = 0; i < up; i++) {
+            float s = CpuElementwise.expF32(x[i]);
+            assertEquals(Float.floatToIntBits(s), Float.floatToIntBits(v[i]), "exp(" + x[i] + "): vector " + v[i] + " scalar " + s);
+            double want = Math.exp(x[i]);
+            if (Double.isNaN(want)) continue;
+            if (want < 2.5e-38 || want > Float.MAX_VALUE) continue; // flushed to 0 below -86.6 (documented)
+            assertEquals(want, s, 2 * Math.ulp((float) want), "exp(" + x[i] + ")");
+        }
+        assertEquals(0f, CpuElementwise.expF32(-104f));
+        assertEquals(Float.POSITIVE_INFINITY, CpuElementwise.expF32(89f));
+        assertTrue(Float.isNaN(CpuElementwise.expF32(Float.NaN)));
     }
 
     @Test
