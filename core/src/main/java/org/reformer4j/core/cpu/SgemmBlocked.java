@@ -11,7 +11,7 @@ import java.util.Arrays;
  * Edge tiles go through a scratch tile. Threads share the packed blocks; buffers are reused across calls.
  */
 final class SgemmBlocked {
-    /** Tiling and micro-kernel choice: kernel 0 = scalar, 1 = vector 12x2, 2 = vector 6x4. */
+    /** Tiling and micro-kernel choice: kernel 0 = scalar, 1 = vector 12x2, 2 = vector 6x4, 3 = vector 10x2. */
     record Plan(int kernel, int mr, int nr, int kc, int mc, int nc) {
         Plan {
             if (mr < 1 || nr < 1 || kc < 1 || mc < mr || nc < nr) {
@@ -35,10 +35,14 @@ final class SgemmBlocked {
     private static Plan vectorPlan() {
         int version = Integer.getInteger("reformer4j.sgemm.kernel", 1);
         int vl = SgemmVector.VL;
-        int kc = Integer.getInteger("reformer4j.sgemm.kc", 384);
-        int mc = Integer.getInteger("reformer4j.sgemm.mc", 120);
-        int nc = Integer.getInteger("reformer4j.sgemm.nc", 640);
-        return version == 2 ? new Plan(2, 6, 4 * vl, kc, mc, nc) : new Plan(1, 12, 2 * vl, kc, mc, nc);
+        int kc = Integer.getInteger("reformer4j.sgemm.kc", 512);
+        int mc = Integer.getInteger("reformer4j.sgemm.mc", 96);
+        int nc = Integer.getInteger("reformer4j.sgemm.nc", 512);
+        return switch (version) {
+            case 2 -> new Plan(2, 6, 4 * vl, kc, mc, nc);
+            case 3 -> new Plan(3, 10, 2 * vl, kc, mc, nc);
+            default -> new Plan(1, 12, 2 * vl, kc, mc, nc);
+        };
     }
 
     /** The plan {@link Sgemm} uses by default. */
@@ -212,6 +216,7 @@ final class SgemmBlocked {
         switch (pl.kernel()) {
             case 1 -> SgemmVector.kernel12x2(kc, ap, ai, bp, bi, alpha, beta, c, ci, ldc);
             case 2 -> SgemmVector.kernel6x4(kc, ap, ai, bp, bi, alpha, beta, c, ci, ldc);
+            case 3 -> SgemmVector.kernel10x2(kc, ap, ai, bp, bi, alpha, beta, c, ci, ldc);
             default -> SgemmScalar.kernel(pl.mr(), pl.nr(), kc, ap, ai, bp, bi, alpha, beta, c, ci, ldc, acc);
         }
     }

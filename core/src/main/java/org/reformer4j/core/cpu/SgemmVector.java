@@ -8,8 +8,9 @@ import jdk.incubator.vector.VectorSpecies;
  * Vector API micro-kernels of {@link SgemmBlocked}: a register tile of C held in FMA accumulators while k
  * runs over packed panels (the BLIS/GotoBLAS micro-kernel: broadcast one A value per row, multiply it with
  * whole vectors of a B row). {@link SgemmScalar#kernel} is the scalar twin and test oracle. Loaded only
- * when {@link VectorSupport#ENABLED}. Version 1 is 12 rows x 2 vectors, version 2 is 6 rows x 4 vectors;
- * both keep 24 accumulators, 2-4 B vectors and one broadcast in the 32 AVX-512 registers.
+ * when {@link VectorSupport#ENABLED}. Version 1 is 12 rows x 2 vectors, version 2 is 6 rows x 4 vectors
+ * (24 accumulators, 2-4 B vectors and the broadcasts in the 32 AVX-512 registers), version 3 is 10 rows
+ * x 2 vectors (20 accumulators, which leaves the register allocator room to spare).
  */
 final class SgemmVector {
     static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
@@ -79,12 +80,18 @@ final class SgemmVector {
     /** The 6 x 4*VL tile: 24 accumulators, 4 vector loads and 6 broadcasts per step of k. */
     static void kernel6x4(int kc, float[] ap, int ai, float[] bp, int bi,
                           float alpha, float beta, float[] c, int ci, int ldc) {
-        FloatVector c0_0 = FloatVector.zero(F), c0_1 = FloatVector.zero(F), c0_2 = FloatVector.zero(F), c0_3 = FloatVector.zero(F);
-        FloatVector c1_0 = FloatVector.zero(F), c1_1 = FloatVector.zero(F), c1_2 = FloatVector.zero(F), c1_3 = FloatVector.zero(F);
-        FloatVector c2_0 = FloatVector.zero(F), c2_1 = FloatVector.zero(F), c2_2 = FloatVector.zero(F), c2_3 = FloatVector.zero(F);
-        FloatVector c3_0 = FloatVector.zero(F), c3_1 = FloatVector.zero(F), c3_2 = FloatVector.zero(F), c3_3 = FloatVector.zero(F);
-        FloatVector c4_0 = FloatVector.zero(F), c4_1 = FloatVector.zero(F), c4_2 = FloatVector.zero(F), c4_3 = FloatVector.zero(F);
-        FloatVector c5_0 = FloatVector.zero(F), c5_1 = FloatVector.zero(F), c5_2 = FloatVector.zero(F), c5_3 = FloatVector.zero(F);
+        FloatVector c0_0 = FloatVector.zero(F), c0_1 = FloatVector.zero(F);
+        FloatVector c0_2 = FloatVector.zero(F), c0_3 = FloatVector.zero(F);
+        FloatVector c1_0 = FloatVector.zero(F), c1_1 = FloatVector.zero(F);
+        FloatVector c1_2 = FloatVector.zero(F), c1_3 = FloatVector.zero(F);
+        FloatVector c2_0 = FloatVector.zero(F), c2_1 = FloatVector.zero(F);
+        FloatVector c2_2 = FloatVector.zero(F), c2_3 = FloatVector.zero(F);
+        FloatVector c3_0 = FloatVector.zero(F), c3_1 = FloatVector.zero(F);
+        FloatVector c3_2 = FloatVector.zero(F), c3_3 = FloatVector.zero(F);
+        FloatVector c4_0 = FloatVector.zero(F), c4_1 = FloatVector.zero(F);
+        FloatVector c4_2 = FloatVector.zero(F), c4_3 = FloatVector.zero(F);
+        FloatVector c5_0 = FloatVector.zero(F), c5_1 = FloatVector.zero(F);
+        FloatVector c5_2 = FloatVector.zero(F), c5_3 = FloatVector.zero(F);
         for (int p = 0; p < kc; p++) {
             int ao = ai + p * 6, bo = bi + p * 4 * VL;
             FloatVector b0 = FloatVector.fromArray(F, bp, bo + 0 * VL);
@@ -92,24 +99,86 @@ final class SgemmVector {
             FloatVector b2 = FloatVector.fromArray(F, bp, bo + 2 * VL);
             FloatVector b3 = FloatVector.fromArray(F, bp, bo + 3 * VL);
             FloatVector a0 = FloatVector.broadcast(F, ap[ao + 0]);
-            c0_0 = a0.fma(b0, c0_0); c0_1 = a0.fma(b1, c0_1); c0_2 = a0.fma(b2, c0_2); c0_3 = a0.fma(b3, c0_3);
+            c0_0 = a0.fma(b0, c0_0); c0_1 = a0.fma(b1, c0_1);
+            c0_2 = a0.fma(b2, c0_2); c0_3 = a0.fma(b3, c0_3);
             FloatVector a1 = FloatVector.broadcast(F, ap[ao + 1]);
-            c1_0 = a1.fma(b0, c1_0); c1_1 = a1.fma(b1, c1_1); c1_2 = a1.fma(b2, c1_2); c1_3 = a1.fma(b3, c1_3);
+            c1_0 = a1.fma(b0, c1_0); c1_1 = a1.fma(b1, c1_1);
+            c1_2 = a1.fma(b2, c1_2); c1_3 = a1.fma(b3, c1_3);
             FloatVector a2 = FloatVector.broadcast(F, ap[ao + 2]);
-            c2_0 = a2.fma(b0, c2_0); c2_1 = a2.fma(b1, c2_1); c2_2 = a2.fma(b2, c2_2); c2_3 = a2.fma(b3, c2_3);
+            c2_0 = a2.fma(b0, c2_0); c2_1 = a2.fma(b1, c2_1);
+            c2_2 = a2.fma(b2, c2_2); c2_3 = a2.fma(b3, c2_3);
             FloatVector a3 = FloatVector.broadcast(F, ap[ao + 3]);
-            c3_0 = a3.fma(b0, c3_0); c3_1 = a3.fma(b1, c3_1); c3_2 = a3.fma(b2, c3_2); c3_3 = a3.fma(b3, c3_3);
+            c3_0 = a3.fma(b0, c3_0); c3_1 = a3.fma(b1, c3_1);
+            c3_2 = a3.fma(b2, c3_2); c3_3 = a3.fma(b3, c3_3);
             FloatVector a4 = FloatVector.broadcast(F, ap[ao + 4]);
-            c4_0 = a4.fma(b0, c4_0); c4_1 = a4.fma(b1, c4_1); c4_2 = a4.fma(b2, c4_2); c4_3 = a4.fma(b3, c4_3);
+            c4_0 = a4.fma(b0, c4_0); c4_1 = a4.fma(b1, c4_1);
+            c4_2 = a4.fma(b2, c4_2); c4_3 = a4.fma(b3, c4_3);
             FloatVector a5 = FloatVector.broadcast(F, ap[ao + 5]);
-            c5_0 = a5.fma(b0, c5_0); c5_1 = a5.fma(b1, c5_1); c5_2 = a5.fma(b2, c5_2); c5_3 = a5.fma(b3, c5_3);
+            c5_0 = a5.fma(b0, c5_0); c5_1 = a5.fma(b1, c5_1);
+            c5_2 = a5.fma(b2, c5_2); c5_3 = a5.fma(b3, c5_3);
         }
-        store(c0_0, alpha, beta, c, ci + 0 * ldc + 0 * VL); store(c0_1, alpha, beta, c, ci + 0 * ldc + 1 * VL); store(c0_2, alpha, beta, c, ci + 0 * ldc + 2 * VL); store(c0_3, alpha, beta, c, ci + 0 * ldc + 3 * VL);
-        store(c1_0, alpha, beta, c, ci + 1 * ldc + 0 * VL); store(c1_1, alpha, beta, c, ci + 1 * ldc + 1 * VL); store(c1_2, alpha, beta, c, ci + 1 * ldc + 2 * VL); store(c1_3, alpha, beta, c, ci + 1 * ldc + 3 * VL);
-        store(c2_0, alpha, beta, c, ci + 2 * ldc + 0 * VL); store(c2_1, alpha, beta, c, ci + 2 * ldc + 1 * VL); store(c2_2, alpha, beta, c, ci + 2 * ldc + 2 * VL); store(c2_3, alpha, beta, c, ci + 2 * ldc + 3 * VL);
-        store(c3_0, alpha, beta, c, ci + 3 * ldc + 0 * VL); store(c3_1, alpha, beta, c, ci + 3 * ldc + 1 * VL); store(c3_2, alpha, beta, c, ci + 3 * ldc + 2 * VL); store(c3_3, alpha, beta, c, ci + 3 * ldc + 3 * VL);
-        store(c4_0, alpha, beta, c, ci + 4 * ldc + 0 * VL); store(c4_1, alpha, beta, c, ci + 4 * ldc + 1 * VL); store(c4_2, alpha, beta, c, ci + 4 * ldc + 2 * VL); store(c4_3, alpha, beta, c, ci + 4 * ldc + 3 * VL);
-        store(c5_0, alpha, beta, c, ci + 5 * ldc + 0 * VL); store(c5_1, alpha, beta, c, ci + 5 * ldc + 1 * VL); store(c5_2, alpha, beta, c, ci + 5 * ldc + 2 * VL); store(c5_3, alpha, beta, c, ci + 5 * ldc + 3 * VL);
+        store(c0_0, alpha, beta, c, ci + 0 * ldc + 0 * VL); store(c0_1, alpha, beta, c, ci + 0 * ldc + 1 * VL);
+        store(c0_2, alpha, beta, c, ci + 0 * ldc + 2 * VL); store(c0_3, alpha, beta, c, ci + 0 * ldc + 3 * VL);
+        store(c1_0, alpha, beta, c, ci + 1 * ldc + 0 * VL); store(c1_1, alpha, beta, c, ci + 1 * ldc + 1 * VL);
+        store(c1_2, alpha, beta, c, ci + 1 * ldc + 2 * VL); store(c1_3, alpha, beta, c, ci + 1 * ldc + 3 * VL);
+        store(c2_0, alpha, beta, c, ci + 2 * ldc + 0 * VL); store(c2_1, alpha, beta, c, ci + 2 * ldc + 1 * VL);
+        store(c2_2, alpha, beta, c, ci + 2 * ldc + 2 * VL); store(c2_3, alpha, beta, c, ci + 2 * ldc + 3 * VL);
+        store(c3_0, alpha, beta, c, ci + 3 * ldc + 0 * VL); store(c3_1, alpha, beta, c, ci + 3 * ldc + 1 * VL);
+        store(c3_2, alpha, beta, c, ci + 3 * ldc + 2 * VL); store(c3_3, alpha, beta, c, ci + 3 * ldc + 3 * VL);
+        store(c4_0, alpha, beta, c, ci + 4 * ldc + 0 * VL); store(c4_1, alpha, beta, c, ci + 4 * ldc + 1 * VL);
+        store(c4_2, alpha, beta, c, ci + 4 * ldc + 2 * VL); store(c4_3, alpha, beta, c, ci + 4 * ldc + 3 * VL);
+        store(c5_0, alpha, beta, c, ci + 5 * ldc + 0 * VL); store(c5_1, alpha, beta, c, ci + 5 * ldc + 1 * VL);
+        store(c5_2, alpha, beta, c, ci + 5 * ldc + 2 * VL); store(c5_3, alpha, beta, c, ci + 5 * ldc + 3 * VL);
+    }
+
+    /** The 10 x 2*VL tile: 20 accumulators, 2 vector loads and 10 broadcasts per step of k. */
+    static void kernel10x2(int kc, float[] ap, int ai, float[] bp, int bi,
+                          float alpha, float beta, float[] c, int ci, int ldc) {
+        FloatVector c0_0 = FloatVector.zero(F), c0_1 = FloatVector.zero(F);
+        FloatVector c1_0 = FloatVector.zero(F), c1_1 = FloatVector.zero(F);
+        FloatVector c2_0 = FloatVector.zero(F), c2_1 = FloatVector.zero(F);
+        FloatVector c3_0 = FloatVector.zero(F), c3_1 = FloatVector.zero(F);
+        FloatVector c4_0 = FloatVector.zero(F), c4_1 = FloatVector.zero(F);
+        FloatVector c5_0 = FloatVector.zero(F), c5_1 = FloatVector.zero(F);
+        FloatVector c6_0 = FloatVector.zero(F), c6_1 = FloatVector.zero(F);
+        FloatVector c7_0 = FloatVector.zero(F), c7_1 = FloatVector.zero(F);
+        FloatVector c8_0 = FloatVector.zero(F), c8_1 = FloatVector.zero(F);
+        FloatVector c9_0 = FloatVector.zero(F), c9_1 = FloatVector.zero(F);
+        for (int p = 0; p < kc; p++) {
+            int ao = ai + p * 10, bo = bi + p * 2 * VL;
+            FloatVector b0 = FloatVector.fromArray(F, bp, bo + 0 * VL);
+            FloatVector b1 = FloatVector.fromArray(F, bp, bo + 1 * VL);
+            FloatVector a0 = FloatVector.broadcast(F, ap[ao + 0]);
+            c0_0 = a0.fma(b0, c0_0); c0_1 = a0.fma(b1, c0_1);
+            FloatVector a1 = FloatVector.broadcast(F, ap[ao + 1]);
+            c1_0 = a1.fma(b0, c1_0); c1_1 = a1.fma(b1, c1_1);
+            FloatVector a2 = FloatVector.broadcast(F, ap[ao + 2]);
+            c2_0 = a2.fma(b0, c2_0); c2_1 = a2.fma(b1, c2_1);
+            FloatVector a3 = FloatVector.broadcast(F, ap[ao + 3]);
+            c3_0 = a3.fma(b0, c3_0); c3_1 = a3.fma(b1, c3_1);
+            FloatVector a4 = FloatVector.broadcast(F, ap[ao + 4]);
+            c4_0 = a4.fma(b0, c4_0); c4_1 = a4.fma(b1, c4_1);
+            FloatVector a5 = FloatVector.broadcast(F, ap[ao + 5]);
+            c5_0 = a5.fma(b0, c5_0); c5_1 = a5.fma(b1, c5_1);
+            FloatVector a6 = FloatVector.broadcast(F, ap[ao + 6]);
+            c6_0 = a6.fma(b0, c6_0); c6_1 = a6.fma(b1, c6_1);
+            FloatVector a7 = FloatVector.broadcast(F, ap[ao + 7]);
+            c7_0 = a7.fma(b0, c7_0); c7_1 = a7.fma(b1, c7_1);
+            FloatVector a8 = FloatVector.broadcast(F, ap[ao + 8]);
+            c8_0 = a8.fma(b0, c8_0); c8_1 = a8.fma(b1, c8_1);
+            FloatVector a9 = FloatVector.broadcast(F, ap[ao + 9]);
+            c9_0 = a9.fma(b0, c9_0); c9_1 = a9.fma(b1, c9_1);
+        }
+        store(c0_0, alpha, beta, c, ci + 0 * ldc + 0 * VL); store(c0_1, alpha, beta, c, ci + 0 * ldc + 1 * VL);
+        store(c1_0, alpha, beta, c, ci + 1 * ldc + 0 * VL); store(c1_1, alpha, beta, c, ci + 1 * ldc + 1 * VL);
+        store(c2_0, alpha, beta, c, ci + 2 * ldc + 0 * VL); store(c2_1, alpha, beta, c, ci + 2 * ldc + 1 * VL);
+        store(c3_0, alpha, beta, c, ci + 3 * ldc + 0 * VL); store(c3_1, alpha, beta, c, ci + 3 * ldc + 1 * VL);
+        store(c4_0, alpha, beta, c, ci + 4 * ldc + 0 * VL); store(c4_1, alpha, beta, c, ci + 4 * ldc + 1 * VL);
+        store(c5_0, alpha, beta, c, ci + 5 * ldc + 0 * VL); store(c5_1, alpha, beta, c, ci + 5 * ldc + 1 * VL);
+        store(c6_0, alpha, beta, c, ci + 6 * ldc + 0 * VL); store(c6_1, alpha, beta, c, ci + 6 * ldc + 1 * VL);
+        store(c7_0, alpha, beta, c, ci + 7 * ldc + 0 * VL); store(c7_1, alpha, beta, c, ci + 7 * ldc + 1 * VL);
+        store(c8_0, alpha, beta, c, ci + 8 * ldc + 0 * VL); store(c8_1, alpha, beta, c, ci + 8 * ldc + 1 * VL);
+        store(c9_0, alpha, beta, c, ci + 9 * ldc + 0 * VL); store(c9_1, alpha, beta, c, ci + 9 * ldc + 1 * VL);
     }
 
     /**
