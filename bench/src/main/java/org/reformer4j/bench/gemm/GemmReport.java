@@ -16,6 +16,7 @@ import org.reformer4j.core.io.Json;
  * {@link GemmBatchedBench} and {@link org.reformer4j.bench.memory.CopyBench} into the markdown tables of bench/RESULTS.md:
  * GFLOP/s of reformer4j and OpenBLAS side by side with their ratio, and copy bandwidth in GB/s.
  * Usage: {@code java -cp bench/target/benchmarks.jar org.reformer4j.bench.gemm.GemmReport FILE...}
+ * (add {@code --enable-native-access=ALL-UNNAMED} to quiet the foreign-function warning).
  */
 public final class GemmReport {
     private GemmReport() {}
@@ -79,7 +80,8 @@ public final class GemmReport {
             if (!"openblas".equals(r.params.get("impl"))) cell[2] = r.ms;
         }
         if (table.isEmpty()) return;
-        System.out.println("| " + bench + " " + key + " | threads | reformer4j GFLOP/s | OpenBLAS GFLOP/s | ratio | reformer4j ms |");
+        System.out.println("| " + bench + " " + key
+                + " | threads | reformer4j GFLOP/s | OpenBLAS GFLOP/s | ratio | reformer4j ms |");
         System.out.println("|---|---|---|---|---|---|");
         table.forEach((id, v) -> {
             String[] p = id.split("/");
