@@ -371,9 +371,13 @@ public final class Tensor {
         return this;
     }
 
-    /** Copies {@code src} (broadcast to this shape, converted to this dtype) into this; not recorded. */
+    /**
+     * Copies {@code src} (broadcast to this shape, converted to this dtype, moved to this device) into this;
+     * not recorded.
+     */
     public Tensor copyFrom(Tensor src) {
-        backend().copy(src.expand(shape), this);
+        Tensor s = src.device().equals(device()) ? src : src.detach().to(device());
+        backend().copy(s.expand(shape), this);
         return this;
     }
 
