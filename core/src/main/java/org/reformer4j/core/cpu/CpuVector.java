@@ -43,6 +43,20 @@ final class CpuVector {
         return y.blend(x, x.compare(VectorOperators.NE, x));
     }
 
+    private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> new float[L]);
+
+    /**
+     * Sum of the lanes in lane order. {@code reduceLanes(ADD)} leaves the order open, and its compiled and
+     * interpreted forms differ in the last bits, which would make results depend on JIT timing.
+     */
+    static float sumLanes(FloatVector v) {
+        float[] t = LANES.get();
+        v.intoArray(t, 0);
+        float s = 0f;
+        for (int i = 0; i < L; i++) s += t[i];
+        return s;
+    }
+
     static boolean unary(UnaryOp op, float p, float[] x, int px, float[] y, int py, int n) {
         int i = 0, up = S.loopBound(n);
         switch (op) {
@@ -132,7 +146,7 @@ final class CpuVector {
         FloatVector acc = FloatVector.zero(S);
         int i = 0, up = S.loopBound(n);
         for (; i < up; i += L) acc = acc.add(exp(FloatVector.fromArray(S, x, p + i).sub(shift)));
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = sumLanes(acc);
         for (; i < n; i++) s += (float) Math.exp(x[p + i] - shift);
         return s;
     }
@@ -142,7 +156,7 @@ final class CpuVector {
         FloatVector acc = FloatVector.zero(S);
         int i = 0, up = S.loopBound(n);
         for (; i < up; i += L) acc = acc.add(FloatVector.fromArray(S, x, p + i));
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = sumLanes(acc);
         for (; i < n; i++) s += x[p + i];
         return s;
     }
@@ -169,7 +183,7 @@ final class CpuVector {
             e.intoArray(y, py + i);
             acc = acc.add(e);
         }
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = sumLanes(acc);
         for (; i < n; i++) {
             float e = (float) Math.exp(x[px + i] - shift);
             y[py + i] = e;
@@ -204,7 +218,7 @@ final class CpuVector {
             FloatVector d = FloatVector.fromArray(S, x, p + i).sub(mean);
             acc = d.fma(d, acc);
         }
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = sumLanes(acc);
         for (; i < n; i++) {
             float d = x[p + i] - mean;
             s += d * d;
@@ -234,7 +248,7 @@ final class CpuVector {
         FloatVector acc = FloatVector.zero(S);
         int i = 0, up = S.loopBound(n);
         for (; i < up; i += L) acc = FloatVector.fromArray(S, a, pa + i).fma(FloatVector.fromArray(S, b, pb + i), acc);
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = sumLanes(acc);
         for (; i < n; i++) s += a[pa + i] * b[pb + i];
         return s;
     }
