@@ -21,7 +21,8 @@ build() {
      kernels/target/reformer4j-kernels-$ver.jar "$BUNDLE/lib/"
   (cd native/target/test-classes && jar cf "../gpu-bundle/lib/reformer4j-native-tests.jar" .)
   (cd kernels/target/test-classes && jar cf "../../../native/target/gpu-bundle/lib/reformer4j-kernels-tests.jar" .)
-  (cd kernels/target/test-classes && ls org/reformer4j/kernels/*Test.class org/reformer4j/kernels/reformer/*Test.class | grep -v KernelFilesTest \
+  (cd kernels/target/test-classes && ls org/reformer4j/kernels/*Test.class org/reformer4j/kernels/reformer/*Test.class \
+      org/reformer4j/kernels/backend/*Test.class | grep -v -e KernelFilesTest -e CudaBackendAbsentTest \
       | sed 's|/|.|g; s|\.class$||') > "$BUNDLE/kernel-tests.txt"
   ./mvnw -B -q -ntp dependency:copy -Dartifact=org.junit.platform:junit-platform-console-standalone:1.14.1 \
       -DoutputDirectory="$PWD/$BUNDLE/lib" -f native/pom.xml
