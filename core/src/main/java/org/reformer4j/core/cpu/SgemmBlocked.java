@@ -11,7 +11,7 @@ import java.util.Arrays;
  * Edge tiles go through a scratch tile. Threads share the packed blocks; buffers are reused across calls.
  */
 final class SgemmBlocked {
-    /** Tiling and micro-kernel choice: kernel 0 = scalar, 1 = vector 12x2, 2 = vector 6x4, 3 = vector 10x2. */
+    /** Tiling and micro-kernel: kernel 0 = scalar, vector 1 = 12x2, 2 = 6x4, 3 = 10x2, 4 = 8x2 (x VL columns). */
     record Plan(int kernel, int mr, int nr, int kc, int mc, int nc) {
         Plan {
             if (mr < 1 || nr < 1 || kc < 1 || mc < mr || nc < nr) {
@@ -24,7 +24,12 @@ final class SgemmBlocked {
 
     /** The scalar plan: same tile shape as the AVX-512 kernel, loops left to the JIT's auto-vectoriser. */
     static final Plan SCALAR = new Plan(0, 12, 32, 256, 144, 1024);
-    /** The plan for the Vector API kernels, tuned on Sapphire Rapids (48 KiB L1d, 2 MiB L2 per core). */
+    /**
+     * The plan for the Vector API kernels, measured against OpenBLAS on the development machine (Xeon,
+     * 48 KiB L1d and 2 MiB L2 per core): kc 512 keeps a 12 x 512 A micro-panel (24 KiB) in L1; a 512 x 512
+     * B block (1 MiB) with the rows it was packed from stays in L2. The system properties
+     * {@code reformer4j.sgemm.kernel}, {@code .kc}, {@code .mc} and {@code .nc} override it.
+     */
     static final Plan VECTOR = VectorSupport.ENABLED ? vectorPlan() : null;
 
     /** Work items per thread in a parallel block, for load balancing by stealing. */
@@ -45,9 +50,23 @@ final class SgemmBlocked {
         };
     }
 
+    /** The vector plan for row counts that are multiples of 8 but not of 12 (a whole last panel). */
+    static final Plan VECTOR8 = VectorSupport.ENABLED && VECTOR.kernel() == 1
+            ? new Plan(4, 8, VECTOR.nr(), VECTOR.kc(), Math.max(8, VECTOR.mc() - VECTOR.mc() % 8), VECTOR.nc())
+            : VECTOR;
+
     /** The plan {@link Sgemm} uses by default. */
     static Plan defaultPlan() {
         return VectorSupport.ENABLED ? VECTOR : SCALAR;
+    }
+
+    /**
+     * The default plan for a product with m rows: small products whose rows fill 8-row panels exactly but
+     * would leave the 12-row kernel a partial last panel take the 8-row kernel.
+     */
+    static Plan planFor(int m) {
+        if (!VectorSupport.ENABLED) return SCALAR;
+        return m <= 384 && m % 12 != 0 && m % 8 == 0 ? VECTOR8 : VECTOR;
     }
 
     /** Per-thread packing buffers, grown on demand and kept. */
@@ -217,6 +236,7 @@ final class SgemmBlocked {
             case 1 -> SgemmVector.kernel12x2(kc, ap, ai, bp, bi, alpha, beta, c, ci, ldc);
             case 2 -> SgemmVector.kernel6x4(kc, ap, ai, bp, bi, alpha, beta, c, ci, ldc);
             case 3 -> SgemmVector.kernel10x2(kc, ap, ai, bp, bi, alpha, beta, c, ci, ldc);
+            case 4 -> SgemmVector.kernel8x2(kc, ap, ai, bp, bi, alpha, beta, c, ci, ldc);
             default -> SgemmScalar.kernel(pl.mr(), pl.nr(), kc, ap, ai, bp, bi, alpha, beta, c, ci, ldc, acc);
         }
     }

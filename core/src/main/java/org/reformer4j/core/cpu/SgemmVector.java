@@ -10,7 +10,8 @@ import jdk.incubator.vector.VectorSpecies;
  * whole vectors of a B row). {@link SgemmScalar#kernel} is the scalar twin and test oracle. Loaded only
  * when {@link VectorSupport#ENABLED}. Version 1 is 12 rows x 2 vectors, version 2 is 6 rows x 4 vectors
  * (24 accumulators, 2-4 B vectors and the broadcasts in the 32 AVX-512 registers), version 3 is 10 rows
- * x 2 vectors (20 accumulators, which leaves the register allocator room to spare).
+ * x 2 vectors (20 accumulators, which leaves the register allocator room to spare), version 4 is 8 rows
+ * x 2 vectors, for products whose row count is a multiple of 8 but not of 12 (attention's 64-row chunks).
  */
 final class SgemmVector {
     static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
@@ -179,6 +180,48 @@ final class SgemmVector {
         store(c7_0, alpha, beta, c, ci + 7 * ldc + 0 * VL); store(c7_1, alpha, beta, c, ci + 7 * ldc + 1 * VL);
         store(c8_0, alpha, beta, c, ci + 8 * ldc + 0 * VL); store(c8_1, alpha, beta, c, ci + 8 * ldc + 1 * VL);
         store(c9_0, alpha, beta, c, ci + 9 * ldc + 0 * VL); store(c9_1, alpha, beta, c, ci + 9 * ldc + 1 * VL);
+    }
+
+    /** The 8 x 2*VL tile: 16 accumulators, 2 vector loads and 8 broadcasts per step of k. */
+    static void kernel8x2(int kc, float[] ap, int ai, float[] bp, int bi,
+                          float alpha, float beta, float[] c, int ci, int ldc) {
+        FloatVector c0_0 = FloatVector.zero(F), c0_1 = FloatVector.zero(F);
+        FloatVector c1_0 = FloatVector.zero(F), c1_1 = FloatVector.zero(F);
+        FloatVector c2_0 = FloatVector.zero(F), c2_1 = FloatVector.zero(F);
+        FloatVector c3_0 = FloatVector.zero(F), c3_1 = FloatVector.zero(F);
+        FloatVector c4_0 = FloatVector.zero(F), c4_1 = FloatVector.zero(F);
+        FloatVector c5_0 = FloatVector.zero(F), c5_1 = FloatVector.zero(F);
+        FloatVector c6_0 = FloatVector.zero(F), c6_1 = FloatVector.zero(F);
+        FloatVector c7_0 = FloatVector.zero(F), c7_1 = FloatVector.zero(F);
+        for (int p = 0; p < kc; p++) {
+            int ao = ai + p * 8, bo = bi + p * 2 * VL;
+            FloatVector b0 = FloatVector.fromArray(F, bp, bo + 0 * VL);
+            FloatVector b1 = FloatVector.fromArray(F, bp, bo + 1 * VL);
+            FloatVector a0 = FloatVector.broadcast(F, ap[ao + 0]);
+            c0_0 = a0.fma(b0, c0_0); c0_1 = a0.fma(b1, c0_1);
+            FloatVector a1 = FloatVector.broadcast(F, ap[ao + 1]);
+            c1_0 = a1.fma(b0, c1_0); c1_1 = a1.fma(b1, c1_1);
+            FloatVector a2 = FloatVector.broadcast(F, ap[ao + 2]);
+            c2_0 = a2.fma(b0, c2_0); c2_1 = a2.fma(b1, c2_1);
+            FloatVector a3 = FloatVector.broadcast(F, ap[ao + 3]);
+            c3_0 = a3.fma(b0, c3_0); c3_1 = a3.fma(b1, c3_1);
+            FloatVector a4 = FloatVector.broadcast(F, ap[ao + 4]);
+            c4_0 = a4.fma(b0, c4_0); c4_1 = a4.fma(b1, c4_1);
+            FloatVector a5 = FloatVector.broadcast(F, ap[ao + 5]);
+            c5_0 = a5.fma(b0, c5_0); c5_1 = a5.fma(b1, c5_1);
+            FloatVector a6 = FloatVector.broadcast(F, ap[ao + 6]);
+            c6_0 = a6.fma(b0, c6_0); c6_1 = a6.fma(b1, c6_1);
+            FloatVector a7 = FloatVector.broadcast(F, ap[ao + 7]);
+            c7_0 = a7.fma(b0, c7_0); c7_1 = a7.fma(b1, c7_1);
+        }
+        store(c0_0, alpha, beta, c, ci + 0 * ldc + 0 * VL); store(c0_1, alpha, beta, c, ci + 0 * ldc + 1 * VL);
+        store(c1_0, alpha, beta, c, ci + 1 * ldc + 0 * VL); store(c1_1, alpha, beta, c, ci + 1 * ldc + 1 * VL);
+        store(c2_0, alpha, beta, c, ci + 2 * ldc + 0 * VL); store(c2_1, alpha, beta, c, ci + 2 * ldc + 1 * VL);
+        store(c3_0, alpha, beta, c, ci + 3 * ldc + 0 * VL); store(c3_1, alpha, beta, c, ci + 3 * ldc + 1 * VL);
+        store(c4_0, alpha, beta, c, ci + 4 * ldc + 0 * VL); store(c4_1, alpha, beta, c, ci + 4 * ldc + 1 * VL);
+        store(c5_0, alpha, beta, c, ci + 5 * ldc + 0 * VL); store(c5_1, alpha, beta, c, ci + 5 * ldc + 1 * VL);
+        store(c6_0, alpha, beta, c, ci + 6 * ldc + 0 * VL); store(c6_1, alpha, beta, c, ci + 6 * ldc + 1 * VL);
+        store(c7_0, alpha, beta, c, ci + 7 * ldc + 0 * VL); store(c7_1, alpha, beta, c, ci + 7 * ldc + 1 * VL);
     }
 
     /**

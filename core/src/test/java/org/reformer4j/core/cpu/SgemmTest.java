@@ -39,6 +39,7 @@ class SgemmTest {
             plans.add(new SgemmBlocked.Plan(1, 12, 2 * vl, 24, 36, 4 * vl));
             plans.add(new SgemmBlocked.Plan(2, 6, 4 * vl, 40, 18, 8 * vl));
             plans.add(new SgemmBlocked.Plan(3, 10, 2 * vl, 33, 30, 3 * vl));
+            plans.add(SgemmBlocked.VECTOR8);
         }
         return plans;
     }
@@ -224,8 +225,8 @@ class SgemmTest {
         Assumptions.assumeTrue(VectorSupport.ENABLED, "jdk.incubator.vector is not loaded");
         SplittableRandom rnd = new SplittableRandom(3);
         int vl = SgemmVector.VL;
-        for (int version = 1; version <= 3; version++) {
-            int mr = version == 1 ? 12 : version == 2 ? 6 : 10, nr = version == 2 ? 4 * vl : 2 * vl;
+        for (int version = 1; version <= 4; version++) {
+            int mr = new int[] {0, 12, 6, 10, 8}[version], nr = version == 2 ? 4 * vl : 2 * vl;
             for (int kc : new int[] {1, 2, 7, 64}) {
                 float[] ap = new float[3 + mr * kc], bp = new float[5 + nr * kc];
                 for (int i = 0; i < ap.length; i++) ap[i] = (float) rnd.nextDouble() - 0.5f;
@@ -237,7 +238,8 @@ class SgemmTest {
                 switch (version) {
                     case 1 -> SgemmVector.kernel12x2(kc, ap, 3, bp, 5, 0.75f, -2f, c, 2, ldc);
                     case 2 -> SgemmVector.kernel6x4(kc, ap, 3, bp, 5, 0.75f, -2f, c, 2, ldc);
-                    default -> SgemmVector.kernel10x2(kc, ap, 3, bp, 5, 0.75f, -2f, c, 2, ldc);
+                    case 3 -> SgemmVector.kernel10x2(kc, ap, 3, bp, 5, 0.75f, -2f, c, 2, ldc);
+                    default -> SgemmVector.kernel8x2(kc, ap, 3, bp, 5, 0.75f, -2f, c, 2, ldc);
                 }
                 SgemmScalar.kernel(mr, nr, kc, ap, 3, bp, 5, 0.75f, -2f, cs, 2, ldc, acc);
                 for (int i = 0; i < c.length; i++) {
