@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.reformer4j.core.Device;
 import org.reformer4j.core.GradMode;
 import org.reformer4j.core.Scope;
 import org.reformer4j.core.Tensor;
@@ -207,6 +208,36 @@ public abstract class Module {
     /** Drops every parameter's gradient. */
     public final void zeroGrad() {
         for (Parameter p : parameters()) p.zeroGrad();
+    }
+
+    // ---- devices -----------------------------------------------------------------------------------
+
+    /**
+     * Moves every parameter (with its gradient) and every buffer of this module and its descendants to
+     * {@code device} (torch's {@code module.to(device)}); shared parameters move once. Parameters keep their
+     * identity, so optimizers built before the move go on working (their state follows each parameter's
+     * device at its next step). Returns this.
+     */
+    public Module to(Device device) {
+        if (device == null) throw new IllegalArgumentException(getClass().getSimpleName() + ".to: null device");
+        for (Module m : namedModules().values()) {
+            for (Parameter p : m.parameters.values()) p.moveTo(device);
+            for (Map.Entry<String, Tensor> b : m.buffers.entrySet()) {
+                Tensor t = b.getValue();
+                if (t.device().equals(device)) continue;
+                try (var ng = GradMode.noGrad()) {
+                    b.setValue(Scope.detached(() -> t.detach().to(device)));
+                }
+            }
+        }
+        return this;
+    }
+
+    /** The device of the first parameter (or buffer); the CPU for a module that holds neither. */
+    public final Device device() {
+        for (Parameter p : parameters()) return p.tensor().device();
+        for (Tensor b : namedBuffers().values()) return b.device();
+        return Device.CPU;
     }
 
     // ---- state dicts -------------------------------------------------------------------------------

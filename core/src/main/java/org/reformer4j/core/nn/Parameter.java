@@ -1,5 +1,6 @@
 package org.reformer4j.core.nn;
 
+import org.reformer4j.core.Device;
 import org.reformer4j.core.GradMode;
 import org.reformer4j.core.Scope;
 import org.reformer4j.core.Tensor;
@@ -7,10 +8,11 @@ import org.reformer4j.core.Tensor;
 /**
  * A trainable tensor of a {@link Module} (torch.nn.Parameter): a floating leaf tensor that requires grad,
  * owned by no {@link Scope} (it lives as long as its module). Loading a state dict or an optimizer step
- * writes into the same tensor, so references held by optimizers stay valid.
+ * writes into the same tensor, so references held by optimizers stay valid; {@link Module#to} moves it to
+ * another device (a new tensor there: hold the Parameter, not its tensor, across a move).
  */
 public final class Parameter {
-    private final Tensor data;
+    private Tensor data;
 
     /** A parameter holding a copy of {@code init} (so a temporary made inside a scope may be passed). */
     public Parameter(Tensor init) {
@@ -58,6 +60,18 @@ public final class Parameter {
         try (var ng = GradMode.noGrad()) {
             data.copyFrom(src);
         }
+    }
+
+    /** Moves the values (and the gradient, if any) to {@code device}; nothing happens when already there. */
+    void moveTo(Device device) {
+        if (data.device().equals(device)) return;
+        Tensor g = data.grad();
+        try (var ng = GradMode.noGrad()) {
+            Tensor moved = Scope.detached(() -> data.detach().to(device));
+            if (g != null) moved.setGrad(Scope.detached(() -> g.detach().to(device)));
+            data = moved;
+        }
+        data.requiresGrad(true);
     }
 
     @Override

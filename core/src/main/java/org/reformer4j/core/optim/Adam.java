@@ -19,7 +19,10 @@ public class Adam extends Optimizer {
     private final boolean amsgrad, maximize, decoupled;
     private final StateMap<State> state = new StateMap<>();
 
-    /** Adam state of one parameter: step count, first and second moments, AMSGrad maximum. */
+    /**
+     * Adam state of one parameter: step count, first and second moments, AMSGrad maximum; host arrays for a
+     * CPU parameter, tensors on the parameter's device otherwise ({@link DeviceOptimMath}).
+     */
     static final class State {
         long step;
         Object m, v, vmax;
@@ -56,13 +59,27 @@ public class Adam extends Optimizer {
         State s = state.get(p);
         if (s == null) {
             s = new State();
-            s.m = zeros(p);
-            s.v = zeros(p);
-            if (amsgrad) s.vmax = zeros(p);
+            boolean cpu = p.tensor().device().isCpu();
+            s.m = cpu ? zeros(p) : DeviceOptimMath.zeros(p.tensor());
+            s.v = cpu ? zeros(p) : DeviceOptimMath.zeros(p.tensor());
+            if (amsgrad) s.vmax = cpu ? zeros(p) : DeviceOptimMath.zeros(p.tensor());
             state.put(p, s);
         }
         s.step++;
         var step = new OptimMath.AdamStep(lr, beta1, beta2, eps, weightDecay, decoupled, amsgrad, maximize, s.step);
+        if (!p.tensor().device().isCpu()) { // the state follows the parameter onto its device
+            Tensor m = DeviceOptimMath.onDevice(s.m, p.tensor()), v = DeviceOptimMath.onDevice(s.v, p.tensor());
+            Tensor vmax = DeviceOptimMath.onDevice(s.vmax, p.tensor());
+            s.m = m;
+            s.v = v;
+            s.vmax = vmax;
+            DeviceOptimMath.adam(step, p.tensor(), grad, m, v, vmax);
+            return;
+        }
+        DType dt = p.tensor().dtype();
+        s.m = DeviceOptimMath.onHost(s.m, dt);
+        s.v = DeviceOptimMath.onHost(s.v, dt);
+        s.vmax = DeviceOptimMath.onHost(s.vmax, dt);
         ParamArrays pa = ParamArrays.of(p.tensor());
         ParamArrays ga = ParamArrays.read(grad.contiguous(), p.tensor().dtype());
         int n = p.numel();
@@ -81,10 +98,11 @@ public class Adam extends Optimizer {
         State s = state.get(p);
         Map<String, Object> out = new LinkedHashMap<>();
         if (s == null) return out;
+        DType dt = p.tensor().dtype();
         out.put("step", s.step);
-        out.put("exp_avg", s.m);
-        out.put("exp_avg_sq", s.v);
-        if (s.vmax != null) out.put("max_exp_avg_sq", s.vmax);
+        out.put("exp_avg", DeviceOptimMath.onHost(s.m, dt));
+        out.put("exp_avg_sq", DeviceOptimMath.onHost(s.v, dt));
+        if (s.vmax != null) out.put("max_exp_avg_sq", DeviceOptimMath.onHost(s.vmax, dt));
         return out;
     }
 
