@@ -24,6 +24,8 @@ abstract class AbstractRuntime implements CudaRuntime {
     private final ConcurrentHashMap<KernelSource, CudaModule> modules = new ConcurrentHashMap<>();
     private final CudaStream defaultStream = new CudaStream(this, null, false);
     private volatile boolean closed;
+    private final java.util.concurrent.atomic.AtomicLong toDevice = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong toHost = new java.util.concurrent.atomic.AtomicLong();
 
     // ---- the raw device calls ----
     abstract long rawMalloc(long bytes);
@@ -86,7 +88,20 @@ abstract class AbstractRuntime implements CudaRuntime {
         if (bytes > src.byteSize())
             throw new IndexOutOfBoundsException("copyToDevice: " + bytes + " bytes from a host segment of "
                     + src.byteSize());
-        if (bytes > 0) rawCopyToDevice(src, dst.address() + dstOffset, bytes, null);
+        if (bytes > 0) {
+            toDevice.incrementAndGet();
+            rawCopyToDevice(src, dst.address() + dstOffset, bytes, null);
+        }
+    }
+
+    @Override
+    public long copiesToDevice() {
+        return toDevice.get();
+    }
+
+    @Override
+    public long copiesToHost() {
+        return toHost.get();
     }
 
     @Override
@@ -95,7 +110,10 @@ abstract class AbstractRuntime implements CudaRuntime {
         if (bytes > dst.byteSize())
             throw new IndexOutOfBoundsException("copyToHost: " + bytes + " bytes into a host segment of "
                     + dst.byteSize());
-        if (bytes > 0) rawCopyToHost(src.address() + srcOffset, dst, bytes, null);
+        if (bytes > 0) {
+            toHost.incrementAndGet();
+            rawCopyToHost(src.address() + srcOffset, dst, bytes, null);
+        }
     }
 
     @Override

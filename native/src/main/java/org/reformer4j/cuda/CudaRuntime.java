@@ -54,6 +54,15 @@ public interface CudaRuntime extends AutoCloseable {
     /** Lets cuBLAS use TF32 tensor cores for float GEMMs (off by default: full float32). */
     void setTf32(boolean enabled);
 
+    /**
+     * Host-to-device copies so far ({@link #copyToDevice} calls moving at least one byte): with
+     * {@link #copiesToHost} what tests use to see that work stays on the device.
+     */
+    long copiesToDevice();
+
+    /** Device-to-host copies so far ({@link #copyToHost} calls moving at least one byte): each one waits for the device. */
+    long copiesToHost();
+
     /** Bytes the caching allocator holds for live buffers. */
     long bytesInUse();
 

@@ -3,7 +3,6 @@ package org.reformer4j.kernels.backend;
 import org.reformer4j.core.DType;
 import org.reformer4j.core.Tensor;
 import org.reformer4j.cuda.CudaRuntime;
-import org.reformer4j.cuda.DeviceBuffer;
 import org.reformer4j.cuda.Dim3;
 import org.reformer4j.cuda.KernelArgs;
 import org.reformer4j.cuda.KernelSource;
@@ -39,21 +38,22 @@ public final class CrossEntropyRows {
         int rows = logits.size(0), cols = logits.size(1);
         if (rows == 0) return;
         CudaRuntime rt = DeviceTensors.runtime("crossEntropy", logits);
-        try (DeviceBuffer error = DeviceTensors.errorSlot(rt, rows)) {
-            KernelArgs args = KernelArgs.of();
-            DeviceTensors.ptr(args, "crossEntropy", logits);
-            DeviceTensors.ptr(args, "crossEntropy", target).i64(ignoreIndex);
-            DeviceTensors.ptr(args, "crossEntropy", lse);
-            DeviceTensors.ptr(args, "crossEntropy", loss).i32(rows).i32(cols).ptr(error);
-            DeviceTensors.function(rt, SOURCE, "cross_entropy_rows_" + s + "_v1").launch(Dim3.of(rows),
-                    DeviceTensors.rowBlock(cols), 0, args);
-            int bad = DeviceTensors.read(rt, error);
-            if (bad < rows) {
-                long t = target.narrow(0, bad, 1).toLongArray()[0];
-                throw new IndexOutOfBoundsException("crossEntropy: target " + t + " at position " + bad
-                        + " is outside [0, " + cols + ") and is not the ignore index " + ignoreIndex);
-            }
-        }
+        KernelArgs args = KernelArgs.of();
+        DeviceTensors.ptr(args, "crossEntropy", logits);
+        DeviceTensors.ptr(args, "crossEntropy", target).i64(ignoreIndex);
+        DeviceTensors.ptr(args, "crossEntropy", lse);
+        DeviceTensors.ptr(args, "crossEntropy", loss).i32(rows).i32(cols);
+        DeviceChecks.of(rt).launch(args, rows, () -> DeviceTensors.function(rt, SOURCE, "cross_entropy_rows_" + s + "_v1")
+                .launch(Dim3.of(rows), DeviceTensors.rowBlock(cols), 0, args), bad -> {
+                    String t;
+                    try {
+                        t = Long.toString(target.narrow(0, bad, 1).toLongArray()[0]);
+                    } catch (IllegalStateException released) {
+                        t = "(no longer readable: its scope closed before the deferred check)";
+                    }
+                    return new IndexOutOfBoundsException("crossEntropy: target " + t + " at position " + bad
+                            + " is outside [0, " + cols + ") and is not the ignore index " + ignoreIndex);
+                });
     }
 
     public static void backward(Tensor logits, Tensor target, long ignoreIndex, Tensor lse, Tensor scale,

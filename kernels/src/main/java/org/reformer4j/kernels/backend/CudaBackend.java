@@ -33,6 +33,21 @@ public final class CudaBackend implements Backend {
         return runtime;
     }
 
+    /**
+     * Whether the bounds checks of the index and cross-entropy ops wait for the device after each op (false,
+     * the default: an out-of-range index throws at the op) or are read together at the next copy to the host
+     * or {@link #checkPending()} (true: no host round trip inside a training step; the error then surfaces
+     * there, as CUDA reports kernel errors late). Turning it off checks what is pending.
+     */
+    public void deferChecks(boolean on) {
+        DeviceChecks.of(runtime).setDeferred(on);
+    }
+
+    /** Reads the deferred bounds checks now; throws the first failure. */
+    public void checkPending() {
+        DeviceChecks.of(runtime).flush();
+    }
+
     @Override
     public String name() {
         return "cuda";
@@ -80,6 +95,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public Object toHost(Tensor src) {
+        DeviceChecks.of(runtime).flush(); // a copy to the host waits for the device anyway: deferred checks go with it
         int n = src.numel();
         Tensor dense = DeviceTensors.isContiguous(src) ? src : DeviceTensors.temporary(runtime, src, src.dtype(), src.shape());
         try {

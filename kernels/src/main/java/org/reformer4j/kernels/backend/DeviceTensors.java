@@ -106,13 +106,4 @@ final class DeviceTensors {
     static void freeIfCopy(Tensor maybeCopy, Tensor original) {
         if (maybeCopy != original) free(maybeCopy);
     }
-
-    /** One int on the device set to {@code value} (the error slot of the checking kernels). */
-    static DeviceBuffer errorSlot(CudaRuntime rt, int value) {
-        return rt.upload(new int[] {value});
-    }
-
-    static int read(CudaRuntime rt, DeviceBuffer slot) {
-        return rt.downloadInts(slot, 1)[0];
-    }
 }

@@ -3,7 +3,6 @@ package org.reformer4j.kernels.backend;
 import org.reformer4j.core.DType;
 import org.reformer4j.core.Tensor;
 import org.reformer4j.cuda.CudaRuntime;
-import org.reformer4j.cuda.DeviceBuffer;
 import org.reformer4j.cuda.Dim3;
 import org.reformer4j.cuda.KernelArgs;
 import org.reformer4j.cuda.KernelSource;
@@ -89,25 +88,32 @@ public final class TensorIndex {
         g[2 + 4 * MAX_DIMS] = limit;
         g[3 + 4 * MAX_DIMS] = index.dtype() == DType.I64 ? 1 : 0;
         CudaRuntime rt = DeviceTensors.runtime(op, indexed);
-        try (DeviceBuffer error = DeviceTensors.errorSlot(rt, (int) n)) {
-            KernelArgs args = KernelArgs.of();
-            if (!add) args.i32(indexed.dtype().bytes());
-            DeviceTensors.ptr(args, op, index);
-            DeviceTensors.ptr(args, op, add ? plain : indexed);
-            DeviceTensors.ptr(args, op, add ? indexed : plain);
-            DeviceTensors.function(rt, SOURCE, kernel).launch(DeviceTensors.grid(n), Dim3.of(DeviceTensors.BLOCK), 0,
-                    args.i64(n).struct(g).ptr(error));
-            int bad = DeviceTensors.read(rt, error);
-            if (bad < n) {
-                long at = index.offset(), rest = bad;
-                for (int d = rank - 1; d >= 0; d--) {
-                    at += rest % space[d] * indexStrides[d];
-                    rest /= space[d];
-                }
-                long v = Tensor.view(index.storage(), new int[] {1}, new int[] {1}, (int) at).toLongArray()[0];
-                throw new IndexOutOfBoundsException(op + ": index " + v + " is out of range for dim " + dim
-                        + " of size " + limit);
-            }
+        KernelArgs args = KernelArgs.of();
+        if (!add) args.i32(indexed.dtype().bytes());
+        DeviceTensors.ptr(args, op, index);
+        DeviceTensors.ptr(args, op, add ? plain : indexed);
+        DeviceTensors.ptr(args, op, add ? indexed : plain);
+        args.i64(n).struct(g);
+        String fn = kernel;
+        long count = n;
+        DeviceChecks.of(rt).launch(args, n, () -> DeviceTensors.function(rt, SOURCE, fn).launch(DeviceTensors.grid(count),
+                Dim3.of(DeviceTensors.BLOCK), 0, args), bad -> {
+                    long at = index.offset(), rest = bad;
+                    for (int d = rank - 1; d >= 0; d--) {
+                        at += rest % space[d] * indexStrides[d];
+                        rest /= space[d];
+                    }
+                    return new IndexOutOfBoundsException(op + ": index " + value(index, at) + " is out of range for dim "
+                            + dim + " of size " + limit);
+                });
+    }
+
+    /** The index at storage position {@code at}, or a note when a deferred check finds its storage released. */
+    private static String value(Tensor index, long at) {
+        try {
+            return Long.toString(Tensor.view(index.storage(), new int[] {1}, new int[] {1}, (int) at).toLongArray()[0]);
+        } catch (IllegalStateException released) {
+            return "(value no longer readable: its scope closed before the deferred check)";
         }
     }
 }

@@ -20,5 +20,8 @@
  * </pre>
  * float64 where no kernel has it is an {@link java.lang.UnsupportedOperationException} naming the op. Each
  * .cu file's CPU twin ({@code TensorMapCpu}...) is the CPU backend's own kernel, the reference it follows.
+ * The bounds checks of TensorIndex and CrossEntropyRows go through {@code DeviceChecks}: read after each op by
+ * default, or all together at the next copy to the host with {@code CudaBackend.deferChecks(true)} (a
+ * training step without host round trips).
  */
 package org.reformer4j.kernels.backend;
