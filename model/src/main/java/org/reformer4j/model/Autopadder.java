@@ -37,12 +37,13 @@ public final class Autopadder {
             throw new IllegalArgumentException("ReformerLM: sequence length " + t + " exceeds maxSeqLen " + net.config().maxSeqLen);
         }
         if (t <= net.config().fullAttnThres) return net.forward(ids, inputMask, recorder);
-        Tensor mask = inputMask != null ? inputMask : Tensor.full(new int[] {b, t}, 1, DType.BOOL, Device.CPU);
+        Device at = ids.device(); // padding is made where the ids are (the model moves them to its device)
+        Tensor mask = inputMask != null ? inputMask : Tensor.full(new int[] {b, t}, 1, DType.BOOL, at);
         int pad = paddedLength(t) - t;
         Tensor x = ids;
         if (pad > 0) {
-            x = Tensor.cat(List.of(ids, Tensor.zeros(new int[] {b, pad}, ids.dtype(), Device.CPU)), 1);
-            mask = Tensor.cat(List.of(mask, Tensor.zeros(new int[] {b, pad}, DType.BOOL, Device.CPU)), 1);
+            x = Tensor.cat(List.of(ids, Tensor.zeros(new int[] {b, pad}, ids.dtype(), at)), 1);
+            mask = Tensor.cat(List.of(mask, Tensor.zeros(new int[] {b, pad}, DType.BOOL, mask.device())), 1);
         }
         Tensor out = net.forward(x, mask, recorder);
         return pad > 0 ? out.narrow(1, 0, t) : out;

@@ -24,10 +24,24 @@ public final class ForwardState {
     public final boolean training;
     public final int nHashes;
     public final Recorder recorder;
+    /** What the device path reads instead of the host arrays above (null on the CPU). */
+    public final OnDevice onDevice;
     private final Replay[] replays;
+
+    /**
+     * The inputs of a pass on an accelerator, already there: the keep-mask [B, T] (bool; null when there is
+     * none) and the rotary table sin, cos [T, dh/2] (float32; null without rotary positions).
+     */
+    public record OnDevice(Tensor mask, Tensor sin, Tensor cos) {}
 
     public ForwardState(int depth, boolean[][] inputMask, RotaryTable rotary, RotationSource rotations, Generator generator,
                         boolean training, int nHashes, Recorder recorder) {
+        this(depth, inputMask, rotary, rotations, generator, training, nHashes, recorder, null);
+    }
+
+    public ForwardState(int depth, boolean[][] inputMask, RotaryTable rotary, RotationSource rotations, Generator generator,
+                        boolean training, int nHashes, Recorder recorder, OnDevice onDevice) {
+        this.onDevice = onDevice;
         this.inputMask = inputMask;
         this.rotary = rotary;
         this.rotations = rotations;
@@ -48,6 +62,8 @@ public final class ForwardState {
     public static final class Replay {
         private final List<Long> counters = new ArrayList<>();
         private final List<int[][]> buckets = new ArrayList<>();
+        private final List<Tensor> deviceBuckets = new ArrayList<>();
+        private int deviceCursor;
         private int counterCursor, bucketCursor;
         private boolean replaying;
 
@@ -56,6 +72,7 @@ public final class ForwardState {
             replaying = true;
             counterCursor = 0;
             bucketCursor = 0;
+            deviceCursor = 0;
         }
 
         public boolean replaying() {
@@ -77,6 +94,16 @@ public final class ForwardState {
 
         public void recordBuckets(int[][] b) {
             if (!replaying) buckets.add(b);
+        }
+
+        /** The device-side buckets [N, H*L] (int32) of the first run (null when not replaying). */
+        public Tensor recordedDeviceBuckets() {
+            return replaying ? deviceBuckets.get(deviceCursor++) : null;
+        }
+
+        /** Keeps buckets that stay on the device (the first run only). */
+        public void recordDeviceBuckets(Tensor b) {
+            if (!replaying) deviceBuckets.add(b);
         }
     }
 

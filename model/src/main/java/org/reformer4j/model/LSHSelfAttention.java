@@ -94,6 +94,8 @@ public final class LSHSelfAttention extends Module implements Branch {
         ForwardState.Replay replay = s.replay(layer, 0);
         if (cfg.useFullAttn || len <= cfg.fullAttnThres) {
             out = FullQkAttention.forward(qkL, vL, t, mask, cfg.causal, p -> s.dropout(p, cfg.lshDropout, replay));
+        } else if (!qkL.device().isCpu()) {
+            out = LshOnDevice.attend(lsh, cfg, qkL, vL, b, sh, t, layer, s, replay);
         } else {
             int[][] buckets = replay.recordedBuckets();
             int hashes = s.nHashes;

@@ -2,7 +2,9 @@ package org.reformer4j.model;
 
 import java.util.List;
 import org.reformer4j.core.DType;
+import org.reformer4j.core.Device;
 import org.reformer4j.core.GradMode;
+import org.reformer4j.core.Scope;
 import org.reformer4j.core.Shape;
 import org.reformer4j.core.Tensor;
 import org.reformer4j.core.nn.Embedding;
@@ -20,7 +22,8 @@ import org.reformer4j.model.attention.RotaryTable;
  * {@link Reformer} trunk with rotary layer positions (buffer {@code layer_pos_emb.inv_freq}, only when no
  * absolute-style embedding is set), final LayerNorm, and {@code out} = [Linear(dim, embDim) or Identity,
  * Linear(embDim, numTokens) or the normalised tied embedding]. Parameter and buffer names are
- * reformer-pytorch's {@code state_dict()} names. Input masks mean true = keep.
+ * reformer-pytorch's {@code state_dict()} names. Input masks mean true = keep. After {@link #to(Device)} the
+ * whole pass runs on that device (ids and mask given on the host are copied there first).
  * Shapes: ids [B, T] (int) -> logits [B, T, numTokens] (or [B, T, dim] with {@code returnEmbeddings}).
  */
 public final class ReformerLM extends Module {
@@ -32,6 +35,8 @@ public final class ReformerLM extends Module {
     private final Generator random;
     private RotationSource rotations;
     private int nHashes;
+    /** Rotary sin/cos [T, dh/2] already on the model's device, by length T (made once per length). */
+    private final java.util.Map<Integer, Tensor[]> rotaryOnDevice = new java.util.HashMap<>();
 
     public ReformerLM(ReformerConfig cfg) {
         this.cfg = cfg;
@@ -108,32 +113,81 @@ public final class ReformerLM extends Module {
         return forward(ids, inputMask, null);
     }
 
-    /** Logits for ids [B, T]; {@code inputMask} [B, T] bool (true = keep) or null; {@code recorder} may be null. */
+    /**
+     * Logits for ids [B, T]; {@code inputMask} [B, T] bool (true = keep) or null; {@code recorder} may be null.
+     * On an accelerator, ids and mask on the host are checked there and copied over; nothing is read back
+     * (ids already on the device are range-checked by the embedding instead), except a device mask when a
+     * layer runs full or local attention, which builds its masks on the host.
+     */
     public Tensor forward(Tensor ids, Tensor inputMask, Recorder recorder) {
         checkIds(ids);
+        Device device = device();
+        ids = ids.to(device);
         int b = ids.size(0), t = ids.size(1);
         boolean[][] mask = null;
+        Tensor deviceMask = null;
         if (inputMask != null) {
             if (!java.util.Arrays.equals(inputMask.shape(), ids.shape())) {
                 throw new IllegalArgumentException("ReformerLM: input mask of shape " + Shape.str(inputMask.shape())
                         + " does not match ids " + Shape.str(ids.shape()));
             }
-            boolean[] flat = inputMask.toBoolArray();
-            mask = new boolean[b][t];
-            for (int i = 0; i < b; i++) System.arraycopy(flat, i * t, mask[i], 0, t);
+            if (inputMask.device().isCpu() || needsHostMask(t)) {
+                boolean[] flat = inputMask.toBoolArray();
+                mask = new boolean[b][t];
+                for (int i = 0; i < b; i++) System.arraycopy(flat, i * t, mask[i], 0, t);
+            }
+            if (!device.isCpu()) deviceMask = inputMask.to(DType.BOOL).to(device);
         }
         Tensor x = tokenEmb.forward(ids);
-        if (posEmb != null) x = x.add(((PositionalEmbeddings.Positional) posEmb).embed(t));
+        if (posEmb != null) x = x.add(((PositionalEmbeddings.Positional) posEmb).embed(t).to(x.device()));
         x = toModelDim.forward(x);
         RotaryTable rotary = null;
-        if (cfg.usesRotary()) {
+        Tensor[] sinCos = {null, null};
+        if (cfg.usesRotary() && device.isCpu()) {
             var lpe = (PositionalEmbeddings.Fixed) module("layer_pos_emb");
             rotary = RotaryTable.of(lpe.invFreq(), t, cfg.dtype);
+        } else if (cfg.usesRotary()) {
+            sinCos = rotaryOnDevice(t, device);
         }
-        var state = new ForwardState(cfg.depth, mask, rotary, rotations, random, isTraining(), nHashes, recorder);
+        var onDevice = device.isCpu() ? null : new ForwardState.OnDevice(deviceMask, sinCos[0], sinCos[1]);
+        var state = new ForwardState(cfg.depth, mask, rotary, rotations, random, isTraining(), nHashes, recorder, onDevice);
         x = reformer.forward(x, state);
         x = norm.forward(x);
         return out.forward(x);
+    }
+
+    /** Whether some layer runs full or local attention at length t (their masks are built on the host). */
+    private boolean needsHostMask(int t) {
+        return cfg.useFullAttn || t + cfg.numMemKv <= cfg.fullAttnThres || cfg.nLocalAttnHeads > 0;
+    }
+
+    /**
+     * The rotary table of length t on {@code device} as float32 sin, cos [t, dh/2]: computed on the host as
+     * the CPU path computes it (one read of the {@code inv_freq} buffer) and copied over once per length, so a
+     * training step at a length seen before copies nothing.
+     */
+    private Tensor[] rotaryOnDevice(int t, Device device) {
+        Tensor[] sc = rotaryOnDevice.get(t);
+        if (sc != null && sc[0].device().equals(device)) return sc;
+        var lpe = (PositionalEmbeddings.Fixed) module("layer_pos_emb");
+        RotaryTable r = RotaryTable.of(lpe.invFreq(), t, cfg.dtype);
+        int half = r.dimHead() / 2;
+        float[] sin = new float[r.sin().length], cos = new float[r.cos().length];
+        for (int i = 0; i < sin.length; i++) {
+            sin[i] = (float) r.sin()[i];
+            cos[i] = (float) r.cos()[i];
+        }
+        Tensor[] made = Scope.detached(() -> new Tensor[] {Tensor.of(sin, t, half).to(device), Tensor.of(cos, t, half).to(device)});
+        rotaryOnDevice.put(t, made);
+        return made;
+    }
+
+    /** Moves parameters and buffers to {@code device} (see {@link Module#to}); returns this. */
+    @Override
+    public ReformerLM to(Device device) {
+        rotaryOnDevice.clear();
+        super.to(device);
+        return this;
     }
 
     /**
@@ -161,12 +215,13 @@ public final class ReformerLM extends Module {
      */
     public Tensor step(Tensor ids, DecodeCache cache) {
         checkIds(ids);
+        ids = ids.to(device());
         int p = cache.length();
         if (p >= cfg.maxSeqLen) {
             throw new IllegalArgumentException("ReformerLM.step: position " + p + " is beyond maxSeqLen " + cfg.maxSeqLen);
         }
         Tensor x = tokenEmb.forward(ids);
-        if (posEmb != null) x = x.add(((PositionalEmbeddings.Positional) posEmb).embed(p + 1).narrow(1, p, 1));
+        if (posEmb != null) x = x.add(((PositionalEmbeddings.Positional) posEmb).embed(p + 1).narrow(1, p, 1).to(x.device()));
         x = toModelDim.forward(x);
         var state = new ForwardState(cfg.depth, null, null, rotations, random, false, nHashes, null);
         x = reformer.step(x, state, cache);
@@ -185,6 +240,7 @@ public final class ReformerLM extends Module {
             throw new IllegalArgumentException("ReformerLM: sequence length " + t + " exceeds maxSeqLen " + cfg.maxSeqLen
                     + (maxModelLength() > cfg.maxSeqLen ? " (" + maxModelLength() + " with the Autopadder's padding)" : ""));
         }
+        if (!ids.device().isCpu()) return; // no copy back: the embedding's own index check covers ids on a device
         long[] v;
         try (var ng = GradMode.noGrad()) {
             v = ids.toLongArray();

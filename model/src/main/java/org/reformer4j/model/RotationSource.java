@@ -15,13 +15,29 @@ public interface RotationSource {
     /** Rotations [1 or N, dh, H, nBuckets/2] for layer {@code layer} (0-based) in {@code dtype}. */
     Tensor rotations(int layer, int[] shape, DType dtype);
 
-    /** Standard normals from the generator's stream, each call taking fresh blocks. */
+    /** The same on {@code device}: by default drawn as above and moved there. */
+    default Tensor rotations(int layer, int[] shape, DType dtype, Device device) {
+        return rotations(layer, shape, dtype).to(device);
+    }
+
+    /**
+     * Standard normals from the generator's stream, each call taking fresh blocks; drawn where they are used
+     * (Philox gives the same numbers on every device, so no host copy is made for an accelerator).
+     */
     static RotationSource of(Generator g) {
-        return (layer, shape, dtype) -> {
-            long n = 1;
-            for (int s : shape) n *= s;
-            long blocks = dtype == DType.F64 ? Generator.blocksFor2(n) : Generator.blocksFor4(n);
-            return Tensor.randn(shape, g.seed(), g.stream(), g.take(blocks), dtype, Device.CPU);
+        return new RotationSource() {
+            @Override
+            public Tensor rotations(int layer, int[] shape, DType dtype) {
+                return rotations(layer, shape, dtype, Device.CPU);
+            }
+
+            @Override
+            public Tensor rotations(int layer, int[] shape, DType dtype, Device device) {
+                long n = 1;
+                for (int s : shape) n *= s;
+                long blocks = dtype == DType.F64 ? Generator.blocksFor2(n) : Generator.blocksFor4(n);
+                return Tensor.randn(shape, g.seed(), g.stream(), g.take(blocks), dtype, device);
+            }
         };
     }
 }

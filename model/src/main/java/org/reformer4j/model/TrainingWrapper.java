@@ -170,7 +170,7 @@ public final class TrainingWrapper {
     /** Loss of given inputs and targets [B, t] (already shifted). */
     public Output forward(Tensor xi, Tensor xo, Recorder recorder) {
         Tensor logits = net.forward(xi, null, recorder);
-        Tensor loss = Functional.crossEntropy(logits, xo.to(DType.I64), ignoreIndex);
+        Tensor loss = Functional.crossEntropy(logits, xo.to(DType.I64).to(logits.device()), ignoreIndex);
         return new Output(loss, logits);
     }
 }

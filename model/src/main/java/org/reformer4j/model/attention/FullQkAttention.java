@@ -25,7 +25,7 @@ public final class FullQkAttention {
         Tensor dot = q.matmul(k.transpose(1, 2)).mul(Math.pow(dh, -0.5)); // [N, T, L]
         boolean[] self = new boolean[t * len];
         for (int i = 0; i < t; i++) self[i * len + i] = true;
-        dot = dot.maskedFill(Tensor.of(self, 1, t, len), LshAttentionCore.SELF_VALUE);
+        dot = dot.maskedFill(Tensor.of(self, 1, t, len).to(dot.device()), LshAttentionCore.SELF_VALUE);
         double masked = Arrays2.maskValue(dt);
         if (mask != null) {
             boolean[] drop = new boolean[n * t * len];
@@ -34,12 +34,12 @@ public final class FullQkAttention {
                     for (int j = 0; j < len; j++) drop[(r * t + i) * len + j] = !(mask[r][i] && mask[r][j]);
                 }
             }
-            dot = dot.maskedFill(Tensor.of(drop, n, t, len), masked);
+            dot = dot.maskedFill(Tensor.of(drop, n, t, len).to(dot.device()), masked);
         }
         if (causal) {
             boolean[] fut = new boolean[t * len];
             for (int i = 0; i < t; i++) for (int j = i + 1; j < t; j++) fut[i * len + j] = true;
-            dot = dot.maskedFill(Tensor.of(fut, 1, t, len), masked);
+            dot = dot.maskedFill(Tensor.of(fut, 1, t, len).to(dot.device()), masked);
         }
         Tensor p = Functional.softmax(dot, -1, false);
         if (dropout != null) p = dropout.apply(p);

@@ -49,8 +49,8 @@ public final class LocalAttention {
             }
         }
         double masked = Arrays2.maskValue(dt);
-        dots = dots.maskedFill(Tensor.of(self, 1, w, ws, kw), LshAttentionCore.SELF_VALUE);
-        dots = dots.maskedFill(Tensor.of(hide, 1, w, ws, kw), masked);
+        dots = dots.maskedFill(Tensor.of(self, 1, w, ws, kw).to(dots.device()), LshAttentionCore.SELF_VALUE);
+        dots = dots.maskedFill(Tensor.of(hide, 1, w, ws, kw).to(dots.device()), masked);
         if (mask != null) {
             boolean[] off = new boolean[n * w * ws * kw];
             for (int r = 0; r < n; r++) {
@@ -64,7 +64,7 @@ public final class LocalAttention {
                     }
                 }
             }
-            dots = dots.maskedFill(Tensor.of(off, n, w, ws, kw), masked);
+            dots = dots.maskedFill(Tensor.of(off, n, w, ws, kw).to(dots.device()), masked);
         }
         Tensor p = Functional.softmax(dots, -1, false);
         if (dropout != null) p = dropout.apply(p);

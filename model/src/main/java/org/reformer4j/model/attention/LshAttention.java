@@ -85,4 +85,12 @@ public final class LshAttention {
     public boolean causal() {
         return causal;
     }
+
+    public boolean attendAcrossBuckets() {
+        return attendAcrossBuckets;
+    }
+
+    public boolean allowDuplicateAttention() {
+        return allowDuplicateAttention;
+    }
 }

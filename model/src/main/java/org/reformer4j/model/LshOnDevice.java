@@ -1,0 +1,62 @@
+package org.reformer4j.model;
+
+import java.util.List;
+import org.reformer4j.core.DType;
+import org.reformer4j.core.Device;
+import org.reformer4j.core.Scope;
+import org.reformer4j.core.Tensor;
+import org.reformer4j.model.attention.DeviceLshAttention;
+import org.reformer4j.model.attention.LshAttention;
+
+/**
+ * The LSH branch of {@link LSHSelfAttention} when its tensors are on an accelerator: the layer's rotations
+ * drawn (or moved) there, the keep-mask widened to [B*heads, L] (memory slots kept) and the rotary table from
+ * {@link ForwardState.OnDevice}, buckets recorded on the device for the reversible backward's replay, then
+ * {@link DeviceLshAttention}. Only a {@link Recorder} (a test and debugging aid) copies buckets to the host.
+ * Shapes: qk, v [B*h, L, dh] with L = T + memory slots -> out [B*h, T, dh].
+ */
+final class LshOnDevice {
+    private LshOnDevice() {}
+
+    static Tensor attend(LshAttention lsh, ReformerConfig cfg, Tensor qk, Tensor v, int b, int heads, int t, int layer,
+                         ForwardState s, ForwardState.Replay replay) {
+        Device device = qk.device();
+        if (s.training && cfg.lshDropout > 0) {
+            throw new UnsupportedOperationException("LSHAttention on " + device + ": lshDropout " + cfg.lshDropout
+                    + " while training is not supported by the device kernels (set lshDropout 0, or train on the CPU)");
+        }
+        int len = qk.size(1), dh = qk.size(2), hashes = s.nHashes;
+        Tensor buckets = replay.recordedDeviceBuckets();
+        Tensor rot = null;
+        if (buckets == null) {
+            int nb = lsh.buckets(len);
+            int[] shape = {cfg.randomRotationsPerHead ? b * heads : 1, dh, hashes, nb / 2};
+            rot = Scope.detached(() -> s.rotations.rotations(layer, shape, cfg.dtype, device));
+        }
+        ForwardState.OnDevice in = s.onDevice;
+        Tensor mask = in == null ? null : rowMask(in.mask(), heads, len, device);
+        Tensor sin = in == null ? null : in.sin(), cos = in == null ? null : in.cos();
+        var res = DeviceLshAttention.apply(lsh, qk, v, t, hashes, rot, buckets, mask, sin, cos);
+        replay.recordDeviceBuckets(res.buckets());
+        if (s.recorder != null && !replay.replaying()) s.recorder.record(layer, hostBuckets(res.buckets()));
+        return res.out();
+    }
+
+    /** [B, T] keep-mask -> [B*heads, L]: each row repeated per head, the L - T memory slots kept. */
+    private static Tensor rowMask(Tensor mask, int heads, int len, Device device) {
+        if (mask == null) return null;
+        int b = mask.size(0), t = mask.size(1);
+        Tensor m = mask;
+        if (len > t) m = Tensor.cat(List.of(m, Tensor.full(new int[] {b, len - t}, 1, DType.BOOL, device)), 1);
+        return m.unsqueeze(1).expand(b, heads, len).contiguous().reshape(b * heads, len);
+    }
+
+    /** The buckets as the {@link Recorder} keeps them (a host copy: only when recording). */
+    private static int[][] hostBuckets(Tensor buckets) {
+        int n = buckets.size(0), w = buckets.size(1);
+        int[] flat = buckets.toIntArray();
+        int[][] out = new int[n][w];
+        for (int r = 0; r < n; r++) System.arraycopy(flat, r * w, out[r], 0, w);
+        return out;
+    }
+}
