@@ -85,7 +85,9 @@ public final class Sgemm {
                 && (macs < BATCH_SPLIT_MACS || batch >= 4 * Parallel.threads())
                 && macs * batch >= PARALLEL_MACS;
         if (overBatch) {
-            Parallel.forRange(batch, 1, (from, to) -> {
+            // a few products per part, more parts than threads: idle threads steal from a slow one
+            int parts = Math.min(batch, Parallel.threads() * SgemmBlocked.PARTS_PER_THREAD);
+            Parallel.forParts(batch, parts, (from, to) -> {
                 for (int t = from; t < to; t++) {
                     run(plan, false, m, n, k, alpha, a, (int) (aOff + t * strideA), rsA, csA,
                             b, (int) (bOff + t * strideB), rsB, csB, beta, c, (int) (cOff + t * strideC), ldc);

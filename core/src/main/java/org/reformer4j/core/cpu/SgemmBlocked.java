@@ -55,11 +55,6 @@ final class SgemmBlocked {
             ? new Plan(4, 8, VECTOR.nr(), VECTOR.kc(), Math.max(8, VECTOR.mc() - VECTOR.mc() % 8), VECTOR.nc())
             : VECTOR;
 
-    /** The plan {@link Sgemm} uses by default. */
-    static Plan defaultPlan() {
-        return VectorSupport.ENABLED ? VECTOR : SCALAR;
-    }
-
     /**
      * The default plan for a product with m rows: small products whose rows fill 8-row panels exactly but
      * would leave the 12-row kernel a partial last panel take the 8-row kernel.
