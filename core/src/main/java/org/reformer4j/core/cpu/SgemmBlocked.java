@@ -20,6 +20,16 @@ final class SgemmBlocked {
             mc -= mc % mr;
             nc -= nc % nr;
         }
+
+        /**
+         * This plan for a product of depth k: when k is below kc, the B block keeps its size by growing
+         * wider (fewer column blocks, so A is packed fewer times), up to n.
+         */
+        Plan forDepth(int k, int n) {
+            if (k >= kc) return this;
+            long wide = Math.min((long) nc * kc / Math.max(1, k), (long) n + nr);
+            return wide <= nc ? this : new Plan(kernel, mr, nr, Math.max(1, k), mc, (int) wide);
+        }
     }
 
     /** The scalar plan: same tile shape as the AVX-512 kernel, loops left to the JIT's auto-vectoriser. */
@@ -112,13 +122,14 @@ final class SgemmBlocked {
      * fork-join per block. When rows divide less evenly than columns, each thread multiplies a column
      * stripe on its own.
      */
-    static void gemm(Plan pl, int threads, int m, int n, int k, float alpha, float[] a, int aOff, int rsA,
+    static void gemm(Plan plan, int threads, int m, int n, int k, float alpha, float[] a, int aOff, int rsA,
                      int csA, float[] b, int bOff, int rsB, int csB, float beta, float[] c, int cOff, int ldc) {
         if (m == 0 || n == 0) return;
         if (k == 0 || alpha == 0f) {
             scale(m, n, beta, c, cOff, ldc);
             return;
         }
+        Plan pl = plan.forDepth(k, n);
         int mr = pl.mr(), nr = pl.nr(), mPanels = (m + mr - 1) / mr;
         if (threads > 1 && !splitRows(mPanels, (Math.min(n, pl.nc()) + nr - 1) / nr, threads)) {
             // few rows: each thread takes a stripe of columns and runs the whole product on it alone
