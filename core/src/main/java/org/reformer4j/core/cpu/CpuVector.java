@@ -36,8 +36,10 @@ final class CpuVector {
         p = p.fma(r, FloatVector.broadcast(S, 0.5f));
         p = p.fma(r, FloatVector.broadcast(S, 1f));
         p = p.fma(r, FloatVector.broadcast(S, 1f));
-        IntVector bits = ((IntVector) n.convert(VectorOperators.F2I, 0)).sub(1).lanewise(VectorOperators.LSHL, 23);
-        FloatVector y = ((IntVector) p.reinterpretAsInts()).add(bits).reinterpretAsFloats().mul(2f);
+        // 2^(n-1) as a float: the low mantissa bits of (n + 126) + 2^23 hold the biased exponent n - 1 + 127
+        // (cheaper than a float-to-int conversion; the same bits as the scalar twin's integer add)
+        IntVector e = n.add(126f + 8388608f).reinterpretAsInts().sub(0x4B000000).lanewise(VectorOperators.LSHL, 23);
+        FloatVector y = p.mul(e.reinterpretAsFloats()).mul(2f);
         y = y.blend(0f, x.compare(VectorOperators.LT, CpuElementwise.EXP_LO));
         y = y.blend(Float.POSITIVE_INFINITY, x.compare(VectorOperators.GT, CpuElementwise.EXP_OVER));
         return y.blend(x, x.compare(VectorOperators.NE, x));
