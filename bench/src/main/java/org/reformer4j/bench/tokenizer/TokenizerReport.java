@@ -49,12 +49,18 @@ public final class TokenizerReport {
         String entry = referenceEntry(ref, cpu);
         System.out.println();
         System.out.printf("%-22s %10s %14s %12s %14s %14s %8s%n", "benchmark", "ms/corpus", "tokens/s", "lines/s", "chars/s", "reference", "ratio");
+        StringBuilder json = new StringBuilder("{\"cpu\": \"").append(cpu.replace("\"", "'")).append("\", \"tokens\": ").append(tokens)
+                .append(", \"lines\": ").append(lines.size()).append(", \"chars\": ").append(chars).append(", \"results\": {");
+        String sep = "";
         for (RunResult r : results) {
             String name = r.getParams().getBenchmark();
             name = name.substring(name.lastIndexOf('.') + 1);
             double ms = r.getPrimaryResult().getScore();
+            json.append(sep).append('"').append(name).append("\": {\"ms\": ").append(ms);
+            sep = ", ";
             if (name.startsWith("load")) {
                 System.out.printf("%-22s %10.3f ms per load (target < 20 ms)%n", name, ms);
+                json.append('}');
                 continue;
             }
             double s = ms / 1000.0;
@@ -67,7 +73,13 @@ public final class TokenizerReport {
             double refRate = entry == null || key == null ? Double.NaN : number(entry, key);
             System.out.printf("%-22s %10.3f %14.0f %12.0f %14.0f %14.0f %7.1fx%n", name, ms, tokens / s, lines.size() / s, chars / s, refRate,
                     tokens / s / refRate);
+            json.append(", \"tokens_per_s\": ").append(tokens / s).append(", \"ratio_to_reference\": ")
+                    .append(Double.isNaN(refRate) ? "null" : String.valueOf(tokens / s / refRate)).append('}');
         }
+        Path out = Path.of(System.getProperty("reformer4j.bench.out", "bench/target/tokenizer-bench.json"));
+        Files.createDirectories(out.toAbsolutePath().getParent());
+        Files.writeString(out, json.append("}}\n").toString(), StandardCharsets.UTF_8);
+        System.out.println("wrote " + out);
         if (entry == null) {
             System.out.println("no reference.json entry for CPU '" + cpu + "': ratios are NaN");
         }
