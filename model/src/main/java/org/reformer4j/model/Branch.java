@@ -17,4 +17,13 @@ public interface Branch {
     default Tensor step(Tensor x, ForwardState state, int layer, DecodeCache cache) {
         return apply(x, state, layer);
     }
+
+    /**
+     * True when each position's output depends on that position alone and no random draw depends on how many
+     * positions are passed: the reversible backward may then recompute and backpropagate the branch a slice of
+     * the sequence at a time (bounded memory), with the same result.
+     */
+    default boolean positionWise() {
+        return false;
+    }
 }

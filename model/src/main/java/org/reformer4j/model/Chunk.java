@@ -22,6 +22,11 @@ public final class Chunk extends Module implements Branch {
     }
 
     @Override
+    public boolean positionWise() {
+        return fn.deterministic();
+    }
+
+    @Override
     public Tensor apply(Tensor x, ForwardState s, int layer) {
         int t = x.size(1), size = Math.ceilDiv(t, chunks);
         if (chunks == 1 || size < MIN_ROWS) return fn.apply(x, s, layer);

@@ -21,6 +21,11 @@ public final class FeedForward extends Module {
         w2 = registerModule("w2", new Linear(hidden, cfg.dim, true, cfg.dtype, g));
     }
 
+    /** No dropout: the output of a position depends on nothing but its input. */
+    boolean deterministic() {
+        return cfg.ffDropout == 0;
+    }
+
     public Tensor apply(Tensor x, ForwardState s, int layer) {
         Tensor h = w1.forward(x);
         if (cfg.ffGlu) {

@@ -35,6 +35,11 @@ public final class Residual {
         public Tensor step(Tensor x, ForwardState s, int layer, DecodeCache cache) {
             return fn.step(norm.forward(x), s, layer, cache);
         }
+
+        @Override
+        public boolean positionWise() {
+            return fn.positionWise();
+        }
     }
 
     /** {@code fn(x) * g}. */
@@ -56,6 +61,11 @@ public final class Residual {
         @Override
         public Tensor step(Tensor x, ForwardState s, int layer, DecodeCache cache) {
             return fn.step(x, s, layer, cache).mul(g.tensor());
+        }
+
+        @Override
+        public boolean positionWise() {
+            return fn.positionWise();
         }
     }
 

@@ -21,6 +21,8 @@ import org.reformer4j.core.nn.Parameter;
  * {@code irrev_blocks.<d>.f.*}, both registered like torch's. Shapes: [B, T, 2*dim] -> [B, T, 2*dim].
  */
 public final class ReversibleSequence extends Module {
+    /** Positions (batch x length) per slice when the feed-forward branch is backpropagated a slice at a time. */
+    static final int SLICE_ROWS = 2048;
     private final List<Branch> fs = new ArrayList<>(), gs = new ArrayList<>();
     private final double layerDropout;
     private final int reverseThres;
@@ -143,6 +145,38 @@ public final class ReversibleSequence extends Module {
         }
 
         /**
+         * The second branch recomputed on y1 and backpropagated from dy2: its output and the gradient of y1 (null
+         * when none). A position-wise branch (the feed-forward) runs over slices of {@link #SLICE_ROWS} positions,
+         * each slice's graph freed before the next is built, so the hidden activations of the whole sequence are
+         * never held at once.
+         */
+        private Tensor[] gBackward(Branch g, int d, Tensor y1, Tensor dy2) {
+            int b = y1.size(0), t = y1.size(1), rows = Math.max(1, SLICE_ROWS / b);
+            if (!g.positionWise() || t <= rows) {
+                Tensor y1r = y1.detach().requiresGrad(true);
+                Tensor gy1;
+                try (var on = GradMode.enableGrad()) {
+                    gy1 = g.apply(y1r, s, d);
+                }
+                gy1.backward(dy2.contiguous());
+                return new Tensor[] {gy1.detach(), y1r.grad()};
+            }
+            List<Tensor> outs = new ArrayList<>(), grads = new ArrayList<>();
+            for (int a = 0; a < t; a += rows) {
+                int n = Math.min(rows, t - a);
+                Tensor y1r = y1.narrow(1, a, n).contiguous().detach().requiresGrad(true);
+                Tensor gy1;
+                try (var on = GradMode.enableGrad()) {
+                    gy1 = g.apply(y1r, s, d);
+                }
+                gy1.backward(dy2.narrow(1, a, n).contiguous());
+                outs.add(gy1.detach());
+                grads.add(y1r.grad());
+            }
+            return new Tensor[] {Tensor.cat(outs, 1), Tensor.cat(grads, 1)};
+        }
+
+        /**
          * One layer in reverse: from its output y = [y1, y2] and the gradient g = [dy1, dy2], rebuilds the input
          * [x1, x2] and its gradient, accumulating the parameters' gradients on the way. Both results are made
          * outside the caller's scope (garbage-collected), everything else inside it.
@@ -152,14 +186,9 @@ public final class ReversibleSequence extends Module {
             Tensor y1 = y.narrow(2, 0, dim), y2 = y.narrow(2, dim, dim);
             Tensor dy1 = g.narrow(2, 0, dim), dy2 = g.narrow(2, dim, dim);
             s.replay(d, 1).startReplay();
-            Tensor y1r = y1.detach().requiresGrad(true);
-            Tensor gy1;
-            try (var on = GradMode.enableGrad()) {
-                gy1 = gs.get(d).apply(y1r, s, d);
-            }
-            gy1.backward(dy2.contiguous());
-            Tensor x2 = y2.sub(gy1.detach());
-            Tensor dx1 = y1r.grad() == null ? dy1 : dy1.add(y1r.grad());
+            Tensor[] gBack = gBackward(gs.get(d), d, y1, dy2);
+            Tensor x2 = y2.sub(gBack[0]);
+            Tensor dx1 = gBack[1] == null ? dy1 : dy1.add(gBack[1]);
             Tensor x2r = x2.detach().requiresGrad(true);
             s.replay(d, 0).startReplay();
             Tensor fx2;

@@ -38,6 +38,24 @@ final class CpuElementwise {
             });
             return;
         }
+        if (dt == DType.F64 && st == DType.F32) {
+            float[] a = (float[]) s;
+            double[] b = (double[]) d;
+            it.forEach((o, i0, i1) -> {
+                int pa = it.base(o, 1) + i0 * ss, pb = it.base(o, 0) + i0 * sd;
+                for (int i = i0; i < i1; i++, pa += ss, pb += sd) b[pb] = a[pa];
+            });
+            return;
+        }
+        if (dt == DType.F32 && st == DType.F64) {
+            double[] a = (double[]) s;
+            float[] b = (float[]) d;
+            it.forEach((o, i0, i1) -> {
+                int pa = it.base(o, 1) + i0 * ss, pb = it.base(o, 0) + i0 * sd;
+                for (int i = i0; i < i1; i++, pa += ss, pb += sd) b[pb] = (float) a[pa];
+            });
+            return;
+        }
         boolean exactLong = (dt == DType.I64 || dt == DType.I32) && (st == DType.I64 || st == DType.I32 || st == DType.BOOL);
         it.forEach((o, i0, i1) -> {
             int pa = it.base(o, 1) + i0 * ss, pb = it.base(o, 0) + i0 * sd;

@@ -29,32 +29,53 @@ public final class LshBuckets {
                     + Shape.str(qk.shape()) + " with " + nHashes + " hashes and " + nBuckets + " buckets (expected [1 or "
                     + n + ", " + dh + ", " + nHashes + ", " + half + "])");
         }
-        double[] r;
-        try (var ng = GradMode.noGrad()) {
-            Tensor rot = rotations.to(qk.dtype()).reshape(rs[0], dh, nHashes * half);
-            r = qk.detach().matmul(rot).toDoubleArray(); // [N, L, H*half]
-        }
         int[][] buckets = new int[n][nHashes * len];
         int w = nHashes * half;
-        for (int row = 0; row < n; row++) {
-            for (int p = 0; p < len; p++) {
-                int base = (row * len + p) * w;
-                for (int k = 0; k < nHashes; k++) {
-                    int o = base + k * half;
-                    int best = 0;
-                    double bv = r[o];
-                    for (int j = 1; j < nBuckets; j++) {
-                        double v = j < half ? r[o + j] : -r[o + j - half];
-                        if (v > bv) {
-                            bv = v;
-                            best = j;
-                        }
+        try (var ng = GradMode.noGrad()) {
+            Tensor rot = rotations.to(qk.dtype()).reshape(rs[0], dh, w);
+            Tensor x = qk.detach();
+            // one row (batch x head) at a time: the rotated vectors [L, H*half] of all rows at once would be
+            // the largest array of the whole layer at long lengths
+            for (int row = 0; row < n; row++) {
+                Tensor rr = x.select(0, row).matmul(rot.select(0, rs[0] == 1 ? 0 : row)).contiguous(); // [L, H*half]
+                Object data = rr.storage().data();
+                int off = rr.offset();
+                for (int p = 0; p < len; p++) {
+                    int base = off + p * w;
+                    for (int k = 0; k < nHashes; k++) {
+                        int o = base + k * half;
+                        buckets[row][k * len + p] = argmax(data, o, half) + k * nBuckets;
                     }
-                    buckets[row][k * len + p] = best + k * nBuckets;
                 }
             }
         }
         return buckets;
+    }
+
+    /** The first index of the largest of cat(x, -x) for x = a[o .. o+half) (a float[] or double[]). */
+    private static int argmax(Object a, int o, int half) {
+        int best = 0;
+        if (a instanceof float[] f) {
+            float bv = f[o];
+            for (int j = 1; j < 2 * half; j++) {
+                float v = j < half ? f[o + j] : -f[o + j - half];
+                if (v > bv) {
+                    bv = v;
+                    best = j;
+                }
+            }
+        } else {
+            double[] d = (double[]) a;
+            double bv = d[o];
+            for (int j = 1; j < 2 * half; j++) {
+                double v = j < half ? d[o + j] : -d[o + j - half];
+                if (v > bv) {
+                    bv = v;
+                    best = j;
+                }
+            }
+        }
+        return best;
     }
 
     /**
