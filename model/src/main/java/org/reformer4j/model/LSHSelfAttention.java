@@ -61,7 +61,7 @@ public final class LSHSelfAttention extends Module implements Branch {
         Tensor dot = qk.matmul(keys.transpose(1, 2)).mul(Math.pow(dh, -0.5)); // [B*h, 1, n]
         boolean[] self = new boolean[n];
         self[n - 1] = true;
-        dot = dot.maskedFill(Tensor.of(self, 1, 1, n), org.reformer4j.model.attention.LshAttentionCore.SELF_VALUE);
+        dot = dot.maskedFill(Tensor.of(self, 1, 1, n).to(dot.device()), org.reformer4j.model.attention.LshAttentionCore.SELF_VALUE);
         Tensor out = org.reformer4j.core.Functional.softmax(dot, -1, false).matmul(values); // [B*h, 1, dh]
         return toOut.forward(out.reshape(b, h * dh).reshape(b, 1, h * dh));
     }

@@ -104,6 +104,13 @@ public final class ProductKeyMemory extends Module implements Branch {
         Tensor best = all.detach().topk(TOPK, 2, true).indices(); // [4, BT, 32] = i*32 + j
         Tensor top = all.gather(2, best);
         Tensor attn = Functional.softmax(top, -1, false);
+        Tensor w = attn.permute(1, 0, 2).reshape(bt, HEADS * TOPK, 1);
+        if (!x.device().isCpu()) { // the same slots by tensor ops, without copying the indices to the host
+            Tensor cand = idx.select(0, 0).unsqueeze(3).mul(Tensor.scalar(numKeys, DType.I64, x.device()))
+                    .add(idx.select(0, 1).unsqueeze(2)).reshape(HEADS, bt, TOPK * TOPK); // i*32 + j -> i0 * nk + i1
+            Tensor slots = cand.gather(2, best).permute(1, 0, 2).reshape(bt, HEADS * TOPK);
+            return Tensor.embedding(values.tensor(), slots).mul(w).sum(1, false).reshape(b, t, dim);
+        }
         long[] ii = idx.toLongArray(), bb = best.toLongArray();
         long[] slot = new long[bt * HEADS * TOPK]; // [BT, 4*32] in (head, k) order
         int plane = HEADS * bt * TOPK;
@@ -118,7 +125,6 @@ public final class ProductKeyMemory extends Module implements Branch {
             }
         }
         Tensor rows = Tensor.embedding(values.tensor(), Tensor.of(slot, bt, HEADS * TOPK)); // [BT, 128, dim]
-        Tensor w = attn.permute(1, 0, 2).reshape(bt, HEADS * TOPK, 1);
         return rows.mul(w).sum(1, false).reshape(b, t, dim);
     }
 }

@@ -8,7 +8,7 @@ import java.io.IOException;
 import java.util.Map;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.reformer4j.core.DType;
 import org.reformer4j.core.Device;
 import org.reformer4j.core.Tensor;
@@ -16,8 +16,9 @@ import org.reformer4j.core.nn.Parameter;
 import org.reformer4j.core.optim.Adam;
 
 /**
- * The public LSH golden fixtures (../shared/data/golden: lsh_causal, lsh_noncausal, lsh_causal_autopad) with
- * the model on cuda:0 - the CUDA emulator in CI (surefire execution {@code on-emulated-device}), the GPU
+ * The public LSH golden fixtures (../shared/data/golden: lsh_causal, lsh_noncausal, lsh_causal_autopad; every
+ * fixture with {@code -Dreformer4j.test.deviceFixtures=all}, about 7 minutes on the emulator) with the model
+ * on cuda:0 - the CUDA emulator in CI (surefire execution {@code on-emulated-device}), the GPU
  * where one is present - so that embeddings, linear layers, layer norms, the LSH kernels (hash, sort,
  * chunked attention forward and backward), the reversible recompute, cross entropy and Adam all run on the
  * device: buckets exactly, logits, loss, every parameter gradient and the parameters after one Adam step
@@ -41,8 +42,15 @@ class ReformerGoldenOnDeviceTest {
         Assumptions.assumeTrue(why.isEmpty(), "no CUDA device for the model: " + why);
     }
 
+    /** The fixtures to run: the three public LSH ones, or every fixture folder when the property says "all". */
+    static java.util.stream.Stream<String> fixtures() throws IOException {
+        if (!"all".equals(System.getProperty("reformer4j.test.deviceFixtures")))
+            return java.util.stream.Stream.of("lsh_causal", "lsh_noncausal", "lsh_causal_autopad");
+        return GoldenFixture.all().stream().map(GoldenFixture::name);
+    }
+
     @ParameterizedTest
-    @ValueSource(strings = {"lsh_causal", "lsh_noncausal", "lsh_causal_autopad"})
+    @MethodSource("fixtures")
     void fixtureOnDevice(String name) throws IOException {
         GoldenFixture f = fixture(name);
         ReformerLM model = ReformerGoldenTest.model(f, DType.F32);
@@ -54,7 +62,7 @@ class ReformerGoldenOnDeviceTest {
         var out = wrapper.forward(f.inputSequences(), rec);
         assertEquals(CUDA, out.logits().device(), "logits device");
         assertEquals(CUDA, out.loss().device(), "loss device");
-        Map<String, Tensor> rot = f.tensors("rotations.safetensors");
+        Map<String, Tensor> rot = f.has("rotations.safetensors") ? f.tensors("rotations.safetensors") : Map.of();
         for (int d = 0; rot.containsKey("layers." + d + ".buckets"); d++) {
             long[] want = rot.get("layers." + d + ".buckets").toLongArray();
             int[][] got = rec.buckets(d);

@@ -22,8 +22,8 @@ import org.reformer4j.kernels.backend.CudaBackend;
  * the device: forward, loss, reversible backward, Adam, all without a host copy in either direction, counted
  * by the runtime's transfer counters around the step (the bounds checks of embedding and cross entropy
  * deferred to the loss read after it); the same steps on the CPU give the same losses and updates (the
- * device draws the same rotations). And {@code Module.to} moves parameters and buffers, with the optimizer
- * state following them.
+ * device draws the same rotations). Generation on the device gives the CPU's tokens. And {@code Module.to}
+ * moves parameters and buffers, with the optimizer state following them.
  */
 class TrainingStepOnDeviceTest {
     static final Device CUDA = ReformerGoldenOnDeviceTest.CUDA;
@@ -106,6 +106,24 @@ class TrainingStepOnDeviceTest {
         }
         System.out.printf("parameters after two Adam steps, cpu vs %s: max difference %.3e%n", CUDA, worst);
         assertTrue(worst < 1e-5, "parameters differ by " + worst);
+    }
+
+    /** Sampling reads each step's logits back (that is its output); the tokens equal the CPU's, with and without the decode cache. */
+    @Test
+    void generationOnTheDeviceEqualsTheCpu() {
+        for (boolean cache : new boolean[] {false, true}) {
+            Sampling sampling = Sampling.topK(0.9).temperature(1.0).useCache(cache);
+            ReformerLM cpu = small(), dev = small().to(CUDA);
+            long[] want = new TrainingWrapper(cpu, 0, 0).generate(new long[] {1, 2, 3}, 5, sampling);
+            long[] got = new TrainingWrapper(dev, 0, 0).generate(new long[] {1, 2, 3}, 5, sampling);
+            assertArrayEquals(want, got, "tokens generated on " + CUDA + (cache ? " with" : " without") + " the decode cache");
+        }
+    }
+
+    /** A causal full-attention model (the decode cache applies to it). */
+    private static ReformerLM small() {
+        return ReformerLM.builder().numTokens(30).dim(16).depth(1).heads(2).dimHead(8).bucketSize(4).nHashes(1).maxSeqLen(16)
+                .causal(true).fullAttnThres(16).seed(3).build();
     }
 
     @Test
