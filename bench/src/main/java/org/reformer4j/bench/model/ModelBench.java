@@ -17,7 +17,7 @@ import java.util.Map;
  * <pre>
  * java --add-modules=jdk.incubator.vector -cp bench/target/benchmarks.jar org.reformer4j.bench.model.ModelBench \
  *     [--configs seed_train,seed_generate,lsh4k_train,lsh4k_train_seq16384,lsh4k_train_depth1,lsh4k_train_depth12]
- *     [--steps 5] [--warmup 2] [--xmx seed_train=1g,...] [--out bench/target/model-bench.json]
+ *     [--steps 5] [--warmup 2] [--xmx seed_train=1g,...] [--jvm "-XX:+UseG1GC ..."] [--out bench/target/model-bench.json]
  * </pre>
  */
 public final class ModelBench {
@@ -68,8 +68,9 @@ public final class ModelBench {
         cmd.add("--add-modules=jdk.incubator.vector");
         cmd.add("-Xmx" + XMX.get(config));
         cmd.add("-Xss8m");
-        cmd.add("-XX:+UseParallelGC");
-        if (opt.containsKey("jvm")) cmd.addAll(List.of(opt.get("jvm").split(" ")));
+        String jvm = opt.getOrDefault("jvm", "");
+        if (!jvm.contains("GC")) cmd.add("-XX:+UseParallelGC"); // the default unless --jvm picks a collector
+        if (!jvm.isBlank()) cmd.addAll(List.of(jvm.trim().split(" +")));
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(ModelBench.class.getName());

@@ -52,6 +52,17 @@ final class CpuVector {
      * interpreted forms differ in the last bits, which would make results depend on JIT timing.
      */
     static float sumLanes(FloatVector v) {
+        // constant lane indices compile to register extracts; a thread-local scratch array cost more than the
+        // sum itself in the many short reductions of a decoding step (one dot product per vocabulary row)
+        if (L == 16) {
+            return (((((((((((((((0f + v.lane(0)) + v.lane(1)) + v.lane(2)) + v.lane(3)) + v.lane(4)) + v.lane(5)) + v.lane(6))
+                    + v.lane(7)) + v.lane(8)) + v.lane(9)) + v.lane(10)) + v.lane(11)) + v.lane(12)) + v.lane(13))
+                    + v.lane(14)) + v.lane(15);
+        }
+        if (L == 8) {
+            return (((((((0f + v.lane(0)) + v.lane(1)) + v.lane(2)) + v.lane(3)) + v.lane(4)) + v.lane(5)) + v.lane(6)) + v.lane(7);
+        }
+        if (L == 4) return (((0f + v.lane(0)) + v.lane(1)) + v.lane(2)) + v.lane(3);
         float[] t = LANES.get();
         v.intoArray(t, 0);
         float s = 0f;
