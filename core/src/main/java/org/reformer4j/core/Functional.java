@@ -97,6 +97,20 @@ public final class Functional {
         if (p == 0) return x;
         if (p == 1) return x.mul(0.0);
         Tensor u = Tensor.rand(x.shape(), seed, stream, counter, x.dtype(), x.device());
+        if (u.device().isCpu() && u.isContiguous()) {
+            // the keep mask times 1/(1-p) written over the uniforms in one pass (no bool tensor, no where)
+            Object d = u.storage().data();
+            int off = u.offset(), n = u.numel();
+            if (d instanceof float[] a) {
+                float keep = (float) (1.0 / (1.0 - p));
+                for (int i = off; i < off + n; i++) a[i] = a[i] >= p ? keep : 0f;
+            } else {
+                double[] a = (double[]) d;
+                double keep = 1.0 / (1.0 - p);
+                for (int i = off; i < off + n; i++) a[i] = a[i] >= p ? keep : 0.0;
+            }
+            return x.mul(u);
+        }
         Tensor scale = Tensor.where(u.ge(p), Tensor.scalar(1.0 / (1.0 - p), x.dtype(), x.device()),
                 Tensor.scalar(0.0, x.dtype(), x.device()));
         return x.mul(scale);

@@ -22,6 +22,13 @@ public final class FullQkAttention {
         DType dt = qk.dtype();
         Tensor q = qk.narrow(1, 0, t);
         Tensor k = qk.div(qk.norm(new int[] {2}, true).clamp(1e-12, Double.MAX_VALUE));
+        if (qk.device().isCpu()) {
+            Tensor dot = new ScaleAndMask(Math.pow(dh, -0.5), codes(n, t, len, mask, causal), mask == null ? 0 : t * len)
+                    .apply(q.matmul(k.transpose(1, 2)));
+            Tensor p = Functional.softmax(dot, -1, false);
+            if (dropout != null) p = dropout.apply(p);
+            return p.matmul(v);
+        }
         Tensor dot = q.matmul(k.transpose(1, 2)).mul(Math.pow(dh, -0.5)); // [N, T, L]
         boolean[] self = new boolean[t * len];
         for (int i = 0; i < t; i++) self[i * len + i] = true;
@@ -44,6 +51,85 @@ public final class FullQkAttention {
         Tensor p = Functional.softmax(dot, -1, false);
         if (dropout != null) p = dropout.apply(p);
         return p.matmul(v);
+    }
+
+    /**
+     * What happens to each score [T, L] (or [N, T, L] with an input mask): 0 keep, 1 the self value, 2 the
+     * masked value; masking wins over self, as the reference's later masked_fill_ overwrites the earlier one.
+     */
+    static byte[] codes(int n, int t, int len, boolean[][] mask, boolean causal) {
+        int rows = mask == null ? 1 : n;
+        byte[] c = new byte[rows * t * len];
+        for (int r = 0; r < rows; r++) {
+            for (int i = 0; i < t; i++) {
+                int o = (r * t + i) * len;
+                c[o + i] = 1;
+                for (int j = 0; j < len; j++) {
+                    boolean drop = (mask != null && !(mask[r][i] && mask[r][j])) || (causal && j > i && j < t);
+                    if (drop) c[o + j] = 2;
+                }
+            }
+        }
+        return c;
+    }
+
+    /**
+     * The scores' scale and masks in one pass, CPU tensors of [N, T, L]: {@code y = x * scale}, then the coded
+     * entries set to the self value (-5e4) or the dtype's most negative value; the gradient is {@code g * scale}
+     * with the coded entries zero. Equal to torch's mul then masked_fill_ chain, float32 rounding included.
+     */
+    private static final class ScaleAndMask extends org.reformer4j.core.autograd.Function {
+        private final double scale;
+        private final byte[] codes;
+        private final int rowStride;
+
+        /** rowStride: codes per row of N (0 when all rows share one [T, L] plane). */
+        ScaleAndMask(double scale, byte[] codes, int rowStride) {
+            this.scale = scale;
+            this.codes = codes;
+            this.rowStride = rowStride;
+        }
+
+        @Override
+        protected String name() {
+            return "fullAttentionScoreMask";
+        }
+
+        @Override
+        protected Tensor forward(Context ctx, Tensor... in) {
+            return apply(in[0], true);
+        }
+
+        @Override
+        protected Tensor[] backward(Context ctx, Tensor g) {
+            return new Tensor[] {apply(g, false)};
+        }
+
+        private Tensor apply(Tensor x, boolean forward) {
+            Tensor y = x.contiguous().clone();
+            int n = y.size(0), plane = y.size(1) * y.size(2), off = y.offset();
+            double masked = Arrays2.maskValue(y.dtype());
+            if (y.storage().data() instanceof float[] a) {
+                float sc = (float) scale;
+                for (int r = 0; r < n; r++) {
+                    int o = off + r * plane, co = r * rowStride;
+                    for (int e = 0; e < plane; e++) {
+                        byte c = codes[co + e];
+                        a[o + e] = c == 0 ? a[o + e] * sc : forward ? (float) (c == 1 ? LshAttentionCore.SELF_VALUE : masked) : 0f;
+                    }
+                }
+            } else {
+                double[] a = (double[]) y.storage().data();
+                for (int r = 0; r < n; r++) {
+                    int o = off + r * plane, co = r * rowStride;
+                    for (int e = 0; e < plane; e++) {
+                        byte c = codes[co + e];
+                        a[o + e] = c == 0 ? a[o + e] * scale : forward ? (c == 1 ? LshAttentionCore.SELF_VALUE : masked) : 0.0;
+                    }
+                }
+            }
+            return y;
+        }
     }
 
     static Tensor bools(boolean[] b, int... shape) {
