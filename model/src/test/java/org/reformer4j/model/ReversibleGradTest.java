@@ -6,6 +6,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.reformer4j.core.DType;
 import org.reformer4j.core.Device;
+import org.reformer4j.core.GradCheck;
 import org.reformer4j.core.Tensor;
 import org.reformer4j.core.nn.Parameter;
 import org.reformer4j.core.random.Generator;

@@ -3,7 +3,7 @@ package org.reformer4j.model.attention;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.reformer4j.core.Tensor;
-import org.reformer4j.model.GradCheck;
+import org.reformer4j.core.GradCheck;
 
 /**
  * Finite differences in float64 against the backward of full shared-QK attention, whose scale and masks (self,

@@ -5,7 +5,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.reformer4j.core.DType;
 import org.reformer4j.core.Device;
 import org.reformer4j.core.Tensor;
-import org.reformer4j.model.GradCheck;
+import org.reformer4j.core.GradCheck;
 
 /**
  * Finite differences in float64 against the hand-written backward of the fused LSH attention, with the
