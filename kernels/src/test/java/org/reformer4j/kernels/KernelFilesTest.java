@@ -1,21 +1,11 @@
 package org.reformer4j.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.io.IOException;
-import java.net.URISyntaxException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.reformer4j.cuda.KernelSource;
-import org.reformer4j.cuda.Nvcc;
 
 /**
  * Every .cu file of this package: has its launcher, CPU twin and test beside it (name = path: softmax.cu,
@@ -23,20 +13,8 @@ import org.reformer4j.cuda.Nvcc;
  * with {@code nvcc -cubin -arch=sm_90} (skipped with a message where nvcc is not installed).
  */
 class KernelFilesTest {
-    static List<String> kernelFiles() throws IOException, URISyntaxException {
-        Path dir = Path.of(KernelFilesTest.class.getResource("elementwise.cu").toURI()).getParent();
-        List<String> names = new ArrayList<>();
-        try (Stream<Path> s = Files.list(dir)) {
-            s.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".cu")).sorted().forEach(names::add);
-        }
-        return names;
-    }
-
-    static String className(String cuFile) {
-        StringBuilder sb = new StringBuilder();
-        for (String part : cuFile.substring(0, cuFile.length() - 3).split("_"))
-            sb.append(Character.toUpperCase(part.charAt(0))).append(part.substring(1));
-        return sb.toString();
+    static List<String> kernelFiles() throws Exception {
+        return KernelFiles.list(KernelFilesTest.class, "elementwise.cu");
     }
 
     @Test
@@ -44,20 +22,12 @@ class KernelFilesTest {
         List<String> files = kernelFiles();
         assertEquals(List.of("adam.cu", "cross_entropy.cu", "dropout.cu", "elementwise.cu", "embedding.cu",
                 "layer_norm.cu", "philox_random.cu", "reduce.cu", "softmax.cu"), files);
-        for (String f : files) {
-            String base = "org.reformer4j.kernels." + className(f);
-            for (String suffix : new String[] {"", "Cpu", "Test"}) Class.forName(base + suffix);
-            String text = KernelSource.load(KernelFilesTest.class, f).text();
-            assertTrue(text.startsWith("// " + f + " - "), f + " opens with '// " + f + " - ...'");
-            assertTrue(text.contains("Versions: v1"), f + " lists its versions in the top comment");
-        }
+        KernelFiles.checkSiblingsAndHeader(KernelFilesTest.class, files);
     }
 
     @ParameterizedTest
     @MethodSource("kernelFiles")
     void compilesForSm90WithNvcc(String file) throws Exception {
-        Path nvcc = Nvcc.find();
-        assumeTrue(nvcc != null, "nvcc not on the PATH: the sm_90 compile check of " + file + " is skipped");
-        assertTrue(Nvcc.compileCubin(nvcc, KernelSource.load(KernelFilesTest.class, file), "sm_90") > 0);
+        KernelFiles.compilesForSm90(KernelFilesTest.class, file);
     }
 }
