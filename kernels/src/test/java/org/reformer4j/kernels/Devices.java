@@ -8,17 +8,18 @@ import org.reformer4j.cuda.CudaRuntime;
 import org.reformer4j.cuda.CudaRuntimes;
 
 /**
- * The devices each kernel test runs on: the emulator always, the GPU where one starts (skipped elsewhere).
+ * The devices each kernel test runs on (this package's and kernels.reformer's): the emulator always, the
+ * GPU where one starts (skipped elsewhere).
  */
-final class Devices {
+public final class Devices {
     private Devices() {}
 
     /** System property {@code reformer4j.test.devices} (default {@code emulator,gpu}) narrows the list. */
-    static Stream<String> names() {
+    public static Stream<String> names() {
         return Stream.of(System.getProperty("reformer4j.test.devices", "emulator,gpu").split(",")).map(String::trim);
     }
 
-    static CudaRuntime get(String name) {
+    public static CudaRuntime get(String name) {
         if (name.equals("emulator")) return CudaRuntimes.emulator();
         CudaProbe p = CudaRuntimes.probe();
         assumeTrue(p.available(), "GPU case skipped: " + p.reason());

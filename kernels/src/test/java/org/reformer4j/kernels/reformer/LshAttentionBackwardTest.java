@@ -7,6 +7,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.reformer4j.cuda.CudaRuntime;
 import org.reformer4j.cuda.DeviceBuffer;
+import org.reformer4j.kernels.Devices;
 
 /**
  * The backward twin in float64 against central finite differences of the float64 forward twin (the idea of
@@ -53,9 +54,9 @@ class LshAttentionBackwardTest {
     }
 
     @ParameterizedTest
-    @MethodSource("org.reformer4j.kernels.reformer.TestDevices#names")
+    @MethodSource("org.reformer4j.kernels.Devices#names")
     void kernelMatchesTwin(String device) {
-        CudaRuntime rt = TestDevices.get(device);
+        CudaRuntime rt = Devices.get(device);
         for (LshCases.Case cs : LshCases.CASES) {
             LshConfig c = cs.cfg();
             LshCases.Data d = LshCases.data(cs, 82);
@@ -80,9 +81,9 @@ class LshAttentionBackwardTest {
     }
 
     @ParameterizedTest
-    @MethodSource("org.reformer4j.kernels.reformer.TestDevices#names")
+    @MethodSource("org.reformer4j.kernels.Devices#names")
     void kernelIsDeterministic(String device) {
-        CudaRuntime rt = TestDevices.get(device);
+        CudaRuntime rt = Devices.get(device);
         LshCases.Case cs = LshCases.CASES.get(0);
         LshConfig c = cs.cfg();
         LshCases.Data d = LshCases.data(cs, 83);

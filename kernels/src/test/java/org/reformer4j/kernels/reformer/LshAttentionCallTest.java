@@ -5,6 +5,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.reformer4j.cuda.CudaRuntime;
 import org.reformer4j.cuda.DeviceBuffer;
+import org.reformer4j.kernels.Devices;
 
 /**
  * The whole device chain (hash, sort, forward, backward; then a replay with the first call's buckets, as the
@@ -13,9 +14,9 @@ import org.reformer4j.cuda.DeviceBuffer;
  */
 class LshAttentionCallTest {
     @ParameterizedTest
-    @MethodSource("org.reformer4j.kernels.reformer.TestDevices#names")
+    @MethodSource("org.reformer4j.kernels.Devices#names")
     void deviceChainMatchesTwinChain(String device) {
-        CudaRuntime rt = TestDevices.get(device);
+        CudaRuntime rt = Devices.get(device);
         LshConfig c = new LshConfig(3, 32, 28, 8, 3, 4, true, true, true);
         Random r = new Random(111);
         int elems = c.rows() * c.len() * c.dimHead(), outs = c.rows() * c.queryLen() * c.dimHead();

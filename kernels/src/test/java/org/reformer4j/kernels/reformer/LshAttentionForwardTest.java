@@ -8,6 +8,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.reformer4j.cuda.CudaRuntime;
 import org.reformer4j.cuda.DeviceBuffer;
+import org.reformer4j.kernels.Devices;
 
 /**
  * lsh_attention_forward.cu against LshAttentionForwardCpu (float32) on every LshCases case, and the twin in
@@ -30,9 +31,9 @@ class LshAttentionForwardTest {
     }
 
     @ParameterizedTest
-    @MethodSource("org.reformer4j.kernels.reformer.TestDevices#names")
+    @MethodSource("org.reformer4j.kernels.Devices#names")
     void kernelMatchesTwin(String device) {
-        CudaRuntime rt = TestDevices.get(device);
+        CudaRuntime rt = Devices.get(device);
         for (LshCases.Case cs : LshCases.CASES) {
             LshConfig c = cs.cfg();
             LshCases.Data d = LshCases.data(cs, 72);

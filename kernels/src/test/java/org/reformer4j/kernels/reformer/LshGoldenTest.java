@@ -15,6 +15,7 @@ import org.reformer4j.core.io.Json;
 import org.reformer4j.core.io.SafeTensors;
 import org.reformer4j.cuda.CudaRuntime;
 import org.reformer4j.cuda.DeviceBuffer;
+import org.reformer4j.kernels.Devices;
 
 /**
  * The Reformer kernels on reformer-pytorch's golden fixtures (../shared/data/golden, README 4.-5., 13., 15.,
@@ -86,7 +87,7 @@ class LshGoldenTest {
                 int[] want = rots.ints("layers." + d + ".buckets");
                 assertEquals(rows * hashes * len, want.length, at + " buckets size");
                 Near.exact(at + " buckets (twin)", want, LshHashCpu.hash(qk, rot, rs[0] != 1, rows, len, dh, hashes, cfg.buckets()));
-                CudaRuntime rt = TestDevices.get("emulator");
+                CudaRuntime rt = Devices.get("emulator");
                 try (DeviceBuffer dq = rt.upload(qk); DeviceBuffer dr = rt.upload(rot); DeviceBuffer db = rt.allocate(4L * want.length)) {
                     LshHash.hash(rt, dq, dr, rs[0] != 1, db, rows, len, dh, hashes, cfg.buckets(), 2);
                     Near.exact(at + " buckets (emulated lsh_hash v2)", want, rt.downloadInts(db, want.length));

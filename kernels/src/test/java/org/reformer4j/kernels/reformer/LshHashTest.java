@@ -11,6 +11,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.reformer4j.cuda.CudaRuntime;
 import org.reformer4j.cuda.DeviceBuffer;
+import org.reformer4j.kernels.Devices;
 
 /**
  * lsh_hash.cu (both versions) against LshHashCpu, bit-exact, on shapes at the edges of the kernels' tiles
@@ -23,9 +24,9 @@ class LshHashTest {
             {1, 65, 33, 1, 4, 1}, {4, 32, 64, 4, 66, 1}};
 
     @ParameterizedTest
-    @MethodSource("org.reformer4j.kernels.reformer.TestDevices#names")
+    @MethodSource("org.reformer4j.kernels.Devices#names")
     void kernelMatchesTwinExactly(String device) {
-        CudaRuntime rt = TestDevices.get(device);
+        CudaRuntime rt = Devices.get(device);
         Random r = new Random(61);
         for (int[] cs : CASES) {
             int rows = cs[0], len = cs[1], dh = cs[2], h = cs[3], nb = cs[4];
@@ -70,9 +71,9 @@ class LshHashTest {
     }
 
     @ParameterizedTest
-    @MethodSource("org.reformer4j.kernels.reformer.TestDevices#names")
+    @MethodSource("org.reformer4j.kernels.Devices#names")
     void tiesGoToTheFirstIndex(String device) {
-        CudaRuntime rt = TestDevices.get(device);
+        CudaRuntime rt = Devices.get(device);
         // one position, dh = 1, nb = 4: r = (x R0, x R1), cat = (r0, r1, -r0, -r1)
         float[][] rots = {{0f, 0f}, {1f, -1f}, {-1f, 1f}, {-1f, -1f}, {0.5f, 2f}};
         int[] want = {0, 0, 1, 2, 1};  // all equal -> 0; (1,-1,-1,1) -> 0; (-1,1,1,-1) -> 1; (-1,-1,1,1) -> 2

@@ -11,6 +11,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.reformer4j.cuda.CudaRuntime;
 import org.reformer4j.cuda.DeviceBuffer;
+import org.reformer4j.kernels.Devices;
 
 /**
  * lsh_sort.cu (both versions) against LshSortCpu, exactly, on lengths around the 256-item tile, one bucket
@@ -38,9 +39,9 @@ class LshSortTest {
     }
 
     @ParameterizedTest
-    @MethodSource("org.reformer4j.kernels.reformer.TestDevices#names")
+    @MethodSource("org.reformer4j.kernels.Devices#names")
     void kernelMatchesTwinExactly(String device) {
-        CudaRuntime rt = TestDevices.get(device);
+        CudaRuntime rt = Devices.get(device);
         Random r = new Random(91);
         for (int[] cs : CASES) {
             int rows = cs[0], len = cs[1], h = cs[2], nb = cs[3], items = rows * h * len;

@@ -9,6 +9,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.reformer4j.cuda.CudaRuntime;
 import org.reformer4j.cuda.DeviceBuffer;
+import org.reformer4j.kernels.Devices;
 
 /**
  * reversible.cu against ReversibleCpu, bit for bit (one float32 operation per element), on empty, odd and
@@ -20,9 +21,9 @@ class ReversibleTest {
     static final int[][] SHAPES = {{0, 3}, {1, 1}, {3, 7}, {17, 33}, {130, 257}};
 
     @ParameterizedTest
-    @MethodSource("org.reformer4j.kernels.reformer.TestDevices#names")
+    @MethodSource("org.reformer4j.kernels.Devices#names")
     void kernelsMatchTwinExactly(String device) {
-        CudaRuntime rt = TestDevices.get(device);
+        CudaRuntime rt = Devices.get(device);
         Random r = new Random(101);
         for (int[] s : SHAPES) {
             int rows = s[0], dim = s[1], half = rows * dim, full = 2 * half;
@@ -55,9 +56,9 @@ class ReversibleTest {
 
     /** More elements than the capped grid's threads (4096 x 256): the grid-stride loop takes a second lap. */
     @ParameterizedTest
-    @MethodSource("org.reformer4j.kernels.reformer.TestDevices#names")
+    @MethodSource("org.reformer4j.kernels.Devices#names")
     void accumulateStridesPastTheGrid(String device) {
-        CudaRuntime rt = TestDevices.get(device);
+        CudaRuntime rt = Devices.get(device);
         int n = 4096 * 256 + 1000;
         Random r = new Random(103);
         float[] acc = Near.normal(r, n), x = Near.normal(r, n), want = acc.clone();
@@ -94,9 +95,9 @@ class ReversibleTest {
     }
 
     @ParameterizedTest
-    @MethodSource("org.reformer4j.kernels.reformer.TestDevices#names")
+    @MethodSource("org.reformer4j.kernels.Devices#names")
     void blockBackwardRestoresInputsAndGradients(String device) {
-        CudaRuntime rt = TestDevices.get(device);
+        CudaRuntime rt = Devices.get(device);
         int rows = 5, dim = 6, full = 2 * rows * dim;
         Random r = new Random(102);
         float[] x = Near.normal(r, full), w = Near.normal(r, rows * dim);  // loss = sum(merge(y) * w)
