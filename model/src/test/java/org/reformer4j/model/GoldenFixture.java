@@ -5,37 +5,25 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
-import org.junit.jupiter.api.Assumptions;
 import org.reformer4j.core.Tensor;
+import org.reformer4j.core.io.GoldenData;
 import org.reformer4j.core.io.Json;
 import org.reformer4j.core.nn.StateDicts;
 
 /**
  * One reformer-pytorch golden fixture folder (see ../shared/data/golden/README.md): its config.json and
- * safetensors files as tensors. The root is the system property {@code reformer4j.golden}, else
- * {@code <reformer4j.shared>/data/golden} (the build sets {@code reformer4j.shared}), else
- * {@code ../shared/data/golden}; every folder holding a config.json is a fixture.
+ * safetensors files as tensors. The root is found by core's {@link GoldenData} ({@code reformer4j.golden},
+ * else {@code <reformer4j.shared>/data/golden}, else {@code ../shared/data/golden}); every folder holding a
+ * config.json is a fixture.
  */
 public record GoldenFixture(Path dir, Map<String, Object> config) {
     public static Path root() {
-        String golden = System.getProperty("reformer4j.golden");
-        if (golden != null && !golden.isBlank()) return Path.of(golden);
-        String shared = System.getProperty("reformer4j.shared");
-        Path base = shared != null && !shared.isBlank() ? Path.of(shared) : Path.of("..", "shared");
-        return base.resolve("data").resolve("golden");
+        return GoldenData.root();
     }
 
     /** Every fixture folder present, sorted by name; skips the calling test when there is none. */
     public static List<GoldenFixture> all() throws IOException {
-        Path root = root();
-        Assumptions.assumeTrue(Files.isDirectory(root), "golden fixtures not found at " + root.toAbsolutePath()
-                + " (set -Dreformer4j.golden or -Dreformer4j.shared)");
-        List<Path> dirs;
-        try (Stream<Path> s = Files.list(root)) {
-            dirs = s.filter(d -> Files.isRegularFile(d.resolve("config.json"))).sorted().toList();
-        }
-        Assumptions.assumeFalse(dirs.isEmpty(), "no fixture folder with a config.json under " + root.toAbsolutePath());
+        List<Path> dirs = GoldenData.fixturesWith("config.json");
         List<GoldenFixture> out = new java.util.ArrayList<>();
         for (Path d : dirs) out.add(load(d));
         return out;
