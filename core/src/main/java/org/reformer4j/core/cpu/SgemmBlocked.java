@@ -144,6 +144,7 @@ final class SgemmBlocked {
         }
         Workspace ws = workspace();
         ws.ensureB(pl);
+        boolean direct = direct(pl, m, k, csA);
         int kBlocks = (k + pl.kc() - 1) / pl.kc(), blocks = kBlocks * ((n + pl.nc() - 1) / pl.nc());
         // more parts than threads: a thread that falls behind (preempted, slower core) has its remaining
         // parts stolen by the others
@@ -165,8 +166,8 @@ final class SgemmBlocked {
                 for (int part = p0; part < p1; part++) {
                     int q0 = (int) ((long) mPanels * part / parts);
                     int q1 = (int) ((long) mPanels * (part + 1) / parts);
-                    rowBlocks(pl, q0 * mr, Math.min(m, q1 * mr), 0, nc, kc, alpha, a, aIdx, rsA, csA, betaBlock,
-                            c, cIdx, ldc, cur);
+                    rowBlocks(pl, q0 * mr, Math.min(m, q1 * mr), 0, nc, kc, alpha, a, aIdx, rsA, csA, direct,
+                            betaBlock, c, cIdx, ldc, cur);
                     if (block + 1 < blocks) {
                         packBShare(pl, block + 1, kBlocks, part, parts, n, k, b, bOff, rsB, csB, next);
                     }
@@ -191,14 +192,63 @@ final class SgemmBlocked {
      * own A buffer, times B's column panels [j0, j1).
      */
     private static void rowBlocks(Plan pl, int i0, int i1, int j0, int j1, int kc, float alpha, float[] a,
-                                  int aIdx, int rsA, int csA, float beta, float[] c, int cIdx, int ldc, float[] bp) {
+                                  int aIdx, int rsA, int csA, boolean direct, float beta, float[] c, int cIdx, int ldc, float[] bp) {
         Workspace own = workspace();
         own.ensureA(pl);
+        if (direct) {
+            macroDirect(pl, i1 - i0, j0, j1, kc, alpha, a, aIdx + i0 * rsA, rsA, beta, c, cIdx + i0 * ldc, ldc, bp, own);
+            return;
+        }
         for (int ic = i0; ic < i1; ic += pl.mc()) {
             int mc = Math.min(pl.mc(), i1 - ic);
             packA(pl, mc, kc, a, aIdx + ic * rsA, rsA, csA, own.ap, 0, own);
             macro(pl, 0, mc, j0, j1, kc, alpha, beta, c, cIdx + ic * ldc, ldc, own.ap, bp, own);
         }
+    }
+
+    /**
+     * Whether the kernels read op(A) in place instead of packing it: A row-major (unit column stride), the
+     * 12- or 8-row kernel, and A small ({@link #DIRECT_A_FLOATS}): attention's per-head products, where
+     * packing is a large share of the work. Large row-major operands are packed: measured interleaved on
+     * the development machine, reading them in place was 4-7% slower at 1024-2048 (their kc-long rows,
+     * a page or more apart, compete for L1 sets), and 4-16% faster for the 127 x 64 attention operands.
+     */
+    static boolean direct(Plan pl, int m, int k, int csA) {
+        return csA == 1 && (pl.kernel() == 1 || pl.kernel() == 4) && (long) m * k <= DIRECT_A_FLOATS;
+    }
+
+    /** Largest op(A), in floats, that {@link #direct} reads in place (64 K floats: 256 KiB, within L2). */
+    static final long DIRECT_A_FLOATS = 1 << 16;
+
+    /**
+     * {@link #macro} for row-major A read in place: full row panels go straight to the direct kernel (each
+     * panel's kc-long rows stay in L1 across the B block); a last partial panel is packed with zero rows.
+     */
+    static void macroDirect(Plan pl, int rows, int j0, int j1, int kc, float alpha, float[] a, int aIdx,
+                            int lda, float beta, float[] c, int cOff, int ldc, float[] bp, Workspace scratch) {
+        int mr = pl.mr(), nr = pl.nr(), full = rows - rows % mr;
+        for (int ir = 0; ir < full; ir += mr) {
+            int ai = aIdx + ir * lda;
+            for (int jr = j0; jr < j1; jr += nr) {
+                int nrEff = Math.min(nr, j1 - jr), ci = cOff + ir * ldc + jr;
+                if (nrEff == nr || ci + (mr - 1) * ldc + nr <= c.length) {
+                    directTile(pl, kc, a, ai, lda, bp, jr * kc, alpha, beta, c, ci, ldc, nrEff);
+                } else {
+                    directTile(pl, kc, a, ai, lda, bp, jr * kc, 1f, 0f, scratch.tile, 0, nr, nr);
+                    merge(mr, nrEff, nr, scratch.tile, alpha, beta, c, ci, ldc);
+                }
+            }
+        }
+        if (full < rows) {
+            packAScalar(mr, rows - full, kc, a, aIdx + full * lda, lda, 1, scratch.ap, 0);
+            macro(pl, 0, rows - full, j0, j1, kc, alpha, beta, c, cOff + full * ldc, ldc, scratch.ap, bp, scratch);
+        }
+    }
+
+    private static void directTile(Plan pl, int kc, float[] a, int ai, int lda, float[] bp, int bi, float alpha,
+                                   float beta, float[] c, int ci, int ldc, int cols) {
+        if (pl.kernel() == 1) SgemmVector.kernel12x2Direct(kc, a, ai, lda, bp, bi, alpha, beta, c, ci, ldc, cols);
+        else SgemmVector.kernel8x2Direct(kc, a, ai, lda, bp, bi, alpha, beta, c, ci, ldc, cols);
     }
 
     /**
@@ -226,23 +276,26 @@ final class SgemmBlocked {
                 int nrEff = Math.min(nr, j1 - jr);
                 int bi = jr * kc;
                 int ci = cOff + ir * ldc + jr;
-                if (mrEff == mr && nrEff == nr) {
-                    tile(pl, kc, ap, ai, bp, bi, alpha, beta, c, ci, ldc, scratch.acc);
+                // a partial column panel is stored with lane masks, unless its last vector would reach past
+                // the end of c (the Vector API checks such stores lane by lane, very slowly)
+                if (mrEff == mr && (nrEff == nr || pl.kernel() != 0 && ci + (mr - 1) * ldc + nr <= c.length)) {
+                    tile(pl, kc, ap, ai, bp, bi, alpha, beta, c, ci, ldc, nrEff, scratch.acc);
                 } else {
-                    tile(pl, kc, ap, ai, bp, bi, 1f, 0f, scratch.tile, 0, nr, scratch.acc);
+                    tile(pl, kc, ap, ai, bp, bi, 1f, 0f, scratch.tile, 0, nr, nr, scratch.acc);
                     merge(mrEff, nrEff, nr, scratch.tile, alpha, beta, c, ci, ldc);
                 }
             }
         }
     }
 
+    /** One tile of C: all mr rows, the first {@code cols} of nr columns (vector kernels store with masks). */
     private static void tile(Plan pl, int kc, float[] ap, int ai, float[] bp, int bi, float alpha,
-                             float beta, float[] c, int ci, int ldc, float[] acc) {
+                             float beta, float[] c, int ci, int ldc, int cols, float[] acc) {
         switch (pl.kernel()) {
-            case 1 -> SgemmVector.kernel12x2(kc, ap, ai, bp, bi, alpha, beta, c, ci, ldc);
-            case 2 -> SgemmVector.kernel6x4(kc, ap, ai, bp, bi, alpha, beta, c, ci, ldc);
-            case 3 -> SgemmVector.kernel10x2(kc, ap, ai, bp, bi, alpha, beta, c, ci, ldc);
-            case 4 -> SgemmVector.kernel8x2(kc, ap, ai, bp, bi, alpha, beta, c, ci, ldc);
+            case 1 -> SgemmVector.kernel12x2(kc, ap, ai, bp, bi, alpha, beta, c, ci, ldc, cols);
+            case 2 -> SgemmVector.kernel6x4(kc, ap, ai, bp, bi, alpha, beta, c, ci, ldc, cols);
+            case 3 -> SgemmVector.kernel10x2(kc, ap, ai, bp, bi, alpha, beta, c, ci, ldc, cols);
+            case 4 -> SgemmVector.kernel8x2(kc, ap, ai, bp, bi, alpha, beta, c, ci, ldc, cols);
             default -> SgemmScalar.kernel(pl.mr(), pl.nr(), kc, ap, ai, bp, bi, alpha, beta, c, ci, ldc, acc);
         }
     }

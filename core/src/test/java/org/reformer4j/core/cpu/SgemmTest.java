@@ -236,14 +236,74 @@ class SgemmTest {
                 for (int i = 0; i < c.length; i++) c[i] = (float) rnd.nextDouble();
                 float[] cs = c.clone(), acc = new float[mr * nr];
                 switch (version) {
-                    case 1 -> SgemmVector.kernel12x2(kc, ap, 3, bp, 5, 0.75f, -2f, c, 2, ldc);
-                    case 2 -> SgemmVector.kernel6x4(kc, ap, 3, bp, 5, 0.75f, -2f, c, 2, ldc);
-                    case 3 -> SgemmVector.kernel10x2(kc, ap, 3, bp, 5, 0.75f, -2f, c, 2, ldc);
-                    default -> SgemmVector.kernel8x2(kc, ap, 3, bp, 5, 0.75f, -2f, c, 2, ldc);
+                    case 1 -> SgemmVector.kernel12x2(kc, ap, 3, bp, 5, 0.75f, -2f, c, 2, ldc, nr);
+                    case 2 -> SgemmVector.kernel6x4(kc, ap, 3, bp, 5, 0.75f, -2f, c, 2, ldc, nr);
+                    case 3 -> SgemmVector.kernel10x2(kc, ap, 3, bp, 5, 0.75f, -2f, c, 2, ldc, nr);
+                    default -> SgemmVector.kernel8x2(kc, ap, 3, bp, 5, 0.75f, -2f, c, 2, ldc, nr);
                 }
                 SgemmScalar.kernel(mr, nr, kc, ap, 3, bp, 5, 0.75f, -2f, cs, 2, ldc, acc);
                 for (int i = 0; i < c.length; i++) {
                     assertEquals(cs[i], c[i], 1e-5f * kc, "kernel v" + version + " kc=" + kc + " element " + i);
+                }
+            }
+        }
+    }
+
+    @Test
+    void vectorKernelsStoreOnlyTheirColumnsAndBetaZeroOverwritesNaN() {
+        Assumptions.assumeTrue(VectorSupport.ENABLED, "jdk.incubator.vector is not loaded");
+        SplittableRandom rnd = new SplittableRandom(5);
+        int vl = SgemmVector.VL, nr = 2 * vl, mr = 12, kc = 9, ldc = nr + 7;
+        float[] ap = new float[mr * kc], bp = new float[nr * kc];
+        for (int i = 0; i < ap.length; i++) ap[i] = (float) rnd.nextDouble() - 0.5f;
+        for (int i = 0; i < bp.length; i++) bp[i] = (float) rnd.nextDouble() - 0.5f;
+        for (int cols : new int[] {nr, nr - 1, vl + 1, vl, vl - 1, 1}) {
+            for (float beta : new float[] {0f, -0f, 1.5f}) {
+                float[] c = new float[mr * ldc + nr];
+                for (int i = 0; i < c.length; i++) c[i] = beta == 1.5f ? (float) rnd.nextDouble() : Float.NaN;
+                float[] before = c.clone();
+                SgemmVector.kernel12x2(kc, ap, 0, bp, 0, 0.5f, beta, c, 3, ldc, cols);
+                for (int i = 0; i < mr; i++) {
+                    for (int j = 0; j < ldc; j++) {
+                        int idx = 3 + i * ldc + j;
+                        if (j < cols) {
+                            double s = 0;
+                            for (int p = 0; p < kc; p++) s += (double) ap[p * mr + i] * bp[p * nr + j];
+                            double ref = 0.5 * s + (beta == 0f ? 0 : beta * (double) before[idx]);
+                            assertEquals(ref, c[idx], 1e-5, "cols=" + cols + " beta=" + beta + " C[" + i + "," + j + "]");
+                        } else if (idx < c.length) {
+                            assertEquals(Float.floatToRawIntBits(before[idx]), Float.floatToRawIntBits(c[idx]),
+                                    "cols=" + cols + " beta=" + beta + ": C[" + i + "," + j + "] outside the tile changed");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void directKernelsReadRowMajorAInPlaceLikeThePackedTwin() {
+        Assumptions.assumeTrue(VectorSupport.ENABLED, "jdk.incubator.vector is not loaded");
+        SplittableRandom rnd = new SplittableRandom(11);
+        int nr = 2 * SgemmVector.VL;
+        for (int mr : new int[] {12, 8}) {
+            for (int kc : new int[] {1, 3, 64, 129}) {
+                int lda = kc + 5, ai = 4;
+                float[] a = new float[ai + mr * lda], bp = new float[5 + nr * kc], ap = new float[mr * kc];
+                for (int i = 0; i < a.length; i++) a[i] = (float) rnd.nextDouble() - 0.5f;
+                for (int i = 0; i < bp.length; i++) bp[i] = (float) rnd.nextDouble() - 0.5f;
+                for (int i = 0; i < mr; i++) {
+                    for (int p = 0; p < kc; p++) ap[p * mr + i] = a[ai + i * lda + p];
+                }
+                int ldc = nr + 3;
+                float[] c = new float[2 + mr * ldc];
+                for (int i = 0; i < c.length; i++) c[i] = (float) rnd.nextDouble();
+                float[] cs = c.clone(), acc = new float[mr * nr];
+                if (mr == 12) SgemmVector.kernel12x2Direct(kc, a, ai, lda, bp, 5, 0.75f, -2f, c, 2, ldc, nr);
+                else SgemmVector.kernel8x2Direct(kc, a, ai, lda, bp, 5, 0.75f, -2f, c, 2, ldc, nr);
+                SgemmScalar.kernel(mr, nr, kc, ap, 0, bp, 5, 0.75f, -2f, cs, 2, ldc, acc);
+                for (int i = 0; i < c.length; i++) {
+                    assertEquals(cs[i], c[i], 1e-5f * kc, "direct kernel " + mr + " rows, kc=" + kc + " element " + i);
                 }
             }
         }
