@@ -21,6 +21,10 @@ public final class Chunk extends Module implements Branch {
         this.fn = registerModule("fn", fn);
     }
 
+    FeedForward fn() {
+        return fn;
+    }
+
     @Override
     public boolean positionWise() {
         return fn.deterministic();

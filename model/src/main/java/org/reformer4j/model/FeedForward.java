@@ -21,6 +21,14 @@ public final class FeedForward extends Module {
         w2 = registerModule("w2", new Linear(hidden, cfg.dim, true, cfg.dtype, g));
     }
 
+    Linear w1() {
+        return w1;
+    }
+
+    Linear w2() {
+        return w2;
+    }
+
     /** No dropout: the output of a position depends on nothing but its input. */
     boolean deterministic() {
         return cfg.ffDropout == 0;

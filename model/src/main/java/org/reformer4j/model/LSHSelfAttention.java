@@ -37,6 +37,23 @@ public final class LSHSelfAttention extends Module implements Branch {
         lsh = new LshAttention(cfg.bucketSize, cfg.nHashes, cfg.causal, cfg.lshAttendAcrossBuckets, cfg.lshAllowDuplicateAttention);
     }
 
+    Linear toqk() {
+        return toqk;
+    }
+
+    Linear tov() {
+        return tov;
+    }
+
+    Linear toOut() {
+        return toOut;
+    }
+
+    /** The memory slots [1, numMemKv, dim], or null. */
+    Parameter memKv() {
+        return memKv;
+    }
+
     /**
      * Incremental causal full attention of the newest position over the cached positions (and memory
      * slots): the same scores as {@link FullQkAttention} gives that row, so cached decoding equals

@@ -40,6 +40,10 @@ public final class Reformer extends Module {
         layers = registerModule("layers", new ReversibleSequence(blocks, cfg.layerDropout, cfg.reverseThres));
     }
 
+    ReversibleSequence layers() {
+        return layers;
+    }
+
     /** One decoding step: x [B, 1, dim] is the newest position. */
     public Tensor step(Tensor x, ForwardState s, DecodeCache cache) {
         Tensor y = layers.step(Tensor.cat(List.of(x, x), 2), s, cache);

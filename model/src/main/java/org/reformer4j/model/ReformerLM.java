@@ -198,15 +198,20 @@ public final class ReformerLM extends Module {
         return cfg.causal && cfg.nLocalAttnHeads == 0 && (cfg.useFullAttn || cfg.maxSeqLen + cfg.numMemKv <= cfg.fullAttnThres);
     }
 
-    /** An empty cache for {@link #step}. */
+    /** An empty cache for {@link #step}: on flat arrays where {@link FlatDecoder} covers the model, else tensors. */
     public DecodeCache newDecodeCache() {
+        return newDecodeCache(true);
+    }
+
+    /** An empty cache; {@code flat = false} keeps every step on tensor ops (the reference for the flat decoder). */
+    DecodeCache newDecodeCache(boolean flat) {
         if (!supportsDecodeCache()) {
             throw new IllegalStateException("ReformerLM: incremental decoding needs a causal model whose layers all use full attention "
                     + "(useFullAttn, or maxSeqLen + numMemKv <= fullAttnThres) and no local heads; causal=" + cfg.causal
                     + ", useFullAttn=" + cfg.useFullAttn + ", maxSeqLen=" + cfg.maxSeqLen + ", fullAttnThres=" + cfg.fullAttnThres
                     + ", nLocalAttnHeads=" + cfg.nLocalAttnHeads);
         }
-        return new DecodeCache(cfg.depth);
+        return new DecodeCache(cfg.depth, cfg.numMemKv + cfg.maxSeqLen, flat ? FlatDecoder.of(this) : null);
     }
 
     /**
@@ -215,11 +220,21 @@ public final class ReformerLM extends Module {
      */
     public Tensor step(Tensor ids, DecodeCache cache) {
         checkIds(ids);
-        ids = ids.to(device());
+        if (ids.size(1) != 1) throw new IllegalArgumentException("ReformerLM.step: ids must be [B, 1] (one new position), got " + Shape.str(ids.shape()));
         int p = cache.length();
         if (p >= cfg.maxSeqLen) {
             throw new IllegalArgumentException("ReformerLM.step: position " + p + " is beyond maxSeqLen " + cfg.maxSeqLen);
         }
+        if (cache.isFlat()) {
+            int b = ids.size(0), v = cfg.numTokens;
+            float[][] rows = new float[b][v];
+            cache.flatStep(ids.toLongArray(), rows);
+            cache.advance();
+            float[] all = new float[b * v];
+            for (int i = 0; i < b; i++) System.arraycopy(rows[i], 0, all, i * v, v);
+            return Tensor.of(all, b, 1, v);
+        }
+        ids = ids.to(device());
         Tensor x = tokenEmb.forward(ids);
         if (posEmb != null) x = x.add(((PositionalEmbeddings.Positional) posEmb).embed(p + 1).narrow(1, p, 1).to(x.device()));
         x = toModelDim.forward(x);
@@ -227,6 +242,51 @@ public final class ReformerLM extends Module {
         x = reformer.step(x, state, cache);
         cache.advance();
         return out.forward(norm.forward(x));
+    }
+
+    /**
+     * {@link #step} on a flat cache for generation, without tensors: ids [B] (checked), the logits of each row
+     * into {@code out[row]} (length V, reused by the caller).
+     */
+    void stepInto(long[] ids, DecodeCache cache, float[][] out) {
+        if (!cache.isFlat()) throw new IllegalStateException("ReformerLM.stepInto: the cache is not flat (use step)");
+        for (int i = 0; i < ids.length; i++) {
+            if (ids[i] < 0 || ids[i] >= cfg.numTokens) {
+                throw new IndexOutOfBoundsException("ReformerLM: token id " + ids[i] + " at [" + i + ", 0] is outside [0, numTokens = "
+                        + cfg.numTokens + ")");
+            }
+        }
+        if (cache.length() >= cfg.maxSeqLen) {
+            throw new IllegalArgumentException("ReformerLM.step: position " + cache.length() + " is beyond maxSeqLen " + cfg.maxSeqLen);
+        }
+        cache.flatStep(ids, out);
+        cache.advance();
+    }
+
+    Embedding tokenEmbedding() {
+        return tokenEmb;
+    }
+
+    /** The absolute-style positional embedding module, or null. */
+    Module positional() {
+        return posEmb;
+    }
+
+    Module toModelDim() {
+        return toModelDim;
+    }
+
+    Reformer trunk() {
+        return reformer;
+    }
+
+    org.reformer4j.core.nn.LayerNorm finalNorm() {
+        return norm;
+    }
+
+    /** The output head (a Sequential of two, or Identity with returnEmbeddings). */
+    Module output() {
+        return out;
     }
 
     private void checkIds(Tensor ids) {

@@ -36,6 +36,14 @@ public final class Residual {
             return fn.step(norm.forward(x), s, layer, cache);
         }
 
+        Module norm() {
+            return norm;
+        }
+
+        Branch fn() {
+            return fn;
+        }
+
         @Override
         public boolean positionWise() {
             return fn.positionWise();

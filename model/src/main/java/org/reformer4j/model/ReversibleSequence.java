@@ -77,6 +77,16 @@ public final class ReversibleSequence extends Module {
         return x;
     }
 
+    /** Layer d's attention branch f (for the flat decoding step). */
+    Branch f(int d) {
+        return fs.get(d);
+    }
+
+    /** Layer d's second branch g. */
+    Branch g(int d) {
+        return gs.get(d);
+    }
+
     /** One decoding step through every layer (no layer dropout: generation runs in eval mode). */
     public Tensor step(Tensor x, ForwardState s, DecodeCache cache) {
         for (int d = 0; d < fs.size(); d++) {

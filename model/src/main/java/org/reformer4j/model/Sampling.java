@@ -43,15 +43,14 @@ public record Sampling(double filterThres, double topP, double temperature, long
     /** Draws one token from a row of logits with uniform number u in [0, 1). */
     int draw(double[] logits, double u) {
         int v = logits.length, k = Math.max(1, (int) ((1 - filterThres) * v));
-        // the k largest: threshold from a primitive sort, then only those k indices sorted by value
-        double[] sorted = logits.clone();
-        java.util.Arrays.sort(sorted);
-        double cut = sorted[v - k];
-        Integer[] order = new Integer[k];
+        // the k largest (top_k: the rest would be -inf): the k-th largest value by selection, the indices above
+        // it and then those equal to it in index order, and only those k sorted by value, largest first (stable)
+        double cut = TopK.select(logits.clone(), v - k);
+        int[] order = new int[k];
         int n = 0;
         for (int i = 0; i < v && n < k; i++) if (logits[i] > cut) order[n++] = i;
         for (int i = 0; i < v && n < k; i++) if (logits[i] == cut) order[n++] = i;
-        java.util.Arrays.sort(order, (a, b) -> Double.compare(logits[b], logits[a]));
+        TopK.sortDescending(order, logits);
         double mx = logits[order[0]] / temperature;
         double[] p = new double[k];
         double sum = 0;

@@ -115,8 +115,9 @@ public final class TrainingWrapper {
             DecodeCache cache = sampling.useCache() && model.supportsDecodeCache() && t0 <= model.config().maxSeqLen
                     ? model.newDecodeCache() : null;
             double[][] logits = null;
+            float[][] rows = cache != null && cache.isFlat() ? new float[b][model.config().numTokens] : null;
             if (cache != null) {
-                for (int p = 0; p < t0; p++) logits = lastRow(model.step(column(seq, p), cache));
+                for (int p = 0; p < t0; p++) logits = next(seq, p, cache, rows, logits);
             }
             for (int step = 0; step < length; step++) {
                 if (cache == null) logits = lastRow(windowLogits(seq, cur));
@@ -134,7 +135,7 @@ public final class TrainingWrapper {
                 if (all) break;
                 if (cache != null && step + 1 < length) {
                     if (cur > model.config().maxSeqLen) cache = null;
-                    else logits = lastRow(model.step(column(seq, cur - 1), cache));
+                    else logits = next(seq, cur - 1, cache, rows, logits);
                 }
             }
         } finally {
@@ -153,10 +154,29 @@ public final class TrainingWrapper {
         return net.forward(Tensor.of(x, b, t), null, null);
     }
 
-    private static Tensor column(long[][] seq, int p) {
+    /** Logits [B][V] of position p after a cached step (flat steps fill {@code rows}, then {@code into}). */
+    private double[][] next(long[][] seq, int p, DecodeCache cache, float[][] rows, double[][] into) {
+        long[] ids = column(seq, p);
+        if (!cache.isFlat()) return lastRow(model.step(Tensor.of(ids, ids.length, 1), cache));
+        model.stepInto(ids, cache, rows);
+        return widen(rows, into);
+    }
+
+    private static long[] column(long[][] seq, int p) {
         long[] c = new long[seq.length];
         for (int i = 0; i < c.length; i++) c[i] = seq[i][p];
-        return Tensor.of(c, seq.length, 1);
+        return c;
+    }
+
+    /** The rows as float64 (into {@code into} when it has their shape). */
+    private static double[][] widen(float[][] rows, double[][] into) {
+        if (into == null || into.length != rows.length || into[0].length != rows[0].length) into = new double[rows.length][rows[0].length];
+        for (int i = 0; i < rows.length; i++) {
+            float[] r = rows[i];
+            double[] d = into[i];
+            for (int j = 0; j < r.length; j++) d[j] = r[j];
+        }
+        return into;
     }
 
     private static double[][] lastRow(Tensor logits) {

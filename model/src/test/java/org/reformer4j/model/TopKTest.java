@@ -1,0 +1,83 @@
+package org.reformer4j.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Top-k by selection against a full sort: the selected value equals the sorted array's entry at every rank
+ * (ties, zeros of both signs, infinities, NaN), the kept indices come out in the order of a stable sort of all
+ * indices by value (largest first), and {@link Sampling#draw} picks what a full-sort top-k picks.
+ */
+class TopKTest {
+    private static double[] values(long seed, int n, int distinct) {
+        SplittableRandom r = new SplittableRandom(seed);
+        double[] a = new double[n];
+        for (int i = 0; i < n; i++) a[i] = distinct > 0 ? r.nextInt(distinct) - distinct / 2 : r.nextGaussian() * 4;
+        return a;
+    }
+
+    @Test
+    void selectGivesTheSortedValueAtEveryRank() {
+        for (int n : new int[] {1, 2, 3, 10, 101}) {
+            for (int distinct : new int[] {0, 1, 3, 50}) {
+                double[] a = values(n * 31L + distinct, n, distinct), sorted = a.clone();
+                Arrays.sort(sorted);
+                for (int rank = 0; rank < n; rank++) {
+                    assertEquals(sorted[rank], TopK.select(a.clone(), rank), 0.0, "n=" + n + " distinct=" + distinct + " rank " + rank);
+                }
+            }
+        }
+        double[] special = {0.0, -0.0, Double.NEGATIVE_INFINITY, 1, Double.POSITIVE_INFINITY, -0.0, 1, -3};
+        double[] sorted = special.clone();
+        Arrays.sort(sorted);
+        for (int rank = 0; rank < special.length; rank++) assertEquals(sorted[rank], TopK.select(special.clone(), rank), 0.0, "rank " + rank);
+        double[] nan = {2, Double.NaN, -1, 5};
+        assertEquals(5, TopK.select(nan.clone(), 2), 0.0);
+        assertEquals(Double.NaN, TopK.select(nan.clone(), 3), 0.0);
+    }
+
+    @Test
+    void sortDescendingIsAStableSortByValue() {
+        for (int distinct : new int[] {0, 2, 7}) {
+            double[] v = values(distinct + 100, 300, distinct);
+            int[] idx = new int[200];
+            for (int i = 0; i < idx.length; i++) idx[i] = (i * 7) % v.length;
+            Integer[] boxed = Arrays.stream(idx).boxed().toArray(Integer[]::new);
+            Arrays.sort(boxed, (a, b) -> Double.compare(v[b], v[a])); // a stable sort (TimSort)
+            TopK.sortDescending(idx, v);
+            assertArrayEquals(Arrays.stream(boxed).mapToInt(Integer::intValue).toArray(), idx, "distinct=" + distinct);
+        }
+    }
+
+    /** The top-k draw written with a full stable sort of all indices (largest first, ties by index). */
+    private static int fullSortDraw(double[] logits, double thres, double u) {
+        int v = logits.length, k = Math.max(1, (int) ((1 - thres) * v));
+        Integer[] all = new Integer[v];
+        for (int i = 0; i < v; i++) all[i] = i;
+        Arrays.sort(all, (a, b) -> Double.compare(logits[b], logits[a]));
+        double[] p = new double[k];
+        double sum = 0;
+        for (int i = 0; i < k; i++) sum += p[i] = Math.exp(logits[all[i]] - logits[all[0]]);
+        double target = u * sum, acc = 0;
+        for (int i = 0; i < k; i++) {
+            acc += p[i];
+            if (target < acc) return all[i];
+        }
+        return all[k - 1];
+    }
+
+    @Test
+    void drawPicksWhatAFullSortTopKPicks() {
+        SplittableRandom r = new SplittableRandom(9);
+        for (int trial = 0; trial < 200; trial++) {
+            int distinct = trial % 3 == 0 ? 0 : 5 + trial % 11;
+            double[] logits = values(trial, 50 + trial, distinct);
+            double thres = trial % 4 == 0 ? 0 : r.nextDouble() * 0.99, u = r.nextDouble();
+            assertEquals(fullSortDraw(logits, thres, u), Sampling.topK(thres).draw(logits, u), "trial " + trial + " thres " + thres);
+        }
+    }
+}
