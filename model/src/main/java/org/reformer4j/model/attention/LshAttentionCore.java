@@ -145,13 +145,23 @@ public final class LshAttentionCore extends Function {
     }
 
     /** Read access to a float[] or double[] (the per-round outputs are kept in the model's dtype). */
-    interface Rows {
+    sealed interface Rows permits FloatRows, DoubleRows {
         double get(int i);
 
         static Rows of(Object a) {
-            if (a instanceof float[] f) return i -> f[i];
-            double[] d = (double[]) a;
-            return i -> d[i];
+            return a instanceof float[] f ? new FloatRows(f) : new DoubleRows((double[]) a);
+        }
+    }
+
+    record FloatRows(float[] data) implements Rows {
+        public double get(int i) {
+            return data[i];
+        }
+    }
+
+    record DoubleRows(double[] data) implements Rows {
+        public double get(int i) {
+            return data[i];
         }
     }
 

@@ -29,7 +29,7 @@ final class LshChunks {
      * every one was rounded to float32): rotated qk (queries), unit keys, values. GEMM operands are gathered
      * from them without conversion.
      */
-    private final Object qD, khD, vD;
+    final Object qD, khD, vD;
     private final int[][] st, locs;
 
     LshChunks(LshAttentionCore.Plan plan, DType dt, int n, int len, int dh, Object qk, Object v) {
@@ -71,13 +71,33 @@ final class LshChunks {
         return x < -750 ? 0 : Math.exp(x);
     }
 
+    LshAttentionCore.Plan plan() {
+        return plan;
+    }
+
+    /** Row r's sorted order: sorted item s -> round * L + position. */
+    int[] sticker(int r) {
+        return st[r];
+    }
+
+    /**
+     * Tests only: whether float32 runs the tile kernels of {@link LshChunksF32} (else this class's float64 loops
+     * with float32 rounding points, the form they replaced), and whether those use the Vector API.
+     */
+    static volatile boolean tilesEnabled = true, tilesVector = true;
+
+    /** Whether the float32 tile kernels ({@link LshChunksF32}) run: float32, positions exact as floats. */
+    private boolean tiles() {
+        return f32 && tilesEnabled && hl < (1 << 24);
+    }
+
     /** Position of sorted item s of row r. */
-    private int pos(int r, int s) {
+    int pos(int r, int s) {
         return st[r][s] % len;
     }
 
     /** Sorted item of key j (0..2bs) of chunk ch: the chunk itself, then the one before it. */
-    private int keyItem(int ch, int j) {
+    int keyItem(int ch, int j) {
         return j < bs ? ch * bs + j : ((ch - 1 + c) % c) * bs + j - bs;
     }
 
@@ -94,15 +114,20 @@ final class LshChunks {
 
     /** Queries [G, bs, dh], keys and values [G, 2bs, dh] of chunks [c0, c1) of row r into the scratch. */
     private void gather(int r, int c0, int c1, Scratch x) {
+        gather(r, c0, c1, x.gq, x.gk, x.gv);
+    }
+
+    /** The same into given arrays (float[] or double[], the model's dtype). */
+    void gather(int r, int c0, int c1, Object gq, Object gk, Object gv) {
         int rowOff = r * len;
         for (int ch = c0; ch < c1; ch++) {
             for (int i = 0; i < bs; i++) {
-                System.arraycopy(qD, (rowOff + pos(r, ch * bs + i)) * dh, x.gq, ((ch - c0) * bs + i) * dh, dh);
+                System.arraycopy(qD, (rowOff + pos(r, ch * bs + i)) * dh, gq, ((ch - c0) * bs + i) * dh, dh);
             }
             for (int j = 0; j < 2 * bs; j++) {
                 int src = (rowOff + pos(r, keyItem(ch, j))) * dh, dst = ((ch - c0) * 2 * bs + j) * dh;
-                System.arraycopy(khD, src, x.gk, dst, dh);
-                System.arraycopy(vD, src, x.gv, dst, dh);
+                System.arraycopy(khD, src, gk, dst, dh);
+                System.arraycopy(vD, src, gv, dst, dh);
             }
         }
     }
@@ -154,6 +179,10 @@ final class LshChunks {
      * (a float[] or double[] in the model's dtype: the GEMM's own results, kept without widening).
      */
     void forwardRow(int r, double[] lse, Object bo) {
+        if (tiles()) {
+            new LshChunksF32(this, tilesVector).forwardRow(r, lse, (float[]) bo);
+            return;
+        }
         int w2 = 2 * bs;
         double[] row = new double[w2];
         boolean[] fixed = new boolean[w2];
@@ -192,11 +221,16 @@ final class LshChunks {
      */
     double[][] backwardRow(int r, LshAttentionCore.Rows g, double[] w, double[] lse, double[] dlse) {
         double[] dqk = new double[len * dh], dv = new double[len * dh];
+        double[] dkPos = new double[len * dh];
+        if (tiles()) {
+            new LshChunksF32(this, tilesVector).backwardRow(r, ((LshAttentionCore.FloatRows) g).data(), w, lse, dlse, dqk, dkPos, dv);
+            keyNormBackward(r, dkPos, dqk);
+            return new double[][] {dqk, dv};
+        }
         int w2 = 2 * bs;
         double[] row = new double[w2];
         boolean[] fixed = new boolean[w2];
         double[] drop = plan.dropoutScale();
-        double[] dkPos = new double[len * dh];
         Scratch x = new Scratch();
         double[] dots = x.dots, pd = x.pd, dd = x.dd, dpd = x.dpd;
         for (int c0 = 0; c0 < c; c0 += group) {
@@ -259,7 +293,12 @@ final class LshChunks {
                 }
             }
         }
-        // through the unit normalisation of the keys, position by position
+        keyNormBackward(r, dkPos, dqk);
+        return new double[][] {dqk, dv};
+    }
+
+    /** Adds to dqk [L, dh] the gradient dkPos of row r's unit keys taken back through their normalisation. */
+    private void keyNormBackward(int r, double[] dkPos, double[] dqk) {
         float[] khF = khD instanceof float[] f ? f : null;
         double[] khA = khF == null ? (double[]) khD : null;
         for (int p = 0; p < len; p++) {
@@ -272,7 +311,6 @@ final class LshChunks {
                 dqk[d + f] += clamped ? dkPos[d + f] / nrm : (dkPos[d + f] - k * dot) / nrm;
             }
         }
-        return new double[][] {dqk, dv};
     }
 
     /**
@@ -294,6 +332,11 @@ final class LshChunks {
             }
         }
         return out;
+    }
+
+    /** log(count + 1e-9) of positions a (query) and b (key) of row r. */
+    double duplicateLog(int r, int a, int b) {
+        return duplicateLog(locs[r], a, b);
     }
 
     /** log(count + 1e-9) in float32 (torch computes it on an int64 count in the default dtype). */

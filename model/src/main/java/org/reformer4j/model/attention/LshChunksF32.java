@@ -1,0 +1,347 @@
+package org.reformer4j.model.attention;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+import org.reformer4j.core.cpu.ExpF32;
+import org.reformer4j.core.cpu.Sgemm;
+import org.reformer4j.core.cpu.VectorSupport;
+
+/**
+ * The float32 form of {@link LshChunks}'s row forward and backward: one row (batch x head), a group of G chunks
+ * at a time, scores, masks, logsumexp and softmax in float32 as torch's float32 ops compute them
+ * (reformer-pytorch {@code LSHAttention.forward}, R:338-399: {@code dots * scale}, masked_fill by input mask and
+ * causality, the self value -5e4, other buckets, minus log(duplicate count), {@code logsumexp},
+ * {@code exp(dots - lse)}), with core's float32 exp ({@link ExpF32}). Each tile kernel has its Vector API loop
+ * beside the scalar loop it mirrors (the fallback and the test oracle): scores and exps agree bit for bit, sums
+ * differ only in their order (lane stripes, then lanes in order). Positions and buckets are compared as floats
+ * (exact below 2^24). Shapes: bs bucket size, 2bs keys per query, dh head dim.
+ */
+final class LshChunksF32 {
+    private static final VectorSpecies<Float> S = ExpF32.SPECIES;
+    private static final int LANES = S.length();
+    static final float MASKED = -Float.MAX_VALUE, SELF = (float) LshAttentionCore.SELF_VALUE;
+
+    private final LshChunks k;
+    private final boolean vector, causal, across, hasMask, dupFix;
+    private final int bs, w2, dh, group;
+    private final float scale;
+    /** Keys of the current chunk: position, causal position (-1: never masked by causality), bucket, input keep (1/0). */
+    final float[] kp, kc, kb, kk;
+    /** Scores of the current query, its float probabilities and its duplicate-count logs. */
+    final float[] row, prow, dup;
+    private final float[] lanes = new float[LANES];
+    /**
+     * Group buffers: gathered q [G,bs,dh]; keys and values [(G+1)bs, dh] of the look-back chunk and the G chunks,
+     * so that chunk g's 2bs keys are rows [g bs, (g+2) bs), look-back first (the reference order is the chunk,
+     * then its look-back: only the order of the sums differs; dropout is indexed in the reference order); scores
+     * [G,bs,2bs] twice; GEMM results.
+     */
+    private final float[] gq, gk, gv, sc, sc2, dbo, dv2, dq, dk2;
+
+    LshChunksF32(LshChunks k, boolean vector) {
+        this.k = k;
+        this.vector = vector && VectorSupport.ENABLED;
+        LshAttentionCore.Plan plan = k.plan();
+        this.causal = plan.causal();
+        this.across = plan.attendAcrossBuckets();
+        this.hasMask = plan.mask() != null;
+        this.dupFix = !plan.allowDuplicateAttention();
+        this.bs = k.bs;
+        this.w2 = 2 * k.bs;
+        this.dh = k.dh;
+        this.group = k.group;
+        this.scale = (float) Math.pow(dh, -0.5);
+        kp = new float[w2];
+        kc = new float[w2];
+        kb = new float[w2];
+        kk = new float[w2];
+        row = new float[w2];
+        prow = new float[w2];
+        dup = new float[w2];
+        gq = new float[group * bs * dh];
+        gk = new float[(group + 1) * bs * dh];
+        gv = new float[(group + 1) * bs * dh];
+        sc = new float[group * bs * w2];
+        sc2 = new float[group * bs * w2];
+        dbo = new float[group * bs * dh];
+        dv2 = new float[group * w2 * dh];
+        dq = new float[group * bs * dh];
+        dk2 = new float[group * w2 * dh];
+    }
+
+    /** c[t] = a[t] b[t] for t < g; operands given by batch stride and row/column strides; c contiguous [g, m, n] from cOff. */
+    private static void bmm(int g, int m, int n, int kk, float[] a, int sa, int rsA, int csA, float[] b, int sb, int rsB, int csB,
+                            float[] c, int cOff) {
+        Sgemm.sgemmBatched(g, m, n, kk, 1f, a, 0, sa, rsA, csA, b, 0, sb, rsB, csB, 0f, c, cOff, (long) m * n, n);
+    }
+
+    /** Forward of row r: per sorted item its logsumexp into lse, the per-round outputs (sorted order) into bo. */
+    void forwardRow(int r, double[] lse, float[] bo) {
+        int c = k.c, hl = k.hl;
+        double[] drop = k.plan().dropoutScale();
+        for (int c0 = 0; c0 < c; c0 += group) {
+            int c1 = Math.min(c, c0 + group), gn = c1 - c0;
+            gather(r, c0, c1);
+            bmm(gn, bs, w2, dh, gq, bs * dh, dh, 1, gk, bs * dh, 1, dh, sc, 0); // q k^T [G, bs, 2bs]
+            for (int ch = c0; ch < c1; ch++) {
+                keys(r, ch);
+                for (int i = 0; i < bs; i++) {
+                    int o = ((ch - c0) * bs + i) * w2, s = ch * bs + i;
+                    float mx = query(r, s, sc, o);
+                    float l = mx + (float) Math.log(expShift(row, mx, sc, o)); // torch.logsumexp: max + log(sum(exp(x - max)))
+                    lse[r * hl + s] = l;
+                    expShift(row, l, sc, o); // exp(dots - lse)
+                    if (drop != null) {
+                        int od = ((r * c + ch) * bs + i) * w2;
+                        for (int j = 0; j < w2; j++) sc[o + j] = (float) (sc[o + j] * drop[od + ref(j)]);
+                    }
+                }
+            }
+            bmm(gn, bs, dh, w2, sc, bs * w2, w2, 1, gv, bs * dh, dh, 1, bo, (r * hl + c0 * bs) * dh); // p v [G, bs, dh]
+        }
+    }
+
+    /**
+     * Backward of row r from the output gradient g [N, T, dh], the round weights w [N, H, T], the saved lse and
+     * its gradient dlse; adds the gradients of row r's (rotated) qk positions into dqk and of v into dv [L, dh].
+     */
+    void backwardRow(int r, float[] g, double[] w, double[] lse, double[] dlse, double[] dqk, double[] dkPos, double[] dv) {
+        int c = k.c, hl = k.hl, len = k.len, t = k.t, h = k.h;
+        int[] st = k.sticker(r);
+        double[] drop = k.plan().dropoutScale();
+        for (int c0 = 0; c0 < c; c0 += group) {
+            int c1 = Math.min(c, c0 + group), gn = c1 - c0;
+            gather(r, c0, c1);
+            bmm(gn, bs, w2, dh, gq, bs * dh, dh, 1, gk, bs * dh, 1, dh, sc, 0); // q k^T
+            // the gradient reaching each sorted item's output: its round weight times the output gradient
+            for (int s = c0 * bs; s < c1 * bs; s++) {
+                int j = st[s], kr = j / len, p = j % len, d = (s - c0 * bs) * dh;
+                if (p >= t) {
+                    java.util.Arrays.fill(dbo, d, d + dh, 0f);
+                    continue;
+                }
+                float wk = (float) w[(r * h + kr) * t + p];
+                int o = (r * t + p) * dh;
+                for (int f = 0; f < dh; f++) dbo[d + f] = wk * g[o + f];
+            }
+            bmm(gn, bs, w2, dh, dbo, bs * dh, dh, 1, gv, bs * dh, 1, dh, sc2, 0); // dbo v^T [G, bs, 2bs]
+            for (int ch = c0; ch < c1; ch++) {
+                keys(r, ch);
+                for (int i = 0; i < bs; i++) {
+                    int o = ((ch - c0) * bs + i) * w2, s = ch * bs + i;
+                    query(r, s, sc, o);
+                    int od = drop == null ? -1 : ((r * c + ch) * bs + i) * w2;
+                    softmaxBackward(r, s, o, (float) lse[r * hl + s], (float) dlse[r * hl + s], drop, od);
+                }
+            }
+            bmm(gn, w2, dh, bs, sc, bs * w2, 1, w2, dbo, bs * dh, dh, 1, dv2, 0); // p^T dbo [G, 2bs, dh]
+            bmm(gn, bs, dh, w2, sc2, bs * w2, w2, 1, gk, bs * dh, dh, 1, dq, 0); // dd k [G, bs, dh]
+            bmm(gn, w2, dh, bs, sc2, bs * w2, 1, w2, gq, bs * dh, dh, 1, dk2, 0); // dd^T q [G, 2bs, dh]
+            for (int ch = c0; ch < c1; ch++) {
+                for (int i = 0; i < bs; i++) {
+                    int a = ((ch - c0) * bs + i) * dh, b = st[ch * bs + i] % len * dh;
+                    for (int f = 0; f < dh; f++) dqk[b + f] += dq[a + f];
+                }
+                for (int j = 0; j < w2; j++) {
+                    int a = ((ch - c0) * w2 + j) * dh, b = st[window(ch, j)] % len * dh;
+                    for (int f = 0; f < dh; f++) {
+                        dkPos[b + f] += dk2[a + f];
+                        dv[b + f] += dv2[a + f];
+                    }
+                }
+            }
+        }
+    }
+
+    /** Sorted item of key j (window order: the look-back chunk's bs keys, then the chunk's own) of chunk ch. */
+    private int window(int ch, int j) {
+        return j < bs ? ((ch - 1 + k.c) % k.c) * bs + j : ch * bs + j - bs;
+    }
+
+    /** Index in the reference key order (the chunk, then its look-back) of window key j. */
+    private int ref(int j) {
+        return j < bs ? j + bs : j - bs;
+    }
+
+    /** Queries of chunks [c0, c1) of row r, and the keys and values of chunks c0 - 1 (cyclic) to c1 - 1, into the group buffers. */
+    private void gather(int r, int c0, int c1) {
+        int[] st = k.sticker(r);
+        int rowOff = r * k.len, len = k.len, c = k.c;
+        float[] q = (float[]) k.qD, kh = (float[]) k.khD, v = (float[]) k.vD;
+        for (int s = c0 * bs; s < c1 * bs; s++) System.arraycopy(q, (rowOff + st[s] % len) * dh, gq, (s - c0 * bs) * dh, dh);
+        int first = ((c0 - 1 + c) % c) * bs;
+        for (int i = 0; i < bs; i++) {
+            int src = (rowOff + st[first + i] % len) * dh;
+            System.arraycopy(kh, src, gk, i * dh, dh);
+            System.arraycopy(v, src, gv, i * dh, dh);
+        }
+        for (int s = c0 * bs; s < c1 * bs; s++) {
+            int src = (rowOff + st[s] % len) * dh, dst = (s - c0 * bs + bs) * dh;
+            System.arraycopy(kh, src, gk, dst, dh);
+            System.arraycopy(v, src, gv, dst, dh);
+        }
+    }
+
+    /** The key tables of chunk ch of row r, in window order. */
+    void keys(int r, int ch) {
+        int[] st = k.sticker(r), bk = k.plan().buckets()[r];
+        boolean[] mask = hasMask ? k.plan().mask()[r] : null;
+        int len = k.len, t = k.t;
+        for (int j = 0; j < w2; j++) {
+            int jk = st[window(ch, j)], pk = jk % len;
+            kp[j] = pk;
+            kc[j] = causal && (len == t || pk < t) ? pk : -1;
+            kb[j] = bk[jk];
+            kk[j] = mask == null || mask[pk] ? 1 : 0;
+        }
+    }
+
+    /** Scores of sorted item s (row r) into {@link #row} from the raw products dots[o, o + 2bs); returns the row max. */
+    float query(int r, int s, float[] dots, int o) {
+        int jq = k.sticker(r)[s], pq = jq % k.len;
+        float bq = k.plan().buckets()[r][jq];
+        boolean kq = !hasMask || k.plan().mask()[r][pq];
+        if (dupFix) for (int j = 0; j < w2; j++) dup[j] = (float) k.duplicateLog(r, pq, (int) kp[j]);
+        return vector ? scoresVector(dots, o, pq, bq, kq) : scores(dots, o, 0, w2, pq, bq, kq);
+    }
+
+    /**
+     * Scores j in [from, to) in the reference order: dots * scale; input mask and causality -> MASKED; the query
+     * itself -> SELF; another bucket -> MASKED; minus log(duplicate count). Returns their max.
+     */
+    private float scores(float[] dots, int o, int from, int to, float pq, float bq, boolean kq) {
+        float mx = Float.NEGATIVE_INFINITY;
+        for (int j = from; j < to; j++) {
+            float x = dots[o + j] * scale;
+            if (!kq || kk[j] == 0 || kc[j] > pq) x = MASKED;
+            if (kp[j] == pq) x = SELF;
+            if (!across && kb[j] != bq) x = MASKED;
+            if (dupFix) x -= dup[j];
+            row[j] = x;
+            mx = Math.max(mx, x);
+        }
+        return mx;
+    }
+
+    private float scoresVector(float[] dots, int o, float pq, float bq, boolean kq) {
+        FloatVector mx = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        int j = 0, up = S.loopBound(w2);
+        for (; j < up; j += LANES) {
+            FloatVector x = FloatVector.fromArray(S, dots, o + j).mul(scale);
+            x = x.blend(MASKED, dropped(j, pq, kq));
+            x = x.blend(SELF, FloatVector.fromArray(S, kp, j).compare(VectorOperators.EQ, pq));
+            if (!across) x = x.blend(MASKED, FloatVector.fromArray(S, kb, j).compare(VectorOperators.NE, bq));
+            if (dupFix) x = x.sub(FloatVector.fromArray(S, dup, j));
+            x.intoArray(row, j);
+            mx = mx.max(x);
+        }
+        float m = mx.reduceLanes(VectorOperators.MAX); // max is exact in any order
+        return j < w2 ? Math.max(m, scores(dots, o, j, w2, pq, bq, kq)) : m;
+    }
+
+    /** Lanes set to MASKED before the self value: the input mask and causality. */
+    private VectorMask<Float> dropped(int j, float pq, boolean kq) {
+        if (!kq) return S.maskAll(true);
+        VectorMask<Float> m = FloatVector.fromArray(S, kc, j).compare(VectorOperators.GT, pq);
+        if (hasMask) m = m.or(FloatVector.fromArray(S, kk, j).compare(VectorOperators.EQ, 0f));
+        return m;
+    }
+
+    /** Whether score j of the current query was set by a mask (no gradient reaches it). */
+    private boolean fixed(int j, float pq, float bq, boolean kq) {
+        return !kq || kk[j] == 0 || kc[j] > pq || kp[j] == pq || (!across && kb[j] != bq);
+    }
+
+    /** y[o + j] = exp(x[j] - shift) for j < 2bs (float32, core's exp); returns their sum in lane order. */
+    private float expShift(float[] x, float shift, float[] y, int o) {
+        int j = 0;
+        float s = 0f;
+        if (vector) {
+            FloatVector acc = FloatVector.zero(S);
+            for (int up = S.loopBound(w2); j < up; j += LANES) {
+                FloatVector e = ExpF32.exp(FloatVector.fromArray(S, x, j).sub(shift));
+                e.intoArray(y, o + j);
+                acc = acc.add(e);
+            }
+            s = sumLanes(acc);
+        }
+        for (; j < w2; j++) s += (y[o + j] = ExpF32.exp(x[j] - shift));
+        return s;
+    }
+
+    /**
+     * Sum of the lanes in lane order ({@code reduceLanes(ADD)} leaves the order open and differs between
+     * compiled and interpreted code: results would depend on JIT timing). Constant lane indices compile to
+     * register extracts.
+     */
+    private float sumLanes(FloatVector v) {
+        if (LANES == 16) {
+            return (((((((((((((((0f + v.lane(0)) + v.lane(1)) + v.lane(2)) + v.lane(3)) + v.lane(4)) + v.lane(5)) + v.lane(6))
+                    + v.lane(7)) + v.lane(8)) + v.lane(9)) + v.lane(10)) + v.lane(11)) + v.lane(12)) + v.lane(13))
+                    + v.lane(14)) + v.lane(15);
+        }
+        if (LANES == 8) {
+            return (((((((0f + v.lane(0)) + v.lane(1)) + v.lane(2)) + v.lane(3)) + v.lane(4)) + v.lane(5)) + v.lane(6)) + v.lane(7);
+        }
+        v.intoArray(lanes, 0);
+        float s = 0f;
+        for (int i = 0; i < LANES; i++) s += lanes[i];
+        return s;
+    }
+
+    /**
+     * Softmax backward of one query whose scores are in {@link #row}: p = exp(row - l) (dropped: into sc), the
+     * gradient reaching the scores dd = p (dp - sum(p dp) + dl) * scale, 0 where a mask set the score (into sc2;
+     * sc2 holds dbo v^T on entry, the gradient of the dropped probabilities).
+     */
+    private void softmaxBackward(int r, int s, int o, float l, float dl, double[] drop, int od) {
+        int jq = k.sticker(r)[s], pq = jq % k.len;
+        float bq = k.plan().buckets()[r][jq];
+        boolean kq = !hasMask || k.plan().mask()[r][pq];
+        expShift(row, l, prow, 0);
+        float tot;
+        if (drop != null) {
+            tot = 0f;
+            for (int j = 0; j < w2; j++) {
+                sc[o + j] = (float) (prow[j] * drop[od + ref(j)]);
+                float dp = (float) (sc2[o + j] * drop[od + ref(j)]);
+                sc2[o + j] = dp;
+                tot += prow[j] * dp;
+            }
+        } else {
+            System.arraycopy(prow, 0, sc, o, w2);
+            tot = vector ? dotVector(prow, sc2, o) : dot(prow, sc2, o, 0, 0f);
+        }
+        float base = dl - tot;
+        if (vector) {
+            int j = 0;
+            for (int up = S.loopBound(w2); j < up; j += LANES) {
+                FloatVector p = FloatVector.fromArray(S, prow, j);
+                FloatVector d = p.mul(FloatVector.fromArray(S, sc2, o + j).add(base)).mul(scale);
+                VectorMask<Float> fx = dropped(j, pq, kq).or(FloatVector.fromArray(S, kp, j).compare(VectorOperators.EQ, pq));
+                if (!across) fx = fx.or(FloatVector.fromArray(S, kb, j).compare(VectorOperators.NE, bq));
+                d.blend(0f, fx).intoArray(sc2, o + j);
+            }
+            for (; j < w2; j++) sc2[o + j] = fixed(j, pq, bq, kq) ? 0f : prow[j] * (sc2[o + j] + base) * scale;
+        } else {
+            for (int j = 0; j < w2; j++) sc2[o + j] = fixed(j, pq, bq, kq) ? 0f : prow[j] * (sc2[o + j] + base) * scale;
+        }
+    }
+
+    /** sum over j >= from of p[j] y[o + j], added to s in index order. */
+    private float dot(float[] p, float[] y, int o, int from, float s) {
+        for (int j = from; j < w2; j++) s += p[j] * y[o + j];
+        return s;
+    }
+
+    private float dotVector(float[] p, float[] y, int o) {
+        FloatVector acc = FloatVector.zero(S);
+        int j = 0;
+        for (int up = S.loopBound(w2); j < up; j += LANES) {
+            acc = FloatVector.fromArray(S, p, j).fma(FloatVector.fromArray(S, y, o + j), acc);
+        }
+        return dot(p, y, o, j, sumLanes(acc));
+    }
+}

@@ -1,0 +1,112 @@
+package org.reformer4j.model.attention;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.reformer4j.core.DType;
+import org.reformer4j.core.Device;
+import org.reformer4j.core.GradCheck;
+import org.reformer4j.core.Tensor;
+
+/**
+ * The float32 tile kernels of the LSH chunks ({@link LshChunksF32}, Vector API and scalar loops) against two
+ * references on the same inputs and buckets: the float64 loops with float32 rounding points they replaced
+ * (the form the golden fixtures validated), and the float64 op (checked by finite differences in
+ * {@link LshAttentionGradTest}). Output and both input gradients, for every mask option, rotary and dropout;
+ * bucket size 16, so a query's 32 keys fill whole vector registers.
+ */
+class LshChunksF32Test {
+    private static final int N = 2, LEN = 128, DH = 16, H = 2, BS = 16;
+
+    @AfterEach
+    void restore() {
+        LshChunks.tilesEnabled = true;
+        LshChunks.tilesVector = true;
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+        "false, false, true,  true,  false, 0.0",
+        "true,  false, true,  true,  false, 0.0",
+        "true,  true,  true,  true,  true,  0.0",
+        "false, true,  false, true,  true,  0.0",
+        "true,  false, true,  false, false, 0.0",
+        "true,  true,  false, false, true,  0.0",
+        "true,  false, true,  true,  false, 0.2",
+    })
+    void tilesMatchTheRoundedLoopsAndFloat64(boolean causal, boolean masked, boolean across, boolean allowDup, boolean rotary,
+                                             double dropout) {
+        int t = masked ? LEN - 6 : LEN;
+        Tensor qk = GradCheck.rand(21, -2, 2, N, LEN, DH), v = GradCheck.rand(22, -1, 1, N, LEN, DH);
+        Tensor gOut = GradCheck.rand(23, -1, 1, N, t, DH);
+        Tensor rot = Tensor.randn(new int[] {1, DH, H, LEN / BS / 2}, 5, 1, 0, DType.F64, Device.CPU);
+        int[][] buckets = LshBuckets.hash(qk, rot, H, LEN / BS);
+        boolean[][] mask = null;
+        if (masked) {
+            mask = new boolean[N][LEN];
+            for (int r = 0; r < N; r++) for (int p = 0; p < LEN; p++) mask[r][p] = p % 7 != 3 && p < LEN - 2 - r;
+        }
+        double[] drop = null;
+        if (dropout > 0) {
+            double[] u = Tensor.rand(new int[] {N * H * LEN * 2 * BS}, 9, 2, 0, DType.F64, Device.CPU).toDoubleArray();
+            drop = new double[u.length];
+            for (int i = 0; i < u.length; i++) drop[i] = u[i] >= dropout ? 1 / (1 - dropout) : 0;
+        }
+        var attn = new LshAttention(BS, H, causal, across, allowDup);
+        String tag = "causal " + causal + ", mask " + masked + ", across " + across + ", allowDup " + allowDup + ", rotary " + rotary
+                + ", dropout " + dropout;
+
+        double[][] f64 = run(attn, qk, v, gOut, t, buckets, mask, rotary, drop, DType.F64);
+        LshChunks.tilesEnabled = false;
+        double[][] rounded = run(attn, qk, v, gOut, t, buckets, mask, rotary, drop, DType.F32);
+        LshChunks.tilesEnabled = true;
+        LshChunks.tilesVector = false;
+        double[][] scalar = run(attn, qk, v, gOut, t, buckets, mask, rotary, drop, DType.F32);
+        LshChunks.tilesVector = true;
+        double[][] vector = run(attn, qk, v, gOut, t, buckets, mask, rotary, drop, DType.F32);
+
+        String[] what = {"out", "d qk", "d v"};
+        for (int i = 0; i < 3; i++) {
+            // the two float32 forms differ in exp's last bit and in summation order only
+            close(tag + ", " + what[i] + ": scalar tiles vs rounded loops", scalar[i], rounded[i], 2e-6);
+            close(tag + ", " + what[i] + ": vector tiles vs scalar tiles", vector[i], scalar[i], 2e-6);
+            // float32 vs float64: a round whose query sees only itself has logsumexp ~ -5e4 (the self value), where
+            // float32 resolves 4e-3; the golden README reports the same ~1e-3 differences in causal logits
+            close(tag + ", " + what[i] + ": vector tiles vs float64", vector[i], f64[i], 5e-3);
+        }
+    }
+
+    /** Out, d qk and d v of the op in {@code dt} for the upstream gradient gOut. */
+    private static double[][] run(LshAttention attn, Tensor qk64, Tensor v64, Tensor gOut, int t, int[][] buckets, boolean[][] mask,
+                                  boolean rotary, double[] drop, DType dt) {
+        Tensor qk = qk64.to(dt).detach().requiresGrad(true), v = v64.to(dt).detach().requiresGrad(true);
+        RotaryTable table = rotary ? RotaryTable.of(toDouble(RotaryTable.inverseFrequencies(DH)), t, dt) : null;
+        Tensor out = attn.forward(qk, v, t, H, null, buckets, mask, table, drop).out();
+        out.backward(gOut.to(dt));
+        return new double[][] {out.toDoubleArray(), qk.grad().toDoubleArray(), v.grad().toDoubleArray()};
+    }
+
+    private static double[] toDouble(float[] f) {
+        double[] d = new double[f.length];
+        for (int i = 0; i < f.length; i++) d[i] = f[i];
+        return d;
+    }
+
+    /** max |a - b| <= tol * max(1, max |b|), naming the worst element. */
+    private static void close(String what, double[] a, double[] b, double tol) {
+        double worst = 0, scale = 1;
+        int at = -1;
+        for (int i = 0; i < a.length; i++) {
+            scale = Math.max(scale, Math.abs(b[i]));
+            double d = Math.abs(a[i] - b[i]);
+            if (!(d <= worst)) {
+                worst = d;
+                at = i;
+            }
+        }
+        assertTrue(worst <= tol * scale, what + ": max difference " + worst + " at " + at + " (" + (at < 0 ? "" : a[at] + " vs " + b[at])
+                + ") > " + tol * scale);
+    }
+}
