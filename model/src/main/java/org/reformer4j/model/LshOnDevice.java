@@ -11,8 +11,8 @@ import org.reformer4j.model.attention.LshAttention;
 /**
  * The LSH branch of {@link LSHSelfAttention} when its tensors are on an accelerator: the layer's rotations
  * drawn (or moved) there, the keep-mask widened to [B*heads, L] (memory slots kept) and the rotary table from
- * {@link ForwardState.OnDevice}, buckets recorded on the device for the reversible backward's replay, then
- * {@link DeviceLshAttention}. Only a {@link Recorder} (a test and debugging aid) copies buckets to the host.
+ * {@link ForwardState.OnDevice}, the attention dropout multipliers (drawn as the CPU path draws them), buckets
+ * recorded on the device for the reversible backward's replay, then {@link DeviceLshAttention}. Only a {@link Recorder} (a test and debugging aid) copies buckets to the host.
  * Shapes: qk, v [B*h, L, dh] with L = T + memory slots -> out [B*h, T, dh].
  */
 final class LshOnDevice {
@@ -21,10 +21,6 @@ final class LshOnDevice {
     static Tensor attend(LshAttention lsh, ReformerConfig cfg, Tensor qk, Tensor v, int b, int heads, int t, int layer,
                          ForwardState s, ForwardState.Replay replay) {
         Device device = qk.device();
-        if (s.training && cfg.lshDropout > 0) {
-            throw new UnsupportedOperationException("LSHAttention on " + device + ": lshDropout " + cfg.lshDropout
-                    + " while training is not supported by the device kernels (set lshDropout 0, or train on the CPU)");
-        }
         int len = qk.size(1), dh = qk.size(2), hashes = s.nHashes;
         Tensor buckets = replay.recordedDeviceBuckets();
         Tensor rot = null;
@@ -33,13 +29,28 @@ final class LshOnDevice {
             int[] shape = {cfg.randomRotationsPerHead ? b * heads : 1, dh, hashes, nb / 2};
             rot = Scope.detached(() -> s.rotations.rotations(layer, shape, cfg.dtype, device));
         }
+        Tensor drop = dropout(cfg, b * heads, hashes * len * 2 * cfg.bucketSize, s, replay, device);
         ForwardState.OnDevice in = s.onDevice;
         Tensor mask = in == null ? null : rowMask(in.mask(), heads, len, device);
         Tensor sin = in == null ? null : in.sin(), cos = in == null ? null : in.cos();
-        var res = DeviceLshAttention.apply(lsh, qk, v, t, hashes, rot, buckets, mask, sin, cos);
+        var res = DeviceLshAttention.apply(lsh, qk, v, t, hashes, rot, buckets, mask, sin, cos, drop);
         replay.recordDeviceBuckets(res.buckets());
         if (s.recorder != null && !replay.replaying()) s.recorder.record(layer, hostBuckets(res.buckets()));
         return res.out();
+    }
+
+    /**
+     * The attention dropout multipliers [rows, perRow] on the device, or null when not training or the rate is 0:
+     * drawn from the same generator counters, in the same order, as the CPU path (so both drop the same weights,
+     * and the reversible recompute replays them), on the host, then copied to the device (one float per score).
+     */
+    private static Tensor dropout(ReformerConfig cfg, int rows, int perRow, ForwardState s, ForwardState.Replay replay,
+                                  Device device) {
+        double[] scales = s.dropoutScales(rows * perRow, cfg.lshDropout, replay);
+        if (scales == null) return null;
+        float[] f = new float[scales.length];
+        for (int i = 0; i < f.length; i++) f[i] = (float) scales[i];
+        return Tensor.of(f, rows, perRow).to(device);
     }
 
     /** [B, T] keep-mask -> [B*heads, L]: each row repeated per head, the L - T memory slots kept. */

@@ -50,7 +50,8 @@ public final class LshAttentionBackward {
             rt.memset(dvs, 0, scratch, (byte) 0);
             KernelArgs a = LshAttentionForward.optional(KernelArgs.of().ptr(qk).ptr(v).ptr(t.buckets()).ptr(t.sticker())
                     .ptr(t.undo()), t.mask());
-            a = LshAttentionForward.optional(LshAttentionForward.optional(a, t.sin()), t.cos());
+            a = LshAttentionForward.optional(LshAttentionForward.optional(LshAttentionForward.optional(a, t.sin()), t.cos()),
+                    t.drop());
             a.ptr(saved.lse()).ptr(saved.weight()).ptr(g).ptr(out).ptr(dq).ptr(dk).ptr(dvs).struct(c.struct()).f32(c.scale());
             Launches.function(rt, SOURCE, op, version, VERSIONS).launch(new Dim3(c.chunks(), c.rows(), 1), Dim3.of(BLOCK),
                     shared, a);

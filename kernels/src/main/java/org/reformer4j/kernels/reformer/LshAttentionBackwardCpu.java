@@ -7,7 +7,8 @@ import static org.reformer4j.kernels.reformer.LshScores.r;
  * CPU twin of lsh_attention_backward.cu: dL/dqk and dL/dv of {@link LshAttentionForwardCpu} from g = dL/dout,
  * recomputing the scores from the saved logsumexp. With w the saved round weight of a query item and
  * D = g[p] . out[p], the round mix and the softmax give dx_ij = w_i p_ij (g_i . v_j - D_i) for a free
- * score (0 where a mask fixed it); then dq = scale dx k^, dk^ = scale dx^T q, dv = (w p)^T g per chunk,
+ * score (0 where a mask fixed it) - with attention dropout multipliers s, dx_ij = w_i p_ij (s_ij g_i . v_j - D_i)
+ * and dv uses w p s; then dq = scale dx k^, dk^ = scale dx^T q, dv = (w p)^T g per chunk,
  * the normalisation's backward (dk^ - k^ (k^ . dk^)) / ||k||, the rounds summed per position, and the
  * transpose of the rotary turn. float32 (the kernel's steps) or float64 (the exact gradient).
  * Shapes: qk, v, dqk, dv [N, L, dh]; g, out [N, T, dh]; lse, w [N, H*L].
@@ -48,7 +49,9 @@ public final class LshAttentionBackwardCpu {
                         double x = LshScores.score(c, t, n, pq, pk, bq, bk, r(f32, dot * scale), f32);
                         boolean fixed = !Double.isNaN(LshScores.maskValue(c, t, n, pq, pk, bq, bk, f32));
                         double pw = r(f32, wi * r(f32, Math.exp(r(f32, x - li))));
-                        wp[i * w2 + j] = pw;
+                        double sj = t.drop() == null ? 1 : t.drop()[(base + sq) * w2 + j];
+                        if (t.drop() != null) dp = r(f32, dp * sj);
+                        wp[i * w2 + j] = t.drop() == null ? pw : r(f32, pw * sj);
                         dx[i * w2 + j] = fixed ? 0 : r(f32, r(f32, pw * r(f32, dp - d)) * scale);
                     }
                     int o = (base + sq) * dh;

@@ -37,11 +37,21 @@ public final class LshAttentionCall implements AutoCloseable {
     public static LshAttentionCall forward(CudaRuntime rt, LshConfig cfg, DeviceBuffer qk, DeviceBuffer v,
             DeviceBuffer rotations, boolean rotationsPerRow, DeviceBuffer buckets, DeviceBuffer mask, DeviceBuffer sin,
             DeviceBuffer cos, DeviceBuffer out) {
+        return forward(rt, cfg, qk, v, rotations, rotationsPerRow, buckets, mask, sin, cos, null, out);
+    }
+
+    /**
+     * As above with attention dropout: {@code drop} [N, H*L, 2bs] float32 multipliers (0 or 1/(1-rate)) of the
+     * probabilities, or null; not owned, and read again by {@link #backward}, so it must live until then.
+     */
+    public static LshAttentionCall forward(CudaRuntime rt, LshConfig cfg, DeviceBuffer qk, DeviceBuffer v,
+            DeviceBuffer rotations, boolean rotationsPerRow, DeviceBuffer buckets, DeviceBuffer mask, DeviceBuffer sin,
+            DeviceBuffer cos, DeviceBuffer drop, DeviceBuffer out) {
         long items = Math.max(1, (long) cfg.rows() * cfg.items());
         boolean own = buckets == null;
         DeviceBuffer b = own ? rt.allocate(4 * items) : buckets;
         DeviceBuffer sticker = rt.allocate(4 * items), undo = rt.allocate(4 * items);
-        LshDeviceTables t = LshDeviceTables.of(b, sticker, undo, mask, sin, cos);
+        LshDeviceTables t = LshDeviceTables.of(b, sticker, undo, mask, sin, cos).withDropout(drop);
         LshAttentionForward.Saved saved = LshAttentionForward.Saved.allocate(rt, cfg);
         LshAttentionCall call = new LshAttentionCall(rt, cfg, t, saved, qk, v, out, own);
         try {

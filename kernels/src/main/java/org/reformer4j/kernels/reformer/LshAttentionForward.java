@@ -9,8 +9,8 @@ import org.reformer4j.cuda.KernelSource;
 /**
  * Launcher of lsh_attention_forward.cu: LSH attention out [N, T, dh] of qk, v [N, L, dh] with the buckets,
  * sort, mask and rotary table of {@link LshDeviceTables} (reformer-pytorch LSHAttention.forward, R:265-439),
- * saving the per-item logsumexp and round weight for {@link LshAttentionBackward}. No dropout on the
- * attention weights (lsh_dropout = 0). CPU twin: {@link LshAttentionForwardCpu}.
+ * saving the per-item logsumexp and round weight for {@link LshAttentionBackward}; attention dropout when the
+ * tables carry its multipliers. CPU twin: {@link LshAttentionForwardCpu}.
  */
 public final class LshAttentionForward {
     static final KernelSource SOURCE = KernelSource.load(LshAttentionForward.class, "lsh_attention_forward.cu");
@@ -60,8 +60,9 @@ public final class LshAttentionForward {
         if (c.rows() > 65535) throw new IllegalArgumentException(op + ": " + c.rows() + " rows exceed the grid's 65535 in y");
         int shared = sharedBytes(c);
         Launches.function(rt, SOURCE, op, version, VERSIONS).launch(new Dim3(c.chunks(), c.rows(), 1), Dim3.of(BLOCK), shared,
-                optional(optional(optional(KernelArgs.of().ptr(qk).ptr(v).ptr(t.buckets()).ptr(t.sticker()).ptr(t.undo()),
-                        t.mask()), t.sin()), t.cos()).ptr(saved.bo()).ptr(saved.lse()).struct(c.struct()).f32(c.scale()));
+                optional(optional(optional(optional(KernelArgs.of().ptr(qk).ptr(v).ptr(t.buckets()).ptr(t.sticker())
+                        .ptr(t.undo()), t.mask()), t.sin()), t.cos()), t.drop())
+                        .ptr(saved.bo()).ptr(saved.lse()).struct(c.struct()).f32(c.scale()));
         Launches.function(rt, SOURCE, "lsh_attention_combine", version, VERSIONS).launch(
                 Dim3.cover(rowsLen, BLOCK / 32), Dim3.of(BLOCK), 0,
                 KernelArgs.of().ptr(saved.bo()).ptr(saved.lse()).ptr(t.undo()).ptr(out).ptr(saved.weight()).struct(c.struct()));

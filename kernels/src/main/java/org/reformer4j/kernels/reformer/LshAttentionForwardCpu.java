@@ -7,7 +7,8 @@ import static org.reformer4j.kernels.reformer.LshScores.r;
  * CPU twin of lsh_attention_forward.cu (reformer-pytorch LSHAttention.forward after hashing, R:295-424;
  * golden README 5.c-h), step by step: rotary turn of rows p < T, gather into sorted order, unit keys,
  * chunks of bs queries seeing their chunk and the one before (2bs keys), scores q.k * dh^-0.5 with every
- * mask, softmax with logsumexp {@code lse}, {@code bo = p @ v}; then unsort and mix the rounds with
+ * mask, softmax with logsumexp {@code lse}, attention dropout (the tables' multipliers, when given) and
+ * {@code bo = p @ v}; then unsort and mix the rounds with
  * {@code w = exp(lse - logsumexp_k lse)}. float32 ({@code f32}: rounded where the kernel rounds, dot products
  * as fused multiply-adds in the kernel's order) or float64 (the exact function, for gradient checks).
  * Shapes: qk, v [N, L, dh]; out [N, T, dh]; bo [N, H*L, dh] and lse, w [N, H*L] in sorted order.
@@ -48,8 +49,10 @@ public final class LshAttentionForwardCpu {
                     double l = r(f32, mx + r(f32, Math.log(sum)));
                     lse[base + sq] = l;
                     int o = (base + sq) * dh;
+                    int od = (base + sq) * w2;
                     for (int j = 0; j < w2; j++) {
                         double p = r(f32, Math.exp(r(f32, x[j] - l)));
+                        if (t.drop() != null) p = r(f32, p * t.drop()[od + j]);
                         int pk = t.sticker()[base + LshScores.keyPlace(c, ch, j)] % len, k = (n * len + pk) * dh;
                         for (int f = 0; f < dh; f++) bo[o + f] = fma(f32, p, v[k + f], bo[o + f]);
                     }

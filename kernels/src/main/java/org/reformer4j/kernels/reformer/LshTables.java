@@ -3,10 +3,23 @@ package org.reformer4j.kernels.reformer;
 /**
  * Everything an LSH attention call needs besides the differentiable qk and v, on the host: the buckets
  * [N, H*L] (round offsets included), their sort {@code sticker} and inverse {@code undo} [N, H*L], the
- * keep-mask [N, L] (true = keep; null: none) and the rotary table sin, cos [T, dh/2] (null: no rotary
- * embedding). {@link LshDeviceTables#upload} puts the same on a device.
+ * keep-mask [N, L] (true = keep; null: none), the rotary table sin, cos [T, dh/2] (null: no rotary
+ * embedding) and the attention dropout multipliers drop [N, H*L, 2bs] (0 or 1/(1-rate) per score of each sorted
+ * query item's chunk row, in the model's dropout order; null: no dropout). {@link LshDeviceTables#upload} puts
+ * the same on a device.
  */
-public record LshTables(int[] buckets, int[] sticker, int[] undo, boolean[] mask, float[] sin, float[] cos) {
+public record LshTables(int[] buckets, int[] sticker, int[] undo, boolean[] mask, float[] sin, float[] cos,
+                        float[] drop) {
+    /** Tables without attention dropout. */
+    public LshTables(int[] buckets, int[] sticker, int[] undo, boolean[] mask, float[] sin, float[] cos) {
+        this(buckets, sticker, undo, mask, sin, cos, null);
+    }
+
+    /** The same tables with the attention dropout multipliers {@code drop} [N, H*L, 2bs] (null: none). */
+    public LshTables withDropout(float[] drop) {
+        return new LshTables(buckets, sticker, undo, mask, sin, cos, drop);
+    }
+
     public LshTables {
         if (buckets == null || sticker == null || undo == null)
             throw new IllegalArgumentException("lsh_attention: buckets, sticker and undo are required");
@@ -48,6 +61,7 @@ public record LshTables(int[] buckets, int[] sticker, int[] undo, boolean[] mask
         need("sticker", sticker.length, items);
         need("undo", undo.length, items);
         if (mask != null) need("mask", mask.length, (long) cfg.rows() * cfg.len());
+        if (drop != null) need("drop", drop.length, items * 2 * cfg.bucketSize());
         if (sin != null) {
             if (cfg.dimHead() % 2 != 0)
                 throw new IllegalArgumentException("lsh_attention: the rotary embedding needs an even head dim, got " + cfg.dimHead());

@@ -3,6 +3,8 @@
 // w the saved round weight of a query item and D = g[p] . out[p], the chain through the round mix and the
 // softmax collapses to dx_ij = w_i p_ij (g_i . v_j - D_i) for a free score (0 where a mask fixed it), so
 //   dq_i = scale sum_j dx_ij k^_j,   dk^_j = scale sum_i dx_ij q_i,   dv_j = sum_i w_i p_ij g_i.
+// With attention dropout multipliers s_ij (drop, as in the forward): dx_ij = w_i p_ij (s_ij g_i . v_j - D_i)
+// and dv_j = sum_i w_i p_ij s_ij g_i (the same D: out already holds the dropped mix).
 // Each sorted item is a key of its own chunk and of the next one's look-back: two blocks add into its dk^ and
 // dv (zeroed first), and two float additions onto 0 give the same sum in either order - deterministic.
 // lsh_attention_unsort then gathers, per position, the H rounds' dq + normalisation backward of dk^
@@ -20,7 +22,8 @@
 extern "C" __global__ void lsh_attention_backward_v1(
         const float* __restrict__ qk, const float* __restrict__ v, const int* __restrict__ buckets,
         const int* __restrict__ sticker, const int* __restrict__ undo, const unsigned char* __restrict__ mask,
-        const float* __restrict__ sn, const float* __restrict__ cs, const float* __restrict__ lse,
+        const float* __restrict__ sn, const float* __restrict__ cs, const float* __restrict__ drop,
+        const float* __restrict__ lse,
         const float* __restrict__ weight, const float* __restrict__ g, const float* __restrict__ out,
         float* __restrict__ dq, float* __restrict__ dk, float* __restrict__ dv, LshShape s, float scale) {
     const int bs = (int) s.bs, dh = (int) s.dh, len = (int) s.len, hl = (int) (s.hashes * s.len);
@@ -76,6 +79,7 @@ extern "C" __global__ void lsh_attention_backward_v1(
         d = lsh_warp_sum(d);
         if (lane == 0) D[i] = d;
         float wi = W[i], li = LSE[i];
+        const float* dropRow = drop ? drop + (rowItems + (long long) c * bs + i) * w2 : nullptr;
         for (int j = lane; j < w2; j += 32) {
             float dot = 0.0f, dp = 0.0f;
             for (int f = 0; f < dh; ++f) dot = fmaf(Q[i * dh + f], K[j * kst + f], dot);
@@ -83,7 +87,8 @@ extern "C" __global__ void lsh_attention_backward_v1(
             int fixed;
             float x = lsh_score(__fmul_rn(dot, scale), pq, pos[j], bq, bkt[j], maskRow, undoRow, bktRow, s, &fixed);
             float wp = wi * expf(x - li);
-            PW[i * w2 + j] = wp;
+            if (dropRow) dp = __fmul_rn(dp, dropRow[j]);
+            PW[i * w2 + j] = dropRow ? __fmul_rn(wp, dropRow[j]) : wp;
             DX[i * w2 + j] = fixed ? 0.0f : wp * (dp - d) * scale;
         }
         __syncwarp();

@@ -5,8 +5,11 @@
 // logsumexp, bo = p @ v. The [C, bs, 2bs] scores live only in shared memory. Then lsh_attention_combine
 // unsorts and mixes the rounds: w[k,p] = exp(lse[k,p] - logsumexp_k lse), out[p] = sum_k w[k,p] bo[k,p].
 // Saved for the backward: lse and w per sorted item [N, H*L] (w = 0 for memory rows p >= T).
+// Attention dropout (reformer-pytorch's dropout of the softmax output): drop [N, H*L, 2bs] multiplies each
+// probability (0 or 1/(1-rate), drawn by the caller) before p @ v; the logsumexp is the undropped one.
 // qk, v [N, L, dh]; buckets/sticker/undo int32 [N, H*L]; mask uint8 [N, L] or null; sin/cos [T, dh/2] or
-// null; bo [N, H*L, dh] (sorted order); out [N, T, dh]. Twin: LshAttentionForwardCpu.
+// null; drop float [N, H*L, 2bs] or null; bo [N, H*L, dh] (sorted order); out [N, T, dh].
+// Twin: LshAttentionForwardCpu.
 // Versions: v1 - a block of 128 threads per (chunk, row): queries, keys and values of the chunk and the one
 //                before staged in shared memory, one warp per query row (scores strided over the lanes,
 //                warp max/sum), output columns strided over the lanes. Combine: one warp per (row, position).
@@ -17,8 +20,8 @@
 extern "C" __global__ void lsh_attention_forward_v1(
         const float* __restrict__ qk, const float* __restrict__ v, const int* __restrict__ buckets,
         const int* __restrict__ sticker, const int* __restrict__ undo, const unsigned char* __restrict__ mask,
-        const float* __restrict__ sn, const float* __restrict__ cs, float* __restrict__ bo, float* __restrict__ lse,
-        LshShape s, float scale) {
+        const float* __restrict__ sn, const float* __restrict__ cs, const float* __restrict__ drop,
+        float* __restrict__ bo, float* __restrict__ lse, LshShape s, float scale) {
     const int bs = (int) s.bs, dh = (int) s.dh, len = (int) s.len, hl = (int) (s.hashes * s.len);
     const int chunks = hl / bs, w2 = 2 * bs, kst = dh + 1, nw = blockDim.x >> 5;
     const int c = blockIdx.x, n = blockIdx.y, prev = (c + chunks - 1) % chunks;
@@ -69,7 +72,11 @@ extern "C" __global__ void lsh_attention_forward_v1(
         float sum = 0.0f;
         for (int j = lane; j < w2; j += 32) sum += expf(Pw[j] - mx);
         float l = mx + logf(lsh_warp_sum(sum));
-        for (int j = lane; j < w2; j += 32) Pw[j] = expf(Pw[j] - l);
+        const float* dropRow = drop ? drop + (rowItems + (long long) c * bs + i) * w2 : nullptr;
+        for (int j = lane; j < w2; j += 32) {
+            float pj = expf(Pw[j] - l);
+            Pw[j] = dropRow ? __fmul_rn(pj, dropRow[j]) : pj;
+        }
         __syncwarp();
         long long out = (rowItems + (long long) c * bs + i) * dh;
         for (int f = lane; f < dh; f += 32) {

@@ -21,7 +21,7 @@ class LshAttentionForwardTest {
             LshCases.Data d = LshCases.data(cs, 71);
             LshTables t = d.tables();
             double[] qk = Near.widen(d.qk()), v = Near.widen(d.v());
-            double[] want = LshReference.attention(cs.cfg(), t.buckets(), t.mask(), t.sin(), t.cos(), qk, v);
+            double[] want = LshReference.attention(cs.cfg(), t.buckets(), t.mask(), t.sin(), t.cos(), qk, v, t.drop());
             Near.close("f64 twin " + cs, want, LshAttentionForwardCpu.forward(cs.cfg(), t, qk, v, false).out(), 1e-12, 1e-10);
             // float32 twin near the exact function: within 2.5e-3 relative, because a causal query whose windows hold
             // only itself gets lse = -5e4 + log(copies) in every round, and float32 (ulp 0.0039 there) turns the

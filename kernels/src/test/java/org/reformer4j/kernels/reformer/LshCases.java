@@ -7,16 +7,21 @@ import java.util.Random;
  * The LSH attention cases the forward and backward tests share: lengths at the chunking's edges (bs = 1,
  * two chunks in all, head dims around the warp, 2bs = 32 keys), one to four rounds, causal and not, input
  * masks (with fully masked rows), memory slots (T < L), rotary on and off, buckets not crossed, duplicate
- * correction. Random inputs from a seeded generator; buckets uniform per round (many shared chunks).
+ * correction, attention dropout. Random inputs from a seeded generator; buckets uniform per round (many shared
+ * chunks); dropout multipliers 0 or 1/(1-0.25) with rate 0.25.
  */
 final class LshCases {
     private LshCases() {}
 
-    /** One case: the config, whether it has an input mask and a rotary table. */
-    record Case(LshConfig cfg, boolean mask, boolean rotary) {
+    /** One case: the config, whether it has an input mask, a rotary table and attention dropout. */
+    record Case(LshConfig cfg, boolean mask, boolean rotary, boolean dropout) {
+        Case(LshConfig cfg, boolean mask, boolean rotary) {
+            this(cfg, mask, rotary, false);
+        }
+
         @Override
         public String toString() {
-            return cfg + (mask ? " mask" : "") + (rotary ? " rotary" : "");
+            return cfg + (mask ? " mask" : "") + (rotary ? " rotary" : "") + (dropout ? " dropout" : "");
         }
     }
 
@@ -30,7 +35,9 @@ final class LshCases {
             new Case(new LshConfig(3, 24, 20, 6, 3, 4, true, true, true), true, true),
             new Case(new LshConfig(2, 32, 32, 36, 2, 8, false, false, true), false, true),
             new Case(new LshConfig(2, 16, 16, 8, 4, 2, true, true, false), true, false),
-            new Case(new LshConfig(1, 64, 60, 16, 2, 16, true, false, false), true, true));
+            new Case(new LshConfig(1, 64, 60, 16, 2, 16, true, false, false), true, true),
+            new Case(new LshConfig(2, 16, 16, 8, 2, 4, true, true, true), true, true, true),
+            new Case(new LshConfig(1, 12, 10, 6, 3, 2, false, true, false), false, false, true));
 
     static Data data(Case cs, long seed) {
         LshConfig c = cs.cfg();
@@ -47,6 +54,11 @@ final class LshCases {
         }
         float[][] rot = cs.rotary() ? LshTables.rotary(c.queryLen(), c.dimHead()) : new float[2][];
         LshTables t = LshTables.sorted(c, buckets, mask, rot[0], rot[1]);
+        if (cs.dropout()) {
+            float[] drop = new float[c.rows() * c.items() * 2 * c.bucketSize()];
+            for (int i = 0; i < drop.length; i++) drop[i] = r.nextFloat() < 0.25f ? 0f : (float) (1 / 0.75);
+            t = t.withDropout(drop);
+        }
         int elems = c.rows() * c.len() * c.dimHead();
         return new Data(t, Near.normal(r, elems), Near.normal(r, elems), Near.normal(r, c.rows() * c.queryLen() * c.dimHead()));
     }

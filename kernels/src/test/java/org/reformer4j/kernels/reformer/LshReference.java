@@ -14,6 +14,12 @@ final class LshReference {
 
     /** out [N, T, dh] of qk, v [N, L, dh]; mask [N, L] or null; sin/cos [T, dh/2] or null. */
     static double[] attention(LshConfig cfg, int[] buckets, boolean[] mask, float[] sin, float[] cos, double[] qk, double[] v) {
+        return attention(cfg, buckets, mask, sin, cos, qk, v, null);
+    }
+
+    /** With attention dropout: {@code drop} [N, H*L, 2bs] multiplies the window's probabilities before p @ v. */
+    static double[] attention(LshConfig cfg, int[] buckets, boolean[] mask, float[] sin, float[] cos, double[] qk, double[] v,
+                              float[] drop) {
         int nRows = cfg.rows(), len = cfg.len(), tq = cfg.queryLen(), dh = cfg.dimHead(), h = cfg.hashes(), bs = cfg.bucketSize();
         int hl = h * len, chunks = hl / bs;
         double scale = Math.pow(dh, -0.5), maskValue = -Double.MAX_VALUE;
@@ -98,7 +104,10 @@ final class LshReference {
                     double lse = mx + Math.log(sum);
                     double[] o = new double[dh];
                     for (int j = 0; j < 2 * bs; j++)
-                        for (int f = 0; f < dh; f++) o[f] += Math.exp(dots[j] - lse) * vals[j][f];
+                        for (int f = 0; f < dh; f++) {
+                            double keep = drop == null ? 1 : drop[((n * hl) + c * bs + i) * 2 * bs + j];
+                            o[f] += Math.exp(dots[j] - lse) * keep * vals[j][f];
+                        }
                     lseSorted[c * bs + i] = lse;
                     boSorted[c * bs + i] = o;
                 }

@@ -18,8 +18,9 @@ import org.reformer4j.kernels.reformer.LshHash;
  * (qk, v) [N, L, dh] -> out [N, T, dh] (reformer-pytorch {@code LSHAttention.forward}, R:265-439): lsh_hash.cu
  * (or the given buckets of the first run, which the reversible backward replays), lsh_sort.cu and
  * lsh_attention_forward.cu through {@link LshAttentionCall}; backward is lsh_attention_backward.cu. Every
- * operand stays on the device: no host copy in forward or backward. float32 only; no dropout on the
- * attention weights (the kernels have none). Masks mean true = keep: mask [N, L] bool, rotary sin/cos [T, dh/2].
+ * operand stays on the device: no host copy in forward or backward. float32 only. Attention dropout takes its
+ * multipliers from the caller (drop [N, H*L*2bs] float32: 0 or 1/(1-rate) per score, in the CPU path's order, so
+ * both paths drop the same weights). Masks mean true = keep: mask [N, L] bool, rotary sin/cos [T, dh/2].
  */
 public final class DeviceLshAttention extends Function {
     private static final Cleaner CLEANER = Cleaner.create();
@@ -31,17 +32,18 @@ public final class DeviceLshAttention extends Function {
 
     private final LshConfig cfg;
     private final CudaRuntime rt;
-    private final Tensor buckets, mask, sin, cos;
+    private final Tensor buckets, mask, sin, cos, drop;
     private final boolean keepForBackward;
 
     private DeviceLshAttention(LshConfig cfg, CudaRuntime rt, Tensor buckets, Tensor mask, Tensor sin, Tensor cos,
-                               boolean keepForBackward) {
+                               Tensor drop, boolean keepForBackward) {
         this.cfg = cfg;
         this.rt = rt;
         this.buckets = buckets;
         this.mask = mask;
         this.sin = sin;
         this.cos = cos;
+        this.drop = drop;
         this.keepForBackward = keepForBackward;
     }
 
@@ -60,6 +62,12 @@ public final class DeviceLshAttention extends Function {
      */
     public static Result apply(LshAttention attn, Tensor qk, Tensor v, int queryLen, int hashes, Tensor rotations,
                                Tensor buckets, Tensor mask, Tensor sin, Tensor cos) {
+        return apply(attn, qk, v, queryLen, hashes, rotations, buckets, mask, sin, cos, null);
+    }
+
+    /** As above with attention dropout multipliers {@code drop} [N, H*L*2bs] float32 on the device, or null. */
+    public static Result apply(LshAttention attn, Tensor qk, Tensor v, int queryLen, int hashes, Tensor rotations,
+                               Tensor buckets, Tensor mask, Tensor sin, Tensor cos, Tensor drop) {
         String op = "LSHAttention on " + qk.device();
         if (qk.rank() != 3 || !java.util.Arrays.equals(qk.shape(), v.shape()))
             throw new IllegalArgumentException(op + ": qk " + Shape.str(qk.shape()) + " and v " + Shape.str(v.shape())
@@ -75,6 +83,7 @@ public final class DeviceLshAttention extends Function {
         check(op, "mask", mask, DType.BOOL, n, len);
         check(op, "sin", sin, DType.F32, queryLen, dh / 2);
         check(op, "cos", cos, DType.F32, queryLen, dh / 2);
+        check(op, "drop", drop, DType.F32, n, hashes * len * 2 * attn.bucketSize());
         Tensor qkD = dense(qk.detach());
         CudaRuntime rt = buffer(op, qkD).runtime();
         if (buckets == null) {
@@ -96,7 +105,7 @@ public final class DeviceLshAttention extends Function {
             buckets = dense(buckets);
         }
         boolean record = GradMode.isEnabled() && (qk.requiresGrad() || v.requiresGrad());
-        var f = new DeviceLshAttention(cfg, rt, buckets, dense(mask), dense(sin), dense(cos), record);
+        var f = new DeviceLshAttention(cfg, rt, buckets, dense(mask), dense(sin), dense(cos), dense(drop), record);
         return new Result(f.apply(qk, v), buckets);
     }
 
@@ -106,7 +115,7 @@ public final class DeviceLshAttention extends Function {
         Tensor out = Tensor.empty(new int[] {cfg.rows(), cfg.queryLen(), cfg.dimHead()}, DType.F32, qk.device());
         String op = name();
         LshAttentionCall call = LshAttentionCall.forward(rt, cfg, buffer(op, qk), buffer(op, v), null, false,
-                buffer(op, buckets), opt(op, mask), opt(op, sin), opt(op, cos), buffer(op, out));
+                buffer(op, buckets), opt(op, mask), opt(op, sin), opt(op, cos), opt(op, drop), buffer(op, out));
         if (!keepForBackward) {
             call.close();
             return out;
