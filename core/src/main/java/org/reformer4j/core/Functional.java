@@ -96,6 +96,16 @@ public final class Functional {
         if (p < 0 || p > 1) throw new IllegalArgumentException("dropout: p must be in [0, 1], got " + p);
         if (p == 0) return x;
         if (p == 1) return x.mul(0.0);
+        if (x.device().isCpu() && x.dtype() == DType.F32) {
+            // the multipliers straight from the Philox words (vectorised), no uniform tensor: u >= p for a
+            // float u is u >= the smallest float at or above p, and the scale is rounded once from float64
+            Tensor mask = Tensor.empty(x.shape(), DType.F32, x.device());
+            float atLeast = (float) p;
+            if (atLeast < p) atLeast = Math.nextUp(atLeast);
+            org.reformer4j.core.random.Generator.fillMask(seed, stream, counter, 0, atLeast, (float) (1.0 / (1.0 - p)),
+                    (float[]) mask.storage().data(), mask.offset(), mask.numel());
+            return x.mul(mask);
+        }
         Tensor u = Tensor.rand(x.shape(), seed, stream, counter, x.dtype(), x.device());
         if (u.device().isCpu() && u.isContiguous()) {
             // the keep mask times 1/(1-p) written over the uniforms in one pass (no bool tensor, no where)

@@ -197,10 +197,12 @@ final class CpuRows {
                     float s = vec ? CpuVector.expShiftSum(x, px, m, y, py, cols) : expShiftSumF32(x, px, m, y, py, cols);
                     if (log) {
                         float lse = m + (float) Math.log(s);
-                        for (int c = 0; c < cols; c++) y[py + c] = x[px + c] - lse;
+                        if (vec) CpuVector.addScalar(x, px, -lse, y, py, cols);
+                        else addScalarF32(x, px, -lse, y, py, cols);
                     } else {
                         float inv = 1f / s;
-                        for (int c = 0; c < cols; c++) y[py + c] *= inv;
+                        if (vec) CpuVector.scale(y, py, inv, cols);
+                        else scaleF32(y, py, inv, cols);
                     }
                 }
             });
@@ -231,6 +233,21 @@ final class CpuRows {
         return m;
     }
 
+    /** y = x - c as x + (-c) (the same float as the subtraction). */
+    static void addScalarF32(float[] x, int px, float negC, float[] y, int py, int n) {
+        for (int i = 0; i < n; i++) y[py + i] = x[px + i] + negC;
+    }
+
+    /** y *= s in place. */
+    static void scaleF32(float[] y, int py, float s, int n) {
+        for (int i = 0; i < n; i++) y[py + i] *= s;
+    }
+
+    /** d = y * (g - s), softmax's backward row once s = sum(g * y) is known. */
+    static void mulDiffF32(float[] y, int py, float[] g, int pg, float s, float[] d, int pd, int n) {
+        for (int i = 0; i < n; i++) d[pd + i] = y[py + i] * (g[pg + i] - s);
+    }
+
     static float expShiftSumF32(float[] x, int px, float m, float[] y, int py, int n) {
         float s = 0f;
         for (int i = 0; i < n; i++) s += (y[py + i] = (float) Math.exp(x[px + i] - m));
@@ -251,7 +268,8 @@ final class CpuRows {
                         for (int c = 0; c < cols; c++) d[pd + c] = g[pg + c] - (float) Math.exp(y[py + c]) * s;
                     } else {
                         float s = vec ? CpuVector.dot(g, pg, y, py, cols) : dotF32(g, pg, y, py, cols);
-                        for (int c = 0; c < cols; c++) d[pd + c] = y[py + c] * (g[pg + c] - s);
+                        if (vec) CpuVector.mulDiff(y, py, g, pg, s, d, pd, cols);
+                        else mulDiffF32(y, py, g, pg, s, d, pd, cols);
                     }
                 }
             });

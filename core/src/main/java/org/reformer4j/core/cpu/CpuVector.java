@@ -205,6 +205,29 @@ final class CpuVector {
         return s;
     }
 
+    /** y = x + c (twin of {@link CpuRows#addScalarF32}). */
+    static void addScalar(float[] x, int px, float c, float[] y, int py, int n) {
+        int i = 0, up = S.loopBound(n);
+        for (; i < up; i += L) FloatVector.fromArray(S, x, px + i).add(c).intoArray(y, py + i);
+        CpuRows.addScalarF32(x, px + i, c, y, py + i, n - i);
+    }
+
+    /** y *= s in place (twin of {@link CpuRows#scaleF32}). */
+    static void scale(float[] y, int py, float s, int n) {
+        int i = 0, up = S.loopBound(n);
+        for (; i < up; i += L) FloatVector.fromArray(S, y, py + i).mul(s).intoArray(y, py + i);
+        CpuRows.scaleF32(y, py + i, s, n - i);
+    }
+
+    /** d = y * (g - s) (twin of {@link CpuRows#mulDiffF32}). */
+    static void mulDiff(float[] y, int py, float[] g, int pg, float s, float[] d, int pd, int n) {
+        int i = 0, up = S.loopBound(n);
+        for (; i < up; i += L) {
+            FloatVector.fromArray(S, y, py + i).mul(FloatVector.fromArray(S, g, pg + i).sub(s)).intoArray(d, pd + i);
+        }
+        CpuRows.mulDiffF32(y, py + i, g, pg + i, s, d, pd + i, n - i);
+    }
+
     /** y += alpha * x over n elements. */
     static void axpy(float alpha, float[] x, int px, float[] y, int py, int n) {
         int i = 0, up = S.loopBound(n);

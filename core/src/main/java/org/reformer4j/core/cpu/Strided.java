@@ -59,6 +59,10 @@ final class Strided {
 
     /** Storage offset of operand k at the start of outer row o. */
     int base(int o, int k) {
+        // rank 1 and 2 (most loops once dims are merged) without the division loop, which cost more than
+        // the row itself for rows of 64 floats
+        if (rank == 1) return offsets[k];
+        if (rank == 2) return offsets[k] + o * strides[k][0];
         int off = offsets[k];
         int[] s = strides[k];
         for (int i = rank - 2; i >= 0; i--) {

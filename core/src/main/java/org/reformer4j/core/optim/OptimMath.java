@@ -1,6 +1,7 @@
 package org.reformer4j.core.optim;
 
 import org.reformer4j.core.cpu.Parallel;
+import org.reformer4j.core.cpu.VectorSupport;
 
 /**
  * The CPU update loops of the optimizers over flat arrays, element by element in the order of torch's
@@ -39,7 +40,9 @@ final class OptimMath {
         final float wd = (float) s.weightDecay(), decay = (float) (1 - s.lr() * s.weightDecay());
         final boolean l2 = !s.decoupled() && s.weightDecay() != 0, shrink = s.decoupled() && s.weightDecay() != 0;
         Parallel.forRange(n, GRAIN, (from, to) -> {
-            for (int i = from; i < to; i++) {
+            int i0 = !VectorSupport.ENABLED ? from : AdamVector.adam(p, po, g, go, m, v, vmax, from, to, s.maximize(),
+                    shrink, decay, l2, wd, b1, a1, b2, a2, bc2, eps, negStep);
+            for (int i = i0; i < to; i++) {
                 float gi = s.maximize() ? -g[go + i] : g[go + i];
                 float pi = p[po + i];
                 if (shrink) pi = pi * decay;

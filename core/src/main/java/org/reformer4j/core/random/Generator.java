@@ -1,6 +1,7 @@
 package org.reformer4j.core.random;
 
 import org.reformer4j.core.cpu.Parallel;
+import org.reformer4j.core.cpu.VectorSupport;
 
 /**
  * Replayable random numbers from Philox-4x32-10 keyed by (seed, stream, counter): the same key gives the
@@ -40,6 +41,8 @@ public final class Generator {
     private static final double TWO_PI = 2 * Math.PI;
     /** Elements per parallel task; below this a fill runs on the caller. */
     private static final int GRAIN = 1 << 14;
+    /** Whether float32 fills run whole runs of blocks through {@link PhiloxLanes}. */
+    private static final boolean VECTOR = VectorSupport.ENABLED && PhiloxLanes.usable();
 
     /** Seed of the default generator until {@link #manualSeed} is called. */
     public static final long DEFAULT_SEED = 0x5EED_2020_0000_0001L;
@@ -180,15 +183,30 @@ public final class Generator {
     /** float32 uniforms in [0,1): {@code (x >>> 8) * 2^-24}. */
     public static void fillUniform(long seed, long stream, long start, long first, float[] out, int off, int len) {
         check("fillUniform", first, out.length, off, len);
-        Parallel.forRange(len, GRAIN, (from, to) -> {
-            int[] x = new int[4];
-            long e = first + from, end = first + to;
-            int o = off + from;
-            while (e < end) {
-                block(seed, stream, start + (e >>> 2), x);
-                for (int lane = (int) (e & 3); lane < 4 && e < end; lane++, e++) out[o++] = uniform24(x[lane]);
+        Parallel.forRange(len, GRAIN, (from, to) -> floats(seed, stream, start, first + from, first + to, out, off + from, false, 0f, 0f));
+    }
+
+    /**
+     * Elements [e, end) as float32 uniforms ({@code mask} false) or as {@code u >= atLeast ? keep : 0}, written
+     * from out[o]: whole runs of {@code PhiloxLanes.L} blocks by the vector twin, the rest by the scalar loop.
+     */
+    private static void floats(long seed, long stream, long start, long e, long end, float[] out, int o,
+                               boolean mask, float atLeast, float keep) {
+        int[] x = new int[4];
+        while (e < end) {
+            if (VECTOR && (e & 3) == 0 && end - e >= 8L * PhiloxLanes.L) {
+                int pairs = (int) ((end - e) / (8L * PhiloxLanes.L));
+                PhiloxLanes.floats(seed, stream, start + (e >>> 2), pairs, out, o, mask, atLeast, keep);
+                e += 8L * PhiloxLanes.L * pairs;
+                o += 8 * PhiloxLanes.L * pairs;
+                continue;
             }
-        });
+            block(seed, stream, start + (e >>> 2), x);
+            for (int lane = (int) (e & 3); lane < 4 && e < end; lane++, e++) {
+                float u = uniform24(x[lane]);
+                out[o++] = !mask ? u : u >= atLeast ? keep : 0f;
+            }
+        }
     }
 
     /** float64 uniforms in [0,1) with 53 random bits from two words. */
@@ -285,17 +303,17 @@ public final class Generator {
         checkP("fillDropoutMask", p);
         check("fillDropoutMask", first, out.length, off, len);
         float scale = p >= 1f ? 0f : 1f / (1f - p);
-        Parallel.forRange(len, GRAIN, (from, to) -> {
-            int[] x = new int[4];
-            long e = first + from, end = first + to;
-            int o = off + from;
-            while (e < end) {
-                block(seed, stream, start + (e >>> 2), x);
-                for (int lane = (int) (e & 3); lane < 4 && e < end; lane++, e++) {
-                    out[o++] = uniform24(x[lane]) >= p ? scale : 0f;
-                }
-            }
-        });
+        fillMask(seed, stream, start, first, p, scale, out, off, len);
+    }
+
+    /**
+     * The general mask: element e holds {@code keep} when its float32 uniform is {@code >= atLeast}, else 0
+     * (dropout with its own rounding of p and of the scale, as {@link org.reformer4j.core.Functional#dropout}).
+     */
+    public static void fillMask(long seed, long stream, long start, long first, float atLeast, float keep,
+                                float[] out, int off, int len) {
+        check("fillMask", first, out.length, off, len);
+        Parallel.forRange(len, GRAIN, (from, to) -> floats(seed, stream, start, first + from, first + to, out, off + from, true, atLeast, keep));
     }
 
     // ---- the word -> number conversions, one place ----

@@ -87,6 +87,34 @@ class GeneratorTest {
         }
     }
 
+    /** The vector twin (whole runs of blocks) and the scalar head and tail, at every alignment of first and len. */
+    @Test
+    void float32UniformAndMaskEqualTheRawBlocksAtAnyAlignment() {
+        for (long first : new long[] {0, 1, 2, 3, 4, 7, 61, 1L << 33}) {
+            for (int len : new int[] {0, 1, 3, 4, 31, 32, 33, 64, 100, 517, 4099}) {
+                float[] u = new float[len + 3], m = new float[len + 3];
+                Generator.fillUniform(SEED, STREAM, START, first, u, 2, len);
+                Generator.fillMask(SEED, STREAM, START, first, 0.3f, 1.25f, m, 2, len);
+                for (int i = 0; i < len; i++) {
+                    long e = first + i;
+                    int x = rawBlock(SEED, STREAM, START + (e >>> 2))[(int) (e & 3)];
+                    float expected = (float) (Integer.toUnsignedLong(x) / 256 / 16777216.0);
+                    assertEquals(expected, u[2 + i], 0f, "uniform, first " + first + " len " + len + " element " + i);
+                    assertEquals(expected >= 0.3f ? 1.25f : 0f, m[2 + i], 0f, "mask, first " + first + " len " + len + " element " + i);
+                }
+                assertEquals(0f, u[0] + u[1] + (len + 2 < u.length ? u[len + 2] : 0f), "nothing written outside the range");
+            }
+        }
+        // a block counter whose low word wraps inside a vector run, and a stream with both words set
+        float[] w = new float[256];
+        long start = 0xFFFF_FFFFL - 5;
+        Generator.fillUniform(SEED, -3L, start, 0, w, 0, w.length);
+        for (int e = 0; e < w.length; e++) {
+            int x = rawBlock(SEED, -3L, start + e / 4)[e % 4];
+            assertEquals((float) (Integer.toUnsignedLong(x) / 256 / 16777216.0), w[e], 0f, "wrapping counter, element " + e);
+        }
+    }
+
     @Test
     void keepMaskIsUniformAtLeastP() {
         int n = 50_000;

@@ -4,6 +4,7 @@ import org.reformer4j.core.DType;
 import org.reformer4j.core.Device;
 import org.reformer4j.core.Functional;
 import org.reformer4j.core.Tensor;
+import org.reformer4j.core.cpu.Parallel;
 
 /**
  * Full attention over shared query/keys (reformer-pytorch {@code FullQKAttention.forward}, R:449-484):
@@ -106,29 +107,67 @@ public final class FullQkAttention {
         }
 
         private Tensor apply(Tensor x, boolean forward) {
-            Tensor y = x.contiguous().clone();
-            int n = y.size(0), plane = y.size(1) * y.size(2), off = y.offset();
+            Tensor xc = x.contiguous();
+            Tensor y = Tensor.empty(xc.shape(), xc.dtype(), xc.device());
+            int n = y.size(0), t = y.size(1), len = y.size(2), xo = xc.offset(), yo = y.offset();
+            int[][] runs = runs(len);
             double masked = Arrays2.maskValue(y.dtype());
+            // rows of N in parallel; each score row as runs of one code: scaled copies and constant fills
             if (y.storage().data() instanceof float[] a) {
-                float sc = (float) scale;
-                for (int r = 0; r < n; r++) {
-                    int o = off + r * plane, co = r * rowStride;
-                    for (int e = 0; e < plane; e++) {
-                        byte c = codes[co + e];
-                        a[o + e] = c == 0 ? a[o + e] * sc : forward ? (float) (c == 1 ? LshAttentionCore.SELF_VALUE : masked) : 0f;
+                float[] in = (float[]) xc.storage().data();
+                float sc = (float) scale, self = forward ? (float) LshAttentionCore.SELF_VALUE : 0f, drop = forward ? (float) masked : 0f;
+                Parallel.forRange(n, 1, (r0, r1) -> {
+                    for (int r = r0; r < r1; r++) {
+                        for (int i = 0; i < t; i++) {
+                            int[] rr = runs[(rowStride == 0 ? 0 : r * t) + i];
+                            int yr = yo + (r * t + i) * len, xr = xo + (r * t + i) * len;
+                            for (int k = 0; k < rr.length; k += 3) {
+                                int from = rr[k], to = rr[k + 1];
+                                if (rr[k + 2] == 0) for (int e = from; e < to; e++) a[yr + e] = in[xr + e] * sc;
+                                else java.util.Arrays.fill(a, yr + from, yr + to, rr[k + 2] == 1 ? self : drop);
+                            }
+                        }
                     }
-                }
+                });
             } else {
-                double[] a = (double[]) y.storage().data();
+                double[] a = (double[]) y.storage().data(), in = (double[]) xc.storage().data();
+                double self = forward ? LshAttentionCore.SELF_VALUE : 0.0, drop = forward ? masked : 0.0;
                 for (int r = 0; r < n; r++) {
-                    int o = off + r * plane, co = r * rowStride;
-                    for (int e = 0; e < plane; e++) {
-                        byte c = codes[co + e];
-                        a[o + e] = c == 0 ? a[o + e] * scale : forward ? (c == 1 ? LshAttentionCore.SELF_VALUE : masked) : 0.0;
+                    for (int i = 0; i < t; i++) {
+                        int[] rr = runs[(rowStride == 0 ? 0 : r * t) + i];
+                        int yr = yo + (r * t + i) * len, xr = xo + (r * t + i) * len;
+                        for (int k = 0; k < rr.length; k += 3) {
+                            int from = rr[k], to = rr[k + 1];
+                            if (rr[k + 2] == 0) for (int e = from; e < to; e++) a[yr + e] = in[xr + e] * scale;
+                            else java.util.Arrays.fill(a, yr + from, yr + to, rr[k + 2] == 1 ? self : drop);
+                        }
                     }
                 }
             }
             return y;
+        }
+
+        private int[][] runs;
+
+        /** Per row of codes (each {@code len} long): (from, to, code) triples of its runs of equal codes. */
+        private int[][] runs(int len) {
+            if (runs != null) return runs;
+            int[][] out = new int[codes.length / len][];
+            int[] buf = new int[3 * len];
+            for (int q = 0; q < out.length; q++) {
+                int m = 0, base = q * len;
+                for (int j = 0; j < len; ) {
+                    int k = j + 1;
+                    while (k < len && codes[base + k] == codes[base + j]) k++;
+                    buf[m++] = j;
+                    buf[m++] = k;
+                    buf[m++] = codes[base + j];
+                    j = k;
+                }
+                out[q] = java.util.Arrays.copyOf(buf, m);
+            }
+            runs = out;
+            return out;
         }
     }
 
