@@ -1,14 +1,18 @@
 package org.reformer4j.core.cpu;
 
 import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.RecursiveAction;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * The CPU backend's thread pool: a fork-join pool sized to the cores (or to the system property
  * {@code reformer4j.threads}), and a range-splitting parallel for.
  *
  * <p>Work is split into at most {@code threads} contiguous ranges of at least {@code grain} items, so
- * a small loop runs inline on the caller and a large one costs one task per core.
+ * a small loop runs inline on the caller and a large one costs one task per core. The calling thread works
+ * too: it and {@code threads - 1} pool helpers claim the parts one at a time from a shared counter, so a
+ * helper that is slow to wake (or not scheduled at all on a busy machine) costs nothing but its share,
+ * which the caller then takes; the caller returns when every part is done.
  */
 public final class Parallel {
     private static volatile int threads = Integer.getInteger("reformer4j.threads",
@@ -61,36 +65,59 @@ public final class Parallel {
             body.run(0, n);
             return;
         }
-        pool.invoke(new Split(body, n, parts, 0, parts));
+        Claims work = new Claims(body, n, parts);
+        ForkJoinPool p = pool;
+        for (int h = Math.min(threads, parts) - 1; h > 0; h--) p.execute(work::help);
+        work.run();
+        work.await();
+    }
+
+    /** One parallel loop's parts, claimed in order by the caller and its helpers. */
+    private static final class Claims {
+        private final Range body;
+        private final int n, parts;
+        private final AtomicInteger next = new AtomicInteger(), done = new AtomicInteger();
+        private final Thread caller = Thread.currentThread();
+        private volatile Throwable failure;
+
+        Claims(Range body, int n, int parts) {
+            this.body = body;
+            this.n = n;
+            this.parts = parts;
+        }
+
+        /** Runs parts until none is left to claim. */
+        void run() {
+            for (int i; (i = next.getAndIncrement()) < parts; ) {
+                try {
+                    if (failure == null) body.run((int) ((long) n * i / parts), (int) ((long) n * (i + 1) / parts));
+                } catch (Throwable t) {
+                    if (failure == null) failure = t;
+                } finally {
+                    if (done.incrementAndGet() == parts) LockSupport.unpark(caller);
+                }
+            }
+        }
+
+        void help() {
+            run();
+        }
+
+        /** Waits (spinning briefly, then parked) until every claimed part has finished; rethrows a failure. */
+        void await() {
+            for (int spins = 0; done.get() < parts; spins++) {
+                if (spins < 1 << 10) Thread.onSpinWait();
+                else LockSupport.parkNanos(this, 50_000);
+            }
+            Throwable t = failure;
+            if (t instanceof RuntimeException e) throw e;
+            if (t instanceof Error e) throw e;
+            if (t != null) throw new RuntimeException(t);
+        }
     }
 
     private static boolean inWorker() {
         return Thread.currentThread() instanceof java.util.concurrent.ForkJoinWorkerThread w
                 && w.getPool() == pool;
-    }
-
-    private static final class Split extends RecursiveAction {
-        private final Range body;
-        private final int n, parts, lo, hi;
-
-        Split(Range body, int n, int parts, int lo, int hi) {
-            this.body = body;
-            this.n = n;
-            this.parts = parts;
-            this.lo = lo;
-            this.hi = hi;
-        }
-
-        @Override
-        protected void compute() {
-            if (hi - lo == 1) {
-                int from = (int) ((long) n * lo / parts);
-                int to = (int) ((long) n * hi / parts);
-                body.run(from, to);
-                return;
-            }
-            int mid = (lo + hi) >>> 1;
-            invokeAll(new Split(body, n, parts, lo, mid), new Split(body, n, parts, mid, hi));
-        }
     }
 }
