@@ -232,9 +232,9 @@ final class SgemmBlocked {
             for (int jr = j0; jr < j1; jr += nr) {
                 int nrEff = Math.min(nr, j1 - jr), ci = cOff + ir * ldc + jr;
                 if (nrEff == nr || ci + (mr - 1) * ldc + nr <= c.length) {
-                    directTile(pl, kc, a, ai, lda, bp, jr * kc, alpha, beta, c, ci, ldc, nrEff);
+                    directTile(pl, kc, a, ai, lda, bp, jr * kc, alpha, beta, c, ci, ldc, nrEff, scratch.acc);
                 } else {
-                    directTile(pl, kc, a, ai, lda, bp, jr * kc, 1f, 0f, scratch.tile, 0, nr, nr);
+                    directTile(pl, kc, a, ai, lda, bp, jr * kc, 1f, 0f, scratch.tile, 0, nr, nr, scratch.acc);
                     merge(mr, nrEff, nr, scratch.tile, alpha, beta, c, ci, ldc);
                 }
             }
@@ -246,9 +246,9 @@ final class SgemmBlocked {
     }
 
     private static void directTile(Plan pl, int kc, float[] a, int ai, int lda, float[] bp, int bi, float alpha,
-                                   float beta, float[] c, int ci, int ldc, int cols) {
-        if (pl.kernel() == 1) SgemmVector.kernel12x2Direct(kc, a, ai, lda, bp, bi, alpha, beta, c, ci, ldc, cols);
-        else SgemmVector.kernel8x2Direct(kc, a, ai, lda, bp, bi, alpha, beta, c, ci, ldc, cols);
+                                   float beta, float[] c, int ci, int ldc, int cols, float[] acc) {
+        if (pl.kernel() == 1) SgemmVector.kernel12x2Direct(kc, a, ai, lda, bp, bi, alpha, beta, c, ci, ldc, cols, acc);
+        else SgemmVector.kernel8x2Direct(kc, a, ai, lda, bp, bi, alpha, beta, c, ci, ldc, cols, acc);
     }
 
     /**
@@ -292,10 +292,10 @@ final class SgemmBlocked {
     private static void tile(Plan pl, int kc, float[] ap, int ai, float[] bp, int bi, float alpha,
                              float beta, float[] c, int ci, int ldc, int cols, float[] acc) {
         switch (pl.kernel()) {
-            case 1 -> SgemmVector.kernel12x2(kc, ap, ai, bp, bi, alpha, beta, c, ci, ldc, cols);
-            case 2 -> SgemmVector.kernel6x4(kc, ap, ai, bp, bi, alpha, beta, c, ci, ldc, cols);
-            case 3 -> SgemmVector.kernel10x2(kc, ap, ai, bp, bi, alpha, beta, c, ci, ldc, cols);
-            case 4 -> SgemmVector.kernel8x2(kc, ap, ai, bp, bi, alpha, beta, c, ci, ldc, cols);
+            case 1 -> SgemmVector.kernel12x2(kc, ap, ai, bp, bi, alpha, beta, c, ci, ldc, cols, acc);
+            case 2 -> SgemmVector.kernel6x4(kc, ap, ai, bp, bi, alpha, beta, c, ci, ldc, cols, acc);
+            case 3 -> SgemmVector.kernel10x2(kc, ap, ai, bp, bi, alpha, beta, c, ci, ldc, cols, acc);
+            case 4 -> SgemmVector.kernel8x2(kc, ap, ai, bp, bi, alpha, beta, c, ci, ldc, cols, acc);
             default -> SgemmScalar.kernel(pl.mr(), pl.nr(), kc, ap, ai, bp, bi, alpha, beta, c, ci, ldc, acc);
         }
     }

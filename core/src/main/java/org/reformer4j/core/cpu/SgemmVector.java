@@ -22,13 +22,7 @@ final class SgemmVector {
 
     /** The 12 x 2*VL tile: 24 accumulators, 2 vector loads and 12 broadcasts per step of k. */
     static void kernel12x2(int kc, float[] ap, int ai, float[] bp, int bi,
-                          float alpha, float beta, float[] c, int ci, int ldc, int cols) {
-        long w0 = laneBits(cols - 0 * VL);
-        long w1 = laneBits(cols - 1 * VL);
-        long readC = betaBits(beta);
-        FloatVector betaV = FloatVector.broadcast(F, beta);
-        VectorMask<Float> m0 = VectorMask.fromLong(F, w0), rd0 = VectorMask.fromLong(F, w0 & readC);
-        VectorMask<Float> m1 = VectorMask.fromLong(F, w1), rd1 = VectorMask.fromLong(F, w1 & readC);
+                          float alpha, float beta, float[] c, int ci, int ldc, int cols, float[] acc) {
         FloatVector c0_0 = FloatVector.zero(F), c0_1 = FloatVector.zero(F);
         FloatVector c1_0 = FloatVector.zero(F), c1_1 = FloatVector.zero(F);
         FloatVector c2_0 = FloatVector.zero(F), c2_1 = FloatVector.zero(F);
@@ -70,33 +64,24 @@ final class SgemmVector {
             FloatVector a11 = FloatVector.broadcast(F, ap[ao + 11]);
             c11_0 = a11.fma(b0, c11_0); c11_1 = a11.fma(b1, c11_1);
         }
-        store(c0_0, alpha, betaV, m0, rd0, c, ci + 0 * ldc + 0 * VL); store(c0_1, alpha, betaV, m1, rd1, c, ci + 0 * ldc + 1 * VL);
-        store(c1_0, alpha, betaV, m0, rd0, c, ci + 1 * ldc + 0 * VL); store(c1_1, alpha, betaV, m1, rd1, c, ci + 1 * ldc + 1 * VL);
-        store(c2_0, alpha, betaV, m0, rd0, c, ci + 2 * ldc + 0 * VL); store(c2_1, alpha, betaV, m1, rd1, c, ci + 2 * ldc + 1 * VL);
-        store(c3_0, alpha, betaV, m0, rd0, c, ci + 3 * ldc + 0 * VL); store(c3_1, alpha, betaV, m1, rd1, c, ci + 3 * ldc + 1 * VL);
-        store(c4_0, alpha, betaV, m0, rd0, c, ci + 4 * ldc + 0 * VL); store(c4_1, alpha, betaV, m1, rd1, c, ci + 4 * ldc + 1 * VL);
-        store(c5_0, alpha, betaV, m0, rd0, c, ci + 5 * ldc + 0 * VL); store(c5_1, alpha, betaV, m1, rd1, c, ci + 5 * ldc + 1 * VL);
-        store(c6_0, alpha, betaV, m0, rd0, c, ci + 6 * ldc + 0 * VL); store(c6_1, alpha, betaV, m1, rd1, c, ci + 6 * ldc + 1 * VL);
-        store(c7_0, alpha, betaV, m0, rd0, c, ci + 7 * ldc + 0 * VL); store(c7_1, alpha, betaV, m1, rd1, c, ci + 7 * ldc + 1 * VL);
-        store(c8_0, alpha, betaV, m0, rd0, c, ci + 8 * ldc + 0 * VL); store(c8_1, alpha, betaV, m1, rd1, c, ci + 8 * ldc + 1 * VL);
-        store(c9_0, alpha, betaV, m0, rd0, c, ci + 9 * ldc + 0 * VL); store(c9_1, alpha, betaV, m1, rd1, c, ci + 9 * ldc + 1 * VL);
-        store(c10_0, alpha, betaV, m0, rd0, c, ci + 10 * ldc + 0 * VL); store(c10_1, alpha, betaV, m1, rd1, c, ci + 10 * ldc + 1 * VL);
-        store(c11_0, alpha, betaV, m0, rd0, c, ci + 11 * ldc + 0 * VL); store(c11_1, alpha, betaV, m1, rd1, c, ci + 11 * ldc + 1 * VL);
+        c0_0.intoArray(acc, 0 * VL); c0_1.intoArray(acc, 1 * VL);
+        c1_0.intoArray(acc, 2 * VL); c1_1.intoArray(acc, 3 * VL);
+        c2_0.intoArray(acc, 4 * VL); c2_1.intoArray(acc, 5 * VL);
+        c3_0.intoArray(acc, 6 * VL); c3_1.intoArray(acc, 7 * VL);
+        c4_0.intoArray(acc, 8 * VL); c4_1.intoArray(acc, 9 * VL);
+        c5_0.intoArray(acc, 10 * VL); c5_1.intoArray(acc, 11 * VL);
+        c6_0.intoArray(acc, 12 * VL); c6_1.intoArray(acc, 13 * VL);
+        c7_0.intoArray(acc, 14 * VL); c7_1.intoArray(acc, 15 * VL);
+        c8_0.intoArray(acc, 16 * VL); c8_1.intoArray(acc, 17 * VL);
+        c9_0.intoArray(acc, 18 * VL); c9_1.intoArray(acc, 19 * VL);
+        c10_0.intoArray(acc, 20 * VL); c10_1.intoArray(acc, 21 * VL);
+        c11_0.intoArray(acc, 22 * VL); c11_1.intoArray(acc, 23 * VL);
+        merge(12, 2, acc, alpha, beta, c, ci, ldc, cols);
     }
 
     /** The 6 x 4*VL tile: 24 accumulators, 4 vector loads and 6 broadcasts per step of k. */
     static void kernel6x4(int kc, float[] ap, int ai, float[] bp, int bi,
-                          float alpha, float beta, float[] c, int ci, int ldc, int cols) {
-        long w0 = laneBits(cols - 0 * VL);
-        long w1 = laneBits(cols - 1 * VL);
-        long w2 = laneBits(cols - 2 * VL);
-        long w3 = laneBits(cols - 3 * VL);
-        long readC = betaBits(beta);
-        FloatVector betaV = FloatVector.broadcast(F, beta);
-        VectorMask<Float> m0 = VectorMask.fromLong(F, w0), rd0 = VectorMask.fromLong(F, w0 & readC);
-        VectorMask<Float> m1 = VectorMask.fromLong(F, w1), rd1 = VectorMask.fromLong(F, w1 & readC);
-        VectorMask<Float> m2 = VectorMask.fromLong(F, w2), rd2 = VectorMask.fromLong(F, w2 & readC);
-        VectorMask<Float> m3 = VectorMask.fromLong(F, w3), rd3 = VectorMask.fromLong(F, w3 & readC);
+                          float alpha, float beta, float[] c, int ci, int ldc, int cols, float[] acc) {
         FloatVector c0_0 = FloatVector.zero(F), c0_1 = FloatVector.zero(F);
         FloatVector c0_2 = FloatVector.zero(F), c0_3 = FloatVector.zero(F);
         FloatVector c1_0 = FloatVector.zero(F), c1_1 = FloatVector.zero(F);
@@ -134,29 +119,18 @@ final class SgemmVector {
             c5_0 = a5.fma(b0, c5_0); c5_1 = a5.fma(b1, c5_1);
             c5_2 = a5.fma(b2, c5_2); c5_3 = a5.fma(b3, c5_3);
         }
-        store(c0_0, alpha, betaV, m0, rd0, c, ci + 0 * ldc + 0 * VL); store(c0_1, alpha, betaV, m1, rd1, c, ci + 0 * ldc + 1 * VL);
-        store(c0_2, alpha, betaV, m2, rd2, c, ci + 0 * ldc + 2 * VL); store(c0_3, alpha, betaV, m3, rd3, c, ci + 0 * ldc + 3 * VL);
-        store(c1_0, alpha, betaV, m0, rd0, c, ci + 1 * ldc + 0 * VL); store(c1_1, alpha, betaV, m1, rd1, c, ci + 1 * ldc + 1 * VL);
-        store(c1_2, alpha, betaV, m2, rd2, c, ci + 1 * ldc + 2 * VL); store(c1_3, alpha, betaV, m3, rd3, c, ci + 1 * ldc + 3 * VL);
-        store(c2_0, alpha, betaV, m0, rd0, c, ci + 2 * ldc + 0 * VL); store(c2_1, alpha, betaV, m1, rd1, c, ci + 2 * ldc + 1 * VL);
-        store(c2_2, alpha, betaV, m2, rd2, c, ci + 2 * ldc + 2 * VL); store(c2_3, alpha, betaV, m3, rd3, c, ci + 2 * ldc + 3 * VL);
-        store(c3_0, alpha, betaV, m0, rd0, c, ci + 3 * ldc + 0 * VL); store(c3_1, alpha, betaV, m1, rd1, c, ci + 3 * ldc + 1 * VL);
-        store(c3_2, alpha, betaV, m2, rd2, c, ci + 3 * ldc + 2 * VL); store(c3_3, alpha, betaV, m3, rd3, c, ci + 3 * ldc + 3 * VL);
-        store(c4_0, alpha, betaV, m0, rd0, c, ci + 4 * ldc + 0 * VL); store(c4_1, alpha, betaV, m1, rd1, c, ci + 4 * ldc + 1 * VL);
-        store(c4_2, alpha, betaV, m2, rd2, c, ci + 4 * ldc + 2 * VL); store(c4_3, alpha, betaV, m3, rd3, c, ci + 4 * ldc + 3 * VL);
-        store(c5_0, alpha, betaV, m0, rd0, c, ci + 5 * ldc + 0 * VL); store(c5_1, alpha, betaV, m1, rd1, c, ci + 5 * ldc + 1 * VL);
-        store(c5_2, alpha, betaV, m2, rd2, c, ci + 5 * ldc + 2 * VL); store(c5_3, alpha, betaV, m3, rd3, c, ci + 5 * ldc + 3 * VL);
+        c0_0.intoArray(acc, 0 * VL); c0_1.intoArray(acc, 1 * VL); c0_2.intoArray(acc, 2 * VL); c0_3.intoArray(acc, 3 * VL);
+        c1_0.intoArray(acc, 4 * VL); c1_1.intoArray(acc, 5 * VL); c1_2.intoArray(acc, 6 * VL); c1_3.intoArray(acc, 7 * VL);
+        c2_0.intoArray(acc, 8 * VL); c2_1.intoArray(acc, 9 * VL); c2_2.intoArray(acc, 10 * VL); c2_3.intoArray(acc, 11 * VL);
+        c3_0.intoArray(acc, 12 * VL); c3_1.intoArray(acc, 13 * VL); c3_2.intoArray(acc, 14 * VL); c3_3.intoArray(acc, 15 * VL);
+        c4_0.intoArray(acc, 16 * VL); c4_1.intoArray(acc, 17 * VL); c4_2.intoArray(acc, 18 * VL); c4_3.intoArray(acc, 19 * VL);
+        c5_0.intoArray(acc, 20 * VL); c5_1.intoArray(acc, 21 * VL); c5_2.intoArray(acc, 22 * VL); c5_3.intoArray(acc, 23 * VL);
+        merge(6, 4, acc, alpha, beta, c, ci, ldc, cols);
     }
 
     /** The 10 x 2*VL tile: 20 accumulators, 2 vector loads and 10 broadcasts per step of k. */
     static void kernel10x2(int kc, float[] ap, int ai, float[] bp, int bi,
-                          float alpha, float beta, float[] c, int ci, int ldc, int cols) {
-        long w0 = laneBits(cols - 0 * VL);
-        long w1 = laneBits(cols - 1 * VL);
-        long readC = betaBits(beta);
-        FloatVector betaV = FloatVector.broadcast(F, beta);
-        VectorMask<Float> m0 = VectorMask.fromLong(F, w0), rd0 = VectorMask.fromLong(F, w0 & readC);
-        VectorMask<Float> m1 = VectorMask.fromLong(F, w1), rd1 = VectorMask.fromLong(F, w1 & readC);
+                          float alpha, float beta, float[] c, int ci, int ldc, int cols, float[] acc) {
         FloatVector c0_0 = FloatVector.zero(F), c0_1 = FloatVector.zero(F);
         FloatVector c1_0 = FloatVector.zero(F), c1_1 = FloatVector.zero(F);
         FloatVector c2_0 = FloatVector.zero(F), c2_1 = FloatVector.zero(F);
@@ -192,27 +166,22 @@ final class SgemmVector {
             FloatVector a9 = FloatVector.broadcast(F, ap[ao + 9]);
             c9_0 = a9.fma(b0, c9_0); c9_1 = a9.fma(b1, c9_1);
         }
-        store(c0_0, alpha, betaV, m0, rd0, c, ci + 0 * ldc + 0 * VL); store(c0_1, alpha, betaV, m1, rd1, c, ci + 0 * ldc + 1 * VL);
-        store(c1_0, alpha, betaV, m0, rd0, c, ci + 1 * ldc + 0 * VL); store(c1_1, alpha, betaV, m1, rd1, c, ci + 1 * ldc + 1 * VL);
-        store(c2_0, alpha, betaV, m0, rd0, c, ci + 2 * ldc + 0 * VL); store(c2_1, alpha, betaV, m1, rd1, c, ci + 2 * ldc + 1 * VL);
-        store(c3_0, alpha, betaV, m0, rd0, c, ci + 3 * ldc + 0 * VL); store(c3_1, alpha, betaV, m1, rd1, c, ci + 3 * ldc + 1 * VL);
-        store(c4_0, alpha, betaV, m0, rd0, c, ci + 4 * ldc + 0 * VL); store(c4_1, alpha, betaV, m1, rd1, c, ci + 4 * ldc + 1 * VL);
-        store(c5_0, alpha, betaV, m0, rd0, c, ci + 5 * ldc + 0 * VL); store(c5_1, alpha, betaV, m1, rd1, c, ci + 5 * ldc + 1 * VL);
-        store(c6_0, alpha, betaV, m0, rd0, c, ci + 6 * ldc + 0 * VL); store(c6_1, alpha, betaV, m1, rd1, c, ci + 6 * ldc + 1 * VL);
-        store(c7_0, alpha, betaV, m0, rd0, c, ci + 7 * ldc + 0 * VL); store(c7_1, alpha, betaV, m1, rd1, c, ci + 7 * ldc + 1 * VL);
-        store(c8_0, alpha, betaV, m0, rd0, c, ci + 8 * ldc + 0 * VL); store(c8_1, alpha, betaV, m1, rd1, c, ci + 8 * ldc + 1 * VL);
-        store(c9_0, alpha, betaV, m0, rd0, c, ci + 9 * ldc + 0 * VL); store(c9_1, alpha, betaV, m1, rd1, c, ci + 9 * ldc + 1 * VL);
+        c0_0.intoArray(acc, 0 * VL); c0_1.intoArray(acc, 1 * VL);
+        c1_0.intoArray(acc, 2 * VL); c1_1.intoArray(acc, 3 * VL);
+        c2_0.intoArray(acc, 4 * VL); c2_1.intoArray(acc, 5 * VL);
+        c3_0.intoArray(acc, 6 * VL); c3_1.intoArray(acc, 7 * VL);
+        c4_0.intoArray(acc, 8 * VL); c4_1.intoArray(acc, 9 * VL);
+        c5_0.intoArray(acc, 10 * VL); c5_1.intoArray(acc, 11 * VL);
+        c6_0.intoArray(acc, 12 * VL); c6_1.intoArray(acc, 13 * VL);
+        c7_0.intoArray(acc, 14 * VL); c7_1.intoArray(acc, 15 * VL);
+        c8_0.intoArray(acc, 16 * VL); c8_1.intoArray(acc, 17 * VL);
+        c9_0.intoArray(acc, 18 * VL); c9_1.intoArray(acc, 19 * VL);
+        merge(10, 2, acc, alpha, beta, c, ci, ldc, cols);
     }
 
     /** The 8 x 2*VL tile: 16 accumulators, 2 vector loads and 8 broadcasts per step of k. */
     static void kernel8x2(int kc, float[] ap, int ai, float[] bp, int bi,
-                          float alpha, float beta, float[] c, int ci, int ldc, int cols) {
-        long w0 = laneBits(cols - 0 * VL);
-        long w1 = laneBits(cols - 1 * VL);
-        long readC = betaBits(beta);
-        FloatVector betaV = FloatVector.broadcast(F, beta);
-        VectorMask<Float> m0 = VectorMask.fromLong(F, w0), rd0 = VectorMask.fromLong(F, w0 & readC);
-        VectorMask<Float> m1 = VectorMask.fromLong(F, w1), rd1 = VectorMask.fromLong(F, w1 & readC);
+                          float alpha, float beta, float[] c, int ci, int ldc, int cols, float[] acc) {
         FloatVector c0_0 = FloatVector.zero(F), c0_1 = FloatVector.zero(F);
         FloatVector c1_0 = FloatVector.zero(F), c1_1 = FloatVector.zero(F);
         FloatVector c2_0 = FloatVector.zero(F), c2_1 = FloatVector.zero(F);
@@ -242,14 +211,15 @@ final class SgemmVector {
             FloatVector a7 = FloatVector.broadcast(F, ap[ao + 7]);
             c7_0 = a7.fma(b0, c7_0); c7_1 = a7.fma(b1, c7_1);
         }
-        store(c0_0, alpha, betaV, m0, rd0, c, ci + 0 * ldc + 0 * VL); store(c0_1, alpha, betaV, m1, rd1, c, ci + 0 * ldc + 1 * VL);
-        store(c1_0, alpha, betaV, m0, rd0, c, ci + 1 * ldc + 0 * VL); store(c1_1, alpha, betaV, m1, rd1, c, ci + 1 * ldc + 1 * VL);
-        store(c2_0, alpha, betaV, m0, rd0, c, ci + 2 * ldc + 0 * VL); store(c2_1, alpha, betaV, m1, rd1, c, ci + 2 * ldc + 1 * VL);
-        store(c3_0, alpha, betaV, m0, rd0, c, ci + 3 * ldc + 0 * VL); store(c3_1, alpha, betaV, m1, rd1, c, ci + 3 * ldc + 1 * VL);
-        store(c4_0, alpha, betaV, m0, rd0, c, ci + 4 * ldc + 0 * VL); store(c4_1, alpha, betaV, m1, rd1, c, ci + 4 * ldc + 1 * VL);
-        store(c5_0, alpha, betaV, m0, rd0, c, ci + 5 * ldc + 0 * VL); store(c5_1, alpha, betaV, m1, rd1, c, ci + 5 * ldc + 1 * VL);
-        store(c6_0, alpha, betaV, m0, rd0, c, ci + 6 * ldc + 0 * VL); store(c6_1, alpha, betaV, m1, rd1, c, ci + 6 * ldc + 1 * VL);
-        store(c7_0, alpha, betaV, m0, rd0, c, ci + 7 * ldc + 0 * VL); store(c7_1, alpha, betaV, m1, rd1, c, ci + 7 * ldc + 1 * VL);
+        c0_0.intoArray(acc, 0 * VL); c0_1.intoArray(acc, 1 * VL);
+        c1_0.intoArray(acc, 2 * VL); c1_1.intoArray(acc, 3 * VL);
+        c2_0.intoArray(acc, 4 * VL); c2_1.intoArray(acc, 5 * VL);
+        c3_0.intoArray(acc, 6 * VL); c3_1.intoArray(acc, 7 * VL);
+        c4_0.intoArray(acc, 8 * VL); c4_1.intoArray(acc, 9 * VL);
+        c5_0.intoArray(acc, 10 * VL); c5_1.intoArray(acc, 11 * VL);
+        c6_0.intoArray(acc, 12 * VL); c6_1.intoArray(acc, 13 * VL);
+        c7_0.intoArray(acc, 14 * VL); c7_1.intoArray(acc, 15 * VL);
+        merge(8, 2, acc, alpha, beta, c, ci, ldc, cols);
     }
 
     /**
@@ -258,13 +228,7 @@ final class SgemmVector {
      * while the B panels pass by, so row-major A needs no packing.
      */
     static void kernel12x2Direct(int kc, float[] a, int ai, int lda, float[] bp, int bi,
-                          float alpha, float beta, float[] c, int ci, int ldc, int cols) {
-        long w0 = laneBits(cols - 0 * VL);
-        long w1 = laneBits(cols - 1 * VL);
-        long readC = betaBits(beta);
-        FloatVector betaV = FloatVector.broadcast(F, beta);
-        VectorMask<Float> m0 = VectorMask.fromLong(F, w0), rd0 = VectorMask.fromLong(F, w0 & readC);
-        VectorMask<Float> m1 = VectorMask.fromLong(F, w1), rd1 = VectorMask.fromLong(F, w1 & readC);
+                          float alpha, float beta, float[] c, int ci, int ldc, int cols, float[] acc) {
         FloatVector c0_0 = FloatVector.zero(F), c0_1 = FloatVector.zero(F);
         FloatVector c1_0 = FloatVector.zero(F), c1_1 = FloatVector.zero(F);
         FloatVector c2_0 = FloatVector.zero(F), c2_1 = FloatVector.zero(F);
@@ -309,18 +273,19 @@ final class SgemmVector {
             FloatVector a11 = FloatVector.broadcast(F, a[r11 + p]);
             c11_0 = a11.fma(b0, c11_0); c11_1 = a11.fma(b1, c11_1);
         }
-        store(c0_0, alpha, betaV, m0, rd0, c, ci + 0 * ldc + 0 * VL); store(c0_1, alpha, betaV, m1, rd1, c, ci + 0 * ldc + 1 * VL);
-        store(c1_0, alpha, betaV, m0, rd0, c, ci + 1 * ldc + 0 * VL); store(c1_1, alpha, betaV, m1, rd1, c, ci + 1 * ldc + 1 * VL);
-        store(c2_0, alpha, betaV, m0, rd0, c, ci + 2 * ldc + 0 * VL); store(c2_1, alpha, betaV, m1, rd1, c, ci + 2 * ldc + 1 * VL);
-        store(c3_0, alpha, betaV, m0, rd0, c, ci + 3 * ldc + 0 * VL); store(c3_1, alpha, betaV, m1, rd1, c, ci + 3 * ldc + 1 * VL);
-        store(c4_0, alpha, betaV, m0, rd0, c, ci + 4 * ldc + 0 * VL); store(c4_1, alpha, betaV, m1, rd1, c, ci + 4 * ldc + 1 * VL);
-        store(c5_0, alpha, betaV, m0, rd0, c, ci + 5 * ldc + 0 * VL); store(c5_1, alpha, betaV, m1, rd1, c, ci + 5 * ldc + 1 * VL);
-        store(c6_0, alpha, betaV, m0, rd0, c, ci + 6 * ldc + 0 * VL); store(c6_1, alpha, betaV, m1, rd1, c, ci + 6 * ldc + 1 * VL);
-        store(c7_0, alpha, betaV, m0, rd0, c, ci + 7 * ldc + 0 * VL); store(c7_1, alpha, betaV, m1, rd1, c, ci + 7 * ldc + 1 * VL);
-        store(c8_0, alpha, betaV, m0, rd0, c, ci + 8 * ldc + 0 * VL); store(c8_1, alpha, betaV, m1, rd1, c, ci + 8 * ldc + 1 * VL);
-        store(c9_0, alpha, betaV, m0, rd0, c, ci + 9 * ldc + 0 * VL); store(c9_1, alpha, betaV, m1, rd1, c, ci + 9 * ldc + 1 * VL);
-        store(c10_0, alpha, betaV, m0, rd0, c, ci + 10 * ldc + 0 * VL); store(c10_1, alpha, betaV, m1, rd1, c, ci + 10 * ldc + 1 * VL);
-        store(c11_0, alpha, betaV, m0, rd0, c, ci + 11 * ldc + 0 * VL); store(c11_1, alpha, betaV, m1, rd1, c, ci + 11 * ldc + 1 * VL);
+        c0_0.intoArray(acc, 0 * VL); c0_1.intoArray(acc, 1 * VL);
+        c1_0.intoArray(acc, 2 * VL); c1_1.intoArray(acc, 3 * VL);
+        c2_0.intoArray(acc, 4 * VL); c2_1.intoArray(acc, 5 * VL);
+        c3_0.intoArray(acc, 6 * VL); c3_1.intoArray(acc, 7 * VL);
+        c4_0.intoArray(acc, 8 * VL); c4_1.intoArray(acc, 9 * VL);
+        c5_0.intoArray(acc, 10 * VL); c5_1.intoArray(acc, 11 * VL);
+        c6_0.intoArray(acc, 12 * VL); c6_1.intoArray(acc, 13 * VL);
+        c7_0.intoArray(acc, 14 * VL); c7_1.intoArray(acc, 15 * VL);
+        c8_0.intoArray(acc, 16 * VL); c8_1.intoArray(acc, 17 * VL);
+        c9_0.intoArray(acc, 18 * VL); c9_1.intoArray(acc, 19 * VL);
+        c10_0.intoArray(acc, 20 * VL); c10_1.intoArray(acc, 21 * VL);
+        c11_0.intoArray(acc, 22 * VL); c11_1.intoArray(acc, 23 * VL);
+        merge(12, 2, acc, alpha, beta, c, ci, ldc, cols);
     }
 
     /**
@@ -329,13 +294,7 @@ final class SgemmVector {
      * while the B panels pass by, so row-major A needs no packing.
      */
     static void kernel8x2Direct(int kc, float[] a, int ai, int lda, float[] bp, int bi,
-                          float alpha, float beta, float[] c, int ci, int ldc, int cols) {
-        long w0 = laneBits(cols - 0 * VL);
-        long w1 = laneBits(cols - 1 * VL);
-        long readC = betaBits(beta);
-        FloatVector betaV = FloatVector.broadcast(F, beta);
-        VectorMask<Float> m0 = VectorMask.fromLong(F, w0), rd0 = VectorMask.fromLong(F, w0 & readC);
-        VectorMask<Float> m1 = VectorMask.fromLong(F, w1), rd1 = VectorMask.fromLong(F, w1 & readC);
+                          float alpha, float beta, float[] c, int ci, int ldc, int cols, float[] acc) {
         FloatVector c0_0 = FloatVector.zero(F), c0_1 = FloatVector.zero(F);
         FloatVector c1_0 = FloatVector.zero(F), c1_1 = FloatVector.zero(F);
         FloatVector c2_0 = FloatVector.zero(F), c2_1 = FloatVector.zero(F);
@@ -367,14 +326,15 @@ final class SgemmVector {
             FloatVector a7 = FloatVector.broadcast(F, a[r7 + p]);
             c7_0 = a7.fma(b0, c7_0); c7_1 = a7.fma(b1, c7_1);
         }
-        store(c0_0, alpha, betaV, m0, rd0, c, ci + 0 * ldc + 0 * VL); store(c0_1, alpha, betaV, m1, rd1, c, ci + 0 * ldc + 1 * VL);
-        store(c1_0, alpha, betaV, m0, rd0, c, ci + 1 * ldc + 0 * VL); store(c1_1, alpha, betaV, m1, rd1, c, ci + 1 * ldc + 1 * VL);
-        store(c2_0, alpha, betaV, m0, rd0, c, ci + 2 * ldc + 0 * VL); store(c2_1, alpha, betaV, m1, rd1, c, ci + 2 * ldc + 1 * VL);
-        store(c3_0, alpha, betaV, m0, rd0, c, ci + 3 * ldc + 0 * VL); store(c3_1, alpha, betaV, m1, rd1, c, ci + 3 * ldc + 1 * VL);
-        store(c4_0, alpha, betaV, m0, rd0, c, ci + 4 * ldc + 0 * VL); store(c4_1, alpha, betaV, m1, rd1, c, ci + 4 * ldc + 1 * VL);
-        store(c5_0, alpha, betaV, m0, rd0, c, ci + 5 * ldc + 0 * VL); store(c5_1, alpha, betaV, m1, rd1, c, ci + 5 * ldc + 1 * VL);
-        store(c6_0, alpha, betaV, m0, rd0, c, ci + 6 * ldc + 0 * VL); store(c6_1, alpha, betaV, m1, rd1, c, ci + 6 * ldc + 1 * VL);
-        store(c7_0, alpha, betaV, m0, rd0, c, ci + 7 * ldc + 0 * VL); store(c7_1, alpha, betaV, m1, rd1, c, ci + 7 * ldc + 1 * VL);
+        c0_0.intoArray(acc, 0 * VL); c0_1.intoArray(acc, 1 * VL);
+        c1_0.intoArray(acc, 2 * VL); c1_1.intoArray(acc, 3 * VL);
+        c2_0.intoArray(acc, 4 * VL); c2_1.intoArray(acc, 5 * VL);
+        c3_0.intoArray(acc, 6 * VL); c3_1.intoArray(acc, 7 * VL);
+        c4_0.intoArray(acc, 8 * VL); c4_1.intoArray(acc, 9 * VL);
+        c5_0.intoArray(acc, 10 * VL); c5_1.intoArray(acc, 11 * VL);
+        c6_0.intoArray(acc, 12 * VL); c6_1.intoArray(acc, 13 * VL);
+        c7_0.intoArray(acc, 14 * VL); c7_1.intoArray(acc, 15 * VL);
+        merge(8, 2, acc, alpha, beta, c, ci, ldc, cols);
     }
 
     /**
@@ -465,15 +425,25 @@ final class SgemmVector {
     }
 
     /**
-     * {@code c[ci + lane] = alpha * acc + beta * c[ci + lane]} for the lanes of {@code keep}; {@code read} is
-     * keep when beta is nonzero and empty when it is zero, so beta 0 overwrites whatever C held (NaN
-     * included) without a branch: a branch here would be compiled for the beta the first calls used and
-     * trap (deoptimise the whole kernel) on the first call with the other.
+     * {@code C[i, j] = alpha * acc[i, j] + beta * C[i, j]} for the tile's {@code rows} x {@code cols} (acc holds
+     * rows of {@code nv} vectors, as the kernels staged their accumulators). Loads and stores use lane masks: the
+     * columns past {@code cols} are left alone, and C is not read at all when beta is 0 (so beta 0 overwrites
+     * NaN). No branch on alpha or beta: a branch would be compiled for the values the first calls saw and trap
+     * on the first call with others. Kept out of the kernels: 24 inlined masked stores took the kernels past C2's
+     * inlining node budget, leaving some stores as calls that boxed their vectors.
      */
-    private static void store(FloatVector acc, float alpha, FloatVector beta, VectorMask<Float> keep,
-                              VectorMask<Float> read, float[] c, int ci) {
-        FloatVector old = FloatVector.fromArray(F, c, ci, read);
-        old.fma(beta, acc.mul(alpha)).intoArray(c, ci, keep);
+    static void merge(int rows, int nv, float[] acc, float alpha, float beta, float[] c, int ci, int ldc, int cols) {
+        long readC = betaBits(beta);
+        FloatVector a = FloatVector.broadcast(F, alpha), b = FloatVector.broadcast(F, beta);
+        for (int v = 0; v < nv; v++) {
+            long w = laneBits(cols - v * VL);
+            VectorMask<Float> keep = VectorMask.fromLong(F, w), read = VectorMask.fromLong(F, w & readC);
+            for (int i = 0; i < rows; i++) {
+                int at = ci + i * ldc + v * VL;
+                FloatVector r = FloatVector.fromArray(F, acc, (i * nv + v) * VL).mul(a);
+                FloatVector.fromArray(F, c, at, read).fma(b, r).intoArray(c, at, keep);
+            }
+        }
     }
 
     /** The low {@code min(max(n, 0), VL)} bits set: the lanes of a vector that hold one of n columns. */

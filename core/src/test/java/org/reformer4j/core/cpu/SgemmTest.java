@@ -236,10 +236,10 @@ class SgemmTest {
                 for (int i = 0; i < c.length; i++) c[i] = (float) rnd.nextDouble();
                 float[] cs = c.clone(), acc = new float[mr * nr];
                 switch (version) {
-                    case 1 -> SgemmVector.kernel12x2(kc, ap, 3, bp, 5, 0.75f, -2f, c, 2, ldc, nr);
-                    case 2 -> SgemmVector.kernel6x4(kc, ap, 3, bp, 5, 0.75f, -2f, c, 2, ldc, nr);
-                    case 3 -> SgemmVector.kernel10x2(kc, ap, 3, bp, 5, 0.75f, -2f, c, 2, ldc, nr);
-                    default -> SgemmVector.kernel8x2(kc, ap, 3, bp, 5, 0.75f, -2f, c, 2, ldc, nr);
+                    case 1 -> SgemmVector.kernel12x2(kc, ap, 3, bp, 5, 0.75f, -2f, c, 2, ldc, nr, new float[mr * nr]);
+                    case 2 -> SgemmVector.kernel6x4(kc, ap, 3, bp, 5, 0.75f, -2f, c, 2, ldc, nr, new float[mr * nr]);
+                    case 3 -> SgemmVector.kernel10x2(kc, ap, 3, bp, 5, 0.75f, -2f, c, 2, ldc, nr, new float[mr * nr]);
+                    default -> SgemmVector.kernel8x2(kc, ap, 3, bp, 5, 0.75f, -2f, c, 2, ldc, nr, new float[mr * nr]);
                 }
                 SgemmScalar.kernel(mr, nr, kc, ap, 3, bp, 5, 0.75f, -2f, cs, 2, ldc, acc);
                 for (int i = 0; i < c.length; i++) {
@@ -262,7 +262,7 @@ class SgemmTest {
                 float[] c = new float[mr * ldc + nr];
                 for (int i = 0; i < c.length; i++) c[i] = beta == 1.5f ? (float) rnd.nextDouble() : Float.NaN;
                 float[] before = c.clone();
-                SgemmVector.kernel12x2(kc, ap, 0, bp, 0, 0.5f, beta, c, 3, ldc, cols);
+                SgemmVector.kernel12x2(kc, ap, 0, bp, 0, 0.5f, beta, c, 3, ldc, cols, new float[mr * nr]);
                 for (int i = 0; i < mr; i++) {
                     for (int j = 0; j < ldc; j++) {
                         int idx = 3 + i * ldc + j;
@@ -299,8 +299,8 @@ class SgemmTest {
                 float[] c = new float[2 + mr * ldc];
                 for (int i = 0; i < c.length; i++) c[i] = (float) rnd.nextDouble();
                 float[] cs = c.clone(), acc = new float[mr * nr];
-                if (mr == 12) SgemmVector.kernel12x2Direct(kc, a, ai, lda, bp, 5, 0.75f, -2f, c, 2, ldc, nr);
-                else SgemmVector.kernel8x2Direct(kc, a, ai, lda, bp, 5, 0.75f, -2f, c, 2, ldc, nr);
+                if (mr == 12) SgemmVector.kernel12x2Direct(kc, a, ai, lda, bp, 5, 0.75f, -2f, c, 2, ldc, nr, new float[mr * nr]);
+                else SgemmVector.kernel8x2Direct(kc, a, ai, lda, bp, 5, 0.75f, -2f, c, 2, ldc, nr, new float[mr * nr]);
                 SgemmScalar.kernel(mr, nr, kc, ap, 0, bp, 5, 0.75f, -2f, cs, 2, ldc, acc);
                 for (int i = 0; i < c.length; i++) {
                     assertEquals(cs[i], c[i], 1e-5f * kc, "direct kernel " + mr + " rows, kc=" + kc + " element " + i);
