@@ -25,8 +25,8 @@ import org.reformer4j.core.nn.Sequential;
  * then runs {@link ReformerLM#step}'s tensor ops. Weights are read when the decoder is made (one per cache).
  */
 final class FlatDecoder {
-    /** Products of at least this many multiply-adds are split in two halves of rows ({@link DecodePair}). */
-    static final int SPLIT_MACS = 1 << 14;
+    /** Multiply-adds per chunk of a product shared with the helper thread ({@link DecodeTeam}); at most 16 chunks. */
+    static final int CHUNK_MACS = 1 << 13;
 
     /** A Linear y = W x + b: W [n, k] row-major, b [n] or null. */
     private record Lin(int n, int k, float[] w, float[] b) {
@@ -35,15 +35,18 @@ final class FlatDecoder {
             FlatF32.linear(n, k, w, 0, b, 0, x, px, y, py);
         }
 
-        /** Rows split over this thread and the helper when the product is big enough. */
+        /** Chunks of rows (multiples of four) shared with the helper when the product is big enough. */
         void apply(float[] x, int px, float[] y, int py) {
-            if ((long) n * k < SPLIT_MACS || n < 8) {
+            int chunks = (int) Math.min(16, Math.min(n / 4, (long) n * k / CHUNK_MACS));
+            if (chunks < 2) {
                 run(x, px, y, py);
                 return;
             }
-            int half = (n / 2) & ~3;
-            DecodePair.run(() -> FlatF32.linear(half, k, w, 0, b, 0, x, px, y, py),
-                    () -> FlatF32.linear(n - half, k, w, half * k, b, half, x, px, y, py + half));
+            int per = (Math.ceilDiv(n, chunks) + 3) & ~3;
+            DecodeTeam.run(chunks, c -> {
+                int j0 = c * per, j1 = Math.min(n, j0 + per);
+                if (j0 < j1) FlatF32.linear(j1 - j0, k, w, j0 * k, b, j0, x, px, y, py + j0);
+            });
         }
     }
 
@@ -64,7 +67,8 @@ final class FlatDecoder {
     private final Layer[] layers;
     private final Norm norm;
     // one batch row's scratch
-    private final float[] e, x1, x2, t, qk, v, att, o, h, g, z, scores, scores2;
+    private final float[] e, x1, x2, t, qk, v, att, o, h, g, z;
+    private final float[][] scores; // per head: heads run on two threads
 
     private FlatDecoder(ReformerLM lm, Layer[] layers, Lin toModelDim, float[] pos, Norm norm, Lin outFirst, Lin outLast) {
         ReformerConfig cfg = lm.config();
@@ -99,8 +103,7 @@ final class FlatDecoder {
         h = new float[hidden * (glu ? 2 : 1)];
         g = new float[hidden];
         z = new float[embDim];
-        scores = new float[capacity];
-        scores2 = new float[capacity];
+        scores = new float[heads][capacity];
     }
 
     /** The flat decoder of {@code lm}, or null when some part of it has no flat form here (see the class comment). */
@@ -216,30 +219,25 @@ final class FlatDecoder {
                 store(base, j, keys, values);
             }
         }
-        DecodePair.run(() -> l.toqk.run(x, 0, qk, 0), () -> l.tov.run(x, 0, v, 0));
+        l.toqk.apply(x, 0, qk, 0);
+        l.tov.apply(x, 0, v, 0);
         int n = memSlots + p + 1;
         store(base, n - 1, keys, values);
-        int half = heads / 2;
-        if (heads > 1 && (long) heads * n * dh >= SPLIT_MACS / 2) {
-            DecodePair.run(() -> heads(0, half, n, base, keys, values, scores), () -> heads(half, heads, n, base, keys, values, scores2));
-        } else {
-            heads(0, heads, n, base, keys, values, scores);
-        }
+        if ((long) heads * n * dh * 2 >= 2 * CHUNK_MACS) DecodeTeam.run(heads, hd -> head(hd, n, base, keys, values));
+        else for (int hd = 0; hd < heads; hd++) head(hd, n, base, keys, values);
         l.toOut.apply(att, 0, o, 0);
     }
 
-    /** att[head] = softmax(q . unit(k_j) * dh^-0.5, self position masked) . v_j over the n cached positions, heads [h0, h1). */
-    private void heads(int h0, int h1, int n, int base, float[] keys, float[] values, float[] s) {
-        int dh = dimHead;
-        for (int hd = h0; hd < h1; hd++) {
-            int kb = (base + hd * capacity) * dh;
-            FlatF32.linear(n, dh, keys, kb, null, 0, qk, hd * dh, s, 0);
-            for (int j = 0; j < n; j++) s[j] *= scale;
-            s[n - 1] = (float) org.reformer4j.model.attention.LshAttentionCore.SELF_VALUE;
-            FlatF32.softmax(s, 0, n);
-            java.util.Arrays.fill(att, hd * dh, hd * dh + dh, 0f);
-            for (int j = 0; j < n; j++) FlatF32.axpy(s[j], values, kb + j * dh, att, hd * dh, dh);
-        }
+    /** att[head] = softmax(q . unit(k_j) * dh^-0.5, self position masked) . v_j over the n cached positions. */
+    private void head(int hd, int n, int base, float[] keys, float[] values) {
+        int dh = dimHead, kb = (base + hd * capacity) * dh;
+        float[] s = scores[hd];
+        FlatF32.linear(n, dh, keys, kb, null, 0, qk, hd * dh, s, 0);
+        for (int j = 0; j < n; j++) s[j] *= scale;
+        s[n - 1] = (float) org.reformer4j.model.attention.LshAttentionCore.SELF_VALUE;
+        FlatF32.softmax(s, 0, n);
+        java.util.Arrays.fill(att, hd * dh, hd * dh + dh, 0f);
+        for (int j = 0; j < n; j++) FlatF32.axpy(s[j], values, kb + j * dh, att, hd * dh, dh);
     }
 
     /** Writes unit(qk) per head and v (one value head: the same for every head) at cache position j. */

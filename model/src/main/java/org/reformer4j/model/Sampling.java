@@ -51,11 +51,36 @@ public record Sampling(double filterThres, double topP, double temperature, long
         for (int i = 0; i < v && n < k; i++) if (logits[i] > cut) order[n++] = i;
         for (int i = 0; i < v && n < k; i++) if (logits[i] == cut) order[n++] = i;
         TopK.sortDescending(order, logits);
-        double mx = logits[order[0]] / temperature;
+        double[] kept = new double[k];
+        for (int i = 0; i < k; i++) kept[i] = logits[order[i]];
+        return pick(order, kept, u);
+    }
+
+    /**
+     * {@link #draw(double[], double)} of float32 logits (the flat decoder's), the same token for the same
+     * numbers: the k largest by the histogram of {@link TopK#largest}.
+     */
+    int draw(float[] logits, double u) {
+        int v = logits.length, k = Math.max(1, (int) ((1 - filterThres) * v));
+        int[] order = TopK.largest(logits, k);
+        if (order == null) { // NaN or an infinity among the logits: the float64 path
+            double[] wide = new double[v];
+            for (int i = 0; i < v; i++) wide[i] = logits[i];
+            return draw(wide, u);
+        }
+        double[] kept = new double[k];
+        for (int i = 0; i < k; i++) kept[i] = logits[order[i]];
+        return pick(order, kept, u);
+    }
+
+    /** The draw among the kept tokens {@code order} (largest logit first) with logits {@code kept}: top-p, temperature, softmax. */
+    private int pick(int[] order, double[] kept, double u) {
+        int k = order.length;
+        double mx = kept[0] / temperature;
         double[] p = new double[k];
         double sum = 0;
         for (int i = 0; i < k; i++) {
-            p[i] = Math.exp(logits[order[i]] / temperature - mx);
+            p[i] = Math.exp(kept[i] / temperature - mx);
             sum += p[i];
         }
         int keep = k;

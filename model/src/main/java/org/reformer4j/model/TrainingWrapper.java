@@ -114,10 +114,10 @@ public final class TrainingWrapper {
         try (var ng = org.reformer4j.core.GradMode.noGrad()) {
             DecodeCache cache = sampling.useCache() && model.supportsDecodeCache() && t0 <= model.config().maxSeqLen
                     ? model.newDecodeCache() : null;
-            double[][] logits = null;
+            double[][] logits = null; // null after a flat step: its float32 logits are in rows
             float[][] rows = cache != null && cache.isFlat() ? new float[b][model.config().numTokens] : null;
             if (cache != null) {
-                for (int p = 0; p < t0; p++) logits = next(seq, p, cache, rows, logits);
+                for (int p = 0; p < t0; p++) logits = next(seq, p, cache, rows);
             }
             for (int step = 0; step < length; step++) {
                 if (cache == null) logits = lastRow(windowLogits(seq, cur));
@@ -125,7 +125,7 @@ public final class TrainingWrapper {
                 rng.uniform(u);
                 boolean all = true;
                 for (int i = 0; i < b; i++) {
-                    long tok = done[i] ? sampling.eos() : sampling.draw(logits[i], u[i]);
+                    long tok = done[i] ? sampling.eos() : logits != null ? sampling.draw(logits[i], u[i]) : sampling.draw(rows[i], u[i]);
                     seq[i][cur] = tok;
                     done[i] |= sampling.eos() >= 0 && tok == sampling.eos();
                     all &= done[i];
@@ -135,7 +135,7 @@ public final class TrainingWrapper {
                 if (all) break;
                 if (cache != null && step + 1 < length) {
                     if (cur > model.config().maxSeqLen) cache = null;
-                    else logits = next(seq, cur - 1, cache, rows, logits);
+                    else logits = next(seq, cur - 1, cache, rows);
                 }
             }
         } finally {
@@ -154,29 +154,18 @@ public final class TrainingWrapper {
         return net.forward(Tensor.of(x, b, t), null, null);
     }
 
-    /** Logits [B][V] of position p after a cached step (flat steps fill {@code rows}, then {@code into}). */
-    private double[][] next(long[][] seq, int p, DecodeCache cache, float[][] rows, double[][] into) {
+    /** Logits [B][V] of position p after a cached step; null after a flat step, which leaves them in {@code rows}. */
+    private double[][] next(long[][] seq, int p, DecodeCache cache, float[][] rows) {
         long[] ids = column(seq, p);
         if (!cache.isFlat()) return lastRow(model.step(Tensor.of(ids, ids.length, 1), cache));
         model.stepInto(ids, cache, rows);
-        return widen(rows, into);
+        return null;
     }
 
     private static long[] column(long[][] seq, int p) {
         long[] c = new long[seq.length];
         for (int i = 0; i < c.length; i++) c[i] = seq[i][p];
         return c;
-    }
-
-    /** The rows as float64 (into {@code into} when it has their shape). */
-    private static double[][] widen(float[][] rows, double[][] into) {
-        if (into == null || into.length != rows.length || into[0].length != rows[0].length) into = new double[rows.length][rows[0].length];
-        for (int i = 0; i < rows.length; i++) {
-            float[] r = rows[i];
-            double[] d = into[i];
-            for (int j = 0; j < r.length; j++) d[j] = r[j];
-        }
-        return into;
     }
 
     private static double[][] lastRow(Tensor logits) {

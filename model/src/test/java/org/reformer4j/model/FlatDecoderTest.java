@@ -80,6 +80,12 @@ class FlatDecoderTest {
     }
 
     @Test
+    void productsSharedWithTheHelperThread() {
+        // dim 64, 4 heads of 32, ffMult 4: every product is cut in chunks for the helper (FlatDecoder.CHUNK_MACS)
+        agree("wide", model(b -> b.dim(64).heads(4).dimHead(32).numMemKv(2)));
+    }
+
+    @Test
     void uncoveredOptionsUseTensorSteps() {
         assertFalse(model(b -> b.useRezero(true)).newDecodeCache().isFlat(), "ReZero");
         assertFalse(model(b -> b.useScaleNorm(true)).newDecodeCache().isFlat(), "ScaleNorm");

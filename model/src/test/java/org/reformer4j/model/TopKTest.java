@@ -2,6 +2,7 @@ package org.reformer4j.model;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
 import java.util.Arrays;
 import java.util.SplittableRandom;
@@ -9,8 +10,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Top-k by selection against a full sort: the selected value equals the sorted array's entry at every rank
- * (ties, zeros of both signs, infinities, NaN), the kept indices come out in the order of a stable sort of all
- * indices by value (largest first), and {@link Sampling#draw} picks what a full-sort top-k picks.
+ * (ties, zeros of both signs, infinities, NaN), the histogram's k largest floats are a full sort's first k,
+ * the kept indices come out in the order of a stable sort of all indices by value (largest first),
+ * {@link Sampling#draw} picks what a full-sort top-k picks, and its float32 form what its float64 form picks.
  */
 class TopKTest {
     private static double[] values(long seed, int n, int distinct) {
@@ -50,6 +52,54 @@ class TopKTest {
             Arrays.sort(boxed, (a, b) -> Double.compare(v[b], v[a])); // a stable sort (TimSort)
             TopK.sortDescending(idx, v);
             assertArrayEquals(Arrays.stream(boxed).mapToInt(Integer::intValue).toArray(), idx, "distinct=" + distinct);
+        }
+    }
+
+    /** Indices of the k largest by a full stable sort of all indices, largest first. */
+    private static int[] stableLargest(float[] x, int k) {
+        Integer[] all = new Integer[x.length];
+        for (int i = 0; i < x.length; i++) all[i] = i;
+        Arrays.sort(all, (a, b) -> Float.compare(x[b], x[a]));
+        return Arrays.stream(all).limit(k).mapToInt(Integer::intValue).toArray();
+    }
+
+    @Test
+    void largestByHistogramEqualsAFullStableSort() {
+        for (int n : new int[] {1, 2, 5, 100, 3000}) {
+            for (int distinct : new int[] {0, 1, 4, 300}) {
+                double[] d = values(n * 17L + distinct, n, distinct);
+                float[] x = new float[n];
+                for (int i = 0; i < n; i++) x[i] = (float) (distinct > 0 ? d[i] * 0.37 : d[i]);
+                for (int k = 1; k <= n; k += Math.max(1, n / 37)) {
+                    assertArrayEquals(stableLargest(x, k), TopK.largest(x, k), "n=" + n + " distinct=" + distinct + " k=" + k);
+                }
+            }
+        }
+        float big = 1e30f;
+        float[] wide = {big, -big, 0f, -0f, 3f, -0f, 1e-30f, -1e-38f, Float.MIN_VALUE};
+        for (int k = 1; k <= wide.length; k++) assertArrayEquals(stableLargest(wide, k), TopK.largest(wide, k), "wide range, k=" + k);
+        float[] zeros = {-0f, 0f, -0f, 0f};
+        for (int k = 1; k <= zeros.length; k++) assertArrayEquals(stableLargest(zeros, k), TopK.largest(zeros, k), "signed zeros, k=" + k);
+        assertNull(TopK.largest(new float[] {1, Float.NaN}, 1), "NaN: no histogram");
+        assertNull(TopK.largest(new float[] {1, Float.NEGATIVE_INFINITY}, 1), "infinity: no histogram");
+        assertNull(TopK.largest(new float[] {1, Float.MAX_VALUE}, 1), "the bins next to infinity: no histogram");
+    }
+
+    @Test
+    void floatDrawEqualsTheFloat64Draw() {
+        SplittableRandom r = new SplittableRandom(4);
+        for (int trial = 0; trial < 300; trial++) {
+            int n = 20 + trial * 7, distinct = trial % 3 == 0 ? 0 : 3 + trial % 40;
+            double[] d = values(trial + 1000L, n, distinct);
+            float[] f = new float[n];
+            for (int i = 0; i < n; i++) f[i] = (float) (d[i] * 0.7);
+            if (trial % 50 == 7) f[trial % n] = Float.NEGATIVE_INFINITY;
+            if (trial % 50 == 9) f[trial % n] = -0f;
+            double[] wide = new double[n];
+            for (int i = 0; i < n; i++) wide[i] = f[i];
+            Sampling s = Sampling.topK(r.nextDouble() * 0.99).temperature(0.5 + r.nextDouble()).topP(trial % 5 == 0 ? 0.8 : 1.0);
+            double u = r.nextDouble();
+            assertEquals(s.draw(wide, u), s.draw(f, u), "trial " + trial + " " + s);
         }
     }
 

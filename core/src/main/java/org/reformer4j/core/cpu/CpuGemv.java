@@ -54,9 +54,12 @@ final class CpuGemv {
         Parallel.forParts(n, Parallel.threads(), (j0, j1) -> dotRows(w, wOff, ldw, x, xOff, k, c, cOff, j0, j1));
     }
 
-    /** Rows [j0, j1) of {@link #rows}: the vector twin four rows at a time, the scalar loop for the rest. */
+    /** Rows [j0, j1) of {@link #rows}: the vector twin (four rows per pass), or the scalar loop. */
     static void dotRows(float[] w, int wOff, int ldw, float[] x, int xOff, int k, float[] c, int cOff, int j0, int j1) {
-        int j = VectorSupport.ENABLED ? CpuGemvVector.dotRows4(w, wOff, ldw, x, xOff, k, c, cOff, j0, j1) : j0;
-        for (; j < j1; j++) c[cOff + j] = VectorSupport.ENABLED ? CpuVector.dot(x, xOff, w, wOff + j * ldw, k) : CpuRows.dotF32(x, xOff, w, wOff + j * ldw, k);
+        if (VectorSupport.ENABLED) {
+            CpuGemvVector.dotRows(w, wOff, ldw, x, xOff, k, c, cOff, j0, j1);
+            return;
+        }
+        for (int j = j0; j < j1; j++) c[cOff + j] = CpuRows.dotF32(x, xOff, w, wOff + j * ldw, k);
     }
 }
