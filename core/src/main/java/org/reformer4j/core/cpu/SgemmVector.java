@@ -428,11 +428,20 @@ final class SgemmVector {
      * {@code C[i, j] = alpha * acc[i, j] + beta * C[i, j]} for the tile's {@code rows} x {@code cols} (acc holds
      * rows of {@code nv} vectors, as the kernels staged their accumulators). Loads and stores use lane masks: the
      * columns past {@code cols} are left alone, and C is not read at all when beta is 0 (so beta 0 overwrites
-     * NaN). No branch on alpha or beta: a branch would be compiled for the values the first calls saw and trap
-     * on the first call with others. Kept out of the kernels: 24 inlined masked stores took the kernels past C2's
-     * inlining node budget, leaving some stores as calls that boxed their vectors.
+     * NaN). A whole tile with alpha 1 and beta 0 is plain copies. Kept out of the kernels: 24 inlined masked
+     * stores took the kernels past C2's inlining node budget, leaving some stores as calls that boxed their
+     * vectors; and a branch here that the first calls never took traps (deoptimises) only this small method.
      */
     static void merge(int rows, int nv, float[] acc, float alpha, float beta, float[] c, int ci, int ldc, int cols) {
+        if (alpha == 1f && beta == 0f && cols == nv * VL) {
+            // the common case, a whole tile of C = A B: plain copies
+            for (int i = 0; i < rows; i++) {
+                for (int v = 0; v < nv; v++) {
+                    FloatVector.fromArray(F, acc, (i * nv + v) * VL).intoArray(c, ci + i * ldc + v * VL);
+                }
+            }
+            return;
+        }
         long readC = betaBits(beta);
         FloatVector a = FloatVector.broadcast(F, alpha), b = FloatVector.broadcast(F, beta);
         for (int v = 0; v < nv; v++) {
