@@ -29,6 +29,13 @@ public final class LshAttentionCore extends Function {
                        boolean[][] mask, double[] sin, double[] cos, boolean causal, boolean attendAcrossBuckets,
                        boolean allowDuplicateAttention, double[] dropoutScale) {}
 
+    /**
+     * Largest per-round output array [N, H*L, dh] kept from forward to backward (float32 tile path); above it,
+     * backward recomputes each round's output from the saved logsumexps instead (at 16384 tokens it is 64 MiB
+     * per layer, the largest array of the layer). Not final: tests set it to 0 to run the recomputation.
+     */
+    static volatile long keepRoundOutputsBytes = 32L << 20;
+
     private final Plan plan;
 
     public LshAttentionCore(Plan plan) {
@@ -56,7 +63,7 @@ public final class LshAttentionCore extends Function {
         final int h = plan.nHashes(), t = plan.queryLen(), hl = h * len;
         final int[][] undo = plan.sorted().undo();
         // per-position arrays stay in the model's dtype (float32 values are exact there): no float64 copies
-        Object qk = f32 ? qkT.toFloatArray() : qkT.toDoubleArray();
+        Object qk = Arrays2.hostData(qkT); // read only (rotate makes a new array)
         if (plan.sin() != null) qk = rotate(qk, n, len, t, dh, plan.sin(), plan.cos(), false);
         LshChunks ch = new LshChunks(plan, dt, n, len, dh, qk, Arrays2.hostData(vT));
         double[] lse = new double[n * hl];
@@ -94,7 +101,7 @@ public final class LshAttentionCore extends Function {
         });
         Saved sd = new Saved();
         sd.chunks = ch;
-        sd.bo = bo;
+        sd.bo = ch.tiles() && (long) n * hl * dh * 4 > keepRoundOutputsBytes ? null : bo;
         sd.lse = lse;
         sd.w = wts;
         ctx.put("saved", sd);
@@ -105,12 +112,23 @@ public final class LshAttentionCore extends Function {
     protected Tensor[] backward(Context ctx, Tensor gradOutput) {
         Saved sd = ctx.get("saved");
         LshChunks ch = sd.chunks;
+        if (ch == null) {
+            throw new IllegalStateException("lshAttention: backward ran twice through the same graph; the op frees its saved "
+                    + "per-position arrays after the first (run the forward again)");
+        }
         DType dt = gradOutput.dtype();
         final int n = ch.n, len = ch.len, dh = ch.dh;
         final int h = plan.nHashes(), t = plan.queryLen(), hl = h * len;
         final int[][] undo = plan.sorted().undo();
-        Rows g = Rows.of(dt == DType.F32 ? gradOutput.toFloatArray() : gradOutput.toDoubleArray());
-        // gradient of each round's logsumexp through the mixing weights
+        Rows g = Rows.of(Arrays2.hostData(gradOutput));
+        // gradient of each round's logsumexp through the mixing weights, from g . (round output) per sorted item
+        double[] gbo = sd.bo != null ? null : new double[n * hl];
+        if (gbo != null) {
+            float[] gF = ((FloatRows) g).data();
+            Parallel.forRange(n, 1, (r0, r1) -> {
+                for (int r = r0; r < r1; r++) ch.roundDotsF32(r, gF, sd.lse, gbo);
+            });
+        }
         double[] dlse = new double[n * hl];
         Parallel.forRange(n * t, 256, (from, to) -> {
             double[] dw = new double[h];
@@ -120,7 +138,8 @@ public final class LshAttentionCore extends Function {
                 for (int k = 0; k < h; k++) {
                     int b = (r * hl + undo[r][k * len + p]) * dh;
                     double d = 0;
-                    for (int f = 0; f < dh; f++) d += g.get(o + f) * sd.bo.get(b + f);
+                    if (gbo != null) d = gbo[r * hl + undo[r][k * len + p]];
+                    else for (int f = 0; f < dh; f++) d += g.get(o + f) * sd.bo.get(b + f);
                     dw[k] = d;
                     sum += sd.w[(r * h + k) * t + p] * d;
                 }
@@ -131,6 +150,15 @@ public final class LshAttentionCore extends Function {
             }
         });
         sd.bo = null;
+        if (ch.tiles()) {
+            // float32: each row's sums go straight into the outputs (torch's float32 backward accumulates in float32 too)
+            float[] gF = ((FloatRows) g).data(), dqkF = new float[n * len * dh], dvF = new float[n * len * dh];
+            Parallel.forRange(n, 1, (r0, r1) -> {
+                for (int r = r0; r < r1; r++) ch.backwardRowF32(r, gF, sd.w, sd.lse, dlse, dqkF, dvF);
+            });
+            release(sd);
+            return new Tensor[] {Arrays2.wrap(dqkF, dt, n, len, dh), Arrays2.wrap(dvF, dt, n, len, dh)};
+        }
         // row by row into the outputs in the model's dtype; each row's sums are float64 until written
         Object dqk = Arrays2.newArray(dt, n * len * dh), dv = Arrays2.newArray(dt, n * len * dh);
         Parallel.forRange(n, 1, (r0, r1) -> {
@@ -141,7 +169,15 @@ public final class LshAttentionCore extends Function {
                 Arrays2.fromDoubleAt(d[1], dv, r * len * dh);
             }
         });
+        release(sd);
         return new Tensor[] {Arrays2.wrap(dqk, dt, n, len, dh), Arrays2.wrap(dv, dt, n, len, dh)};
+    }
+
+    /** Drops the saved state at the end of backward: the graph may outlive it (until the layer's scope closes). */
+    private static void release(Saved sd) {
+        sd.chunks = null;
+        sd.lse = null;
+        sd.w = null;
     }
 
     /** Read access to a float[] or double[] (the per-round outputs are kept in the model's dtype). */

@@ -23,11 +23,12 @@ final class LshChunks {
     private final boolean f32;
     private final double scale, masked;
     /** Per position norms of qk [N, L]. */
-    private final double[] knorm;
+    final double[] knorm;
     /**
      * Per position [N, L, dh] in the model's dtype (float[] or double[]; float32 values are exact there, as
      * every one was rounded to float32): rotated qk (queries), unit keys, values. GEMM operands are gathered
-     * from them without conversion.
+     * from them without conversion. The unit keys are null on the float32 tile path, which divides by the
+     * norms as it gathers.
      */
     final Object qD, khD, vD;
     private final int[][] st, locs;
@@ -49,7 +50,8 @@ final class LshChunks {
         this.masked = Arrays2.maskValue(dt);
         this.st = plan.sorted().sticker();
         LshAttentionCore.Rows q = LshAttentionCore.Rows.of(qk);
-        Object kh = Arrays2.newArray(dt, n * len * dh);
+        // the float32 tiles divide by the norm as they gather (one [N, L, dh] array less per layer)
+        Object kh = tiles() ? null : Arrays2.newArray(dt, n * len * dh);
         this.knorm = new double[n * len];
         for (int i = 0; i < n * len; i++) {
             int o = i * dh;
@@ -58,7 +60,7 @@ final class LshChunks {
             double nrm = Math.max(Math.sqrt(ss), 1e-12);
             knorm[i] = nrm;
             if (kh instanceof float[] kf) for (int f = 0; f < dh; f++) kf[o + f] = (float) (q.get(o + f) / nrm);
-            else for (int f = 0; f < dh; f++) ((double[]) kh)[o + f] = q.get(o + f) / nrm;
+            else if (kh != null) for (int f = 0; f < dh; f++) ((double[]) kh)[o + f] = q.get(o + f) / nrm;
         }
         this.locs = plan.allowDuplicateAttention() ? null : duplicateLocations();
         this.qD = qk;
@@ -87,7 +89,7 @@ final class LshChunks {
     static volatile boolean tilesEnabled = true, tilesVector = true;
 
     /** Whether the float32 tile kernels ({@link LshChunksF32}) run: float32, positions exact as floats. */
-    private boolean tiles() {
+    boolean tiles() {
         return f32 && tilesEnabled && hl < (1 << 24);
     }
 
@@ -222,11 +224,6 @@ final class LshChunks {
     double[][] backwardRow(int r, LshAttentionCore.Rows g, double[] w, double[] lse, double[] dlse) {
         double[] dqk = new double[len * dh], dv = new double[len * dh];
         double[] dkPos = new double[len * dh];
-        if (tiles()) {
-            new LshChunksF32(this, tilesVector).backwardRow(r, ((LshAttentionCore.FloatRows) g).data(), w, lse, dlse, dqk, dkPos, dv);
-            keyNormBackward(r, dkPos, dqk);
-            return new double[][] {dqk, dv};
-        }
         int w2 = 2 * bs;
         double[] row = new double[w2];
         boolean[] fixed = new boolean[w2];
@@ -295,6 +292,33 @@ final class LshChunks {
         }
         keyNormBackward(r, dkPos, dqk);
         return new double[][] {dqk, dv};
+    }
+
+    /**
+     * The float32 tile form of {@link #backwardRow}: the gradients of row r's qk (after the inverse rotary
+     * turn) and v go into dqkOut and dvOut [N, L, dh] at the row's offset; per-row buffers are float32 [L, dh].
+     */
+    void backwardRowF32(int r, float[] g, double[] w, double[] lse, double[] dlse, float[] dqkOut, float[] dvOut) {
+        float[] dq = new float[len * dh], dk = new float[len * dh];
+        new LshChunksF32(this, tilesVector).backwardRow(r, g, w, lse, dlse, dq, dk, dvOut, r * len * dh);
+        float[] q = (float[]) qD, kh = new float[dh];
+        for (int p = 0; p < len; p++) {
+            int a = (r * len + p) * dh, d = p * dh;
+            double nrm = knorm[r * len + p], dot = 0;
+            for (int f = 0; f < dh; f++) {
+                kh[f] = (float) (q[a + f] / nrm); // the unit key, as the constructor would have kept it
+                dot += kh[f] * dk[d + f];
+            }
+            boolean clamped = nrm <= 1e-12;
+            for (int f = 0; f < dh; f++) dq[d + f] += (float) (clamped ? dk[d + f] / nrm : (dk[d + f] - kh[f] * dot) / nrm);
+        }
+        float[] out = plan.sin() == null ? dq : (float[]) LshAttentionCore.rotate(dq, 1, len, t, dh, plan.sin(), plan.cos(), true);
+        System.arraycopy(out, 0, dqkOut, r * len * dh, len * dh);
+    }
+
+    /** Float32 tiles: g . (round output) of every sorted item of row r into gbo, the outputs recomputed (see LshChunksF32). */
+    void roundDotsF32(int r, float[] g, double[] lse, double[] gbo) {
+        new LshChunksF32(this, tilesVector).roundDots(r, g, lse, gbo);
     }
 
     /** Adds to dqk [L, dh] the gradient dkPos of row r's unit keys taken back through their normalisation. */

@@ -104,10 +104,46 @@ final class LshChunksF32 {
     }
 
     /**
-     * Backward of row r from the output gradient g [N, T, dh], the round weights w [N, H, T], the saved lse and
-     * its gradient dlse; adds the gradients of row r's (rotated) qk positions into dqk and of v into dv [L, dh].
+     * For backward without the saved per-round outputs: recomputes them group by group from the saved logsumexps
+     * (p = exp(scores - lse), dropped, times v) and puts into gbo, per sorted item s of row r, the dot product of
+     * its output with the output gradient g [N, T, dh] at its position (0 for memory positions >= T).
      */
-    void backwardRow(int r, float[] g, double[] w, double[] lse, double[] dlse, double[] dqk, double[] dkPos, double[] dv) {
+    void roundDots(int r, float[] g, double[] lse, double[] gbo) {
+        int c = k.c, hl = k.hl, len = k.len, t = k.t;
+        int[] st = k.sticker(r);
+        double[] drop = k.plan().dropoutScale();
+        for (int c0 = 0; c0 < c; c0 += group) {
+            int c1 = Math.min(c, c0 + group), gn = c1 - c0;
+            gather(r, c0, c1);
+            bmm(gn, bs, w2, dh, gq, bs * dh, dh, 1, gk, bs * dh, 1, dh, sc, 0); // q k^T
+            for (int ch = c0; ch < c1; ch++) {
+                keys(r, ch);
+                for (int i = 0; i < bs; i++) {
+                    int o = ((ch - c0) * bs + i) * w2, s = ch * bs + i;
+                    query(r, s, sc, o);
+                    expShift(row, (float) lse[r * hl + s], sc, o);
+                    if (drop != null) {
+                        int od = ((r * c + ch) * bs + i) * w2;
+                        for (int j = 0; j < w2; j++) sc[o + j] = (float) (sc[o + j] * drop[od + ref(j)]);
+                    }
+                }
+            }
+            bmm(gn, bs, dh, w2, sc, bs * w2, w2, 1, gv, bs * dh, dh, 1, dq, 0); // the round outputs [G, bs, dh]
+            for (int s = c0 * bs; s < c1 * bs; s++) {
+                int p = st[s] % len, a = (s - c0 * bs) * dh, o = (r * t + p) * dh;
+                double d = 0;
+                if (p < t) for (int f = 0; f < dh; f++) d += (double) g[o + f] * dq[a + f];
+                gbo[r * hl + s] = d;
+            }
+        }
+    }
+
+    /**
+     * Backward of row r from the output gradient g [N, T, dh], the round weights w [N, H, T], the saved lse and
+     * its gradient dlse; adds the gradients reaching row r's positions as queries into dq and as unit keys into dk
+     * [L, dh], and of v into dv from dvOff.
+     */
+    void backwardRow(int r, float[] g, double[] w, double[] lse, double[] dlse, float[] dqk, float[] dkPos, float[] dv, int dvOff) {
         int c = k.c, hl = k.hl, len = k.len, t = k.t, h = k.h;
         int[] st = k.sticker(r);
         double[] drop = k.plan().dropoutScale();
@@ -148,7 +184,7 @@ final class LshChunksF32 {
                     int a = ((ch - c0) * w2 + j) * dh, b = st[window(ch, j)] % len * dh;
                     for (int f = 0; f < dh; f++) {
                         dkPos[b + f] += dk2[a + f];
-                        dv[b + f] += dv2[a + f];
+                        dv[dvOff + b + f] += dv2[a + f];
                     }
                 }
             }
@@ -169,19 +205,20 @@ final class LshChunksF32 {
     private void gather(int r, int c0, int c1) {
         int[] st = k.sticker(r);
         int rowOff = r * k.len, len = k.len, c = k.c;
-        float[] q = (float[]) k.qD, kh = (float[]) k.khD, v = (float[]) k.vD;
+        float[] q = (float[]) k.qD, v = (float[]) k.vD;
         for (int s = c0 * bs; s < c1 * bs; s++) System.arraycopy(q, (rowOff + st[s] % len) * dh, gq, (s - c0 * bs) * dh, dh);
         int first = ((c0 - 1 + c) % c) * bs;
-        for (int i = 0; i < bs; i++) {
-            int src = (rowOff + st[first + i] % len) * dh;
-            System.arraycopy(kh, src, gk, i * dh, dh);
-            System.arraycopy(v, src, gv, i * dh, dh);
-        }
-        for (int s = c0 * bs; s < c1 * bs; s++) {
-            int src = (rowOff + st[s] % len) * dh, dst = (s - c0 * bs + bs) * dh;
-            System.arraycopy(kh, src, gk, dst, dh);
-            System.arraycopy(v, src, gv, dst, dh);
-        }
+        for (int i = 0; i < bs; i++) gatherKey(rowOff + st[first + i] % len, i);
+        for (int s = c0 * bs; s < c1 * bs; s++) gatherKey(rowOff + st[s] % len, s - c0 * bs + bs);
+    }
+
+    /** Row i of the group's keys and values: position pr (row offset included) of qk divided by its norm (unit key), of v. */
+    private void gatherKey(int pr, int i) {
+        float[] q = (float[]) k.qD;
+        double nrm = k.knorm[pr];
+        int src = pr * dh, dst = i * dh;
+        for (int f = 0; f < dh; f++) gk[dst + f] = (float) (q[src + f] / nrm);
+        System.arraycopy(k.vD, src, gv, dst, dh);
     }
 
     /** The key tables of chunk ch of row r, in window order. */

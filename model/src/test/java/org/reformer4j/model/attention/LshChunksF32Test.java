@@ -1,5 +1,6 @@
 package org.reformer4j.model.attention;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.AfterEach;
@@ -14,7 +15,8 @@ import org.reformer4j.core.Tensor;
  * The float32 tile kernels of the LSH chunks ({@link LshChunksF32}, Vector API and scalar loops) against two
  * references on the same inputs and buckets: the float64 loops with float32 rounding points they replaced
  * (the form the golden fixtures validated), and the float64 op (checked by finite differences in
- * {@link LshAttentionGradTest}). Output and both input gradients, for every mask option, rotary and dropout;
+ * {@link LshAttentionGradTest}); and the backward that recomputes the per-round outputs against the one that
+ * keeps them (bit for bit). Output and both input gradients, for every mask option, rotary and dropout;
  * bucket size 16, so a query's 32 keys fill whole vector registers.
  */
 class LshChunksF32Test {
@@ -24,6 +26,7 @@ class LshChunksF32Test {
     void restore() {
         LshChunks.tilesEnabled = true;
         LshChunks.tilesVector = true;
+        LshAttentionCore.keepRoundOutputsBytes = 32L << 20;
     }
 
     @ParameterizedTest
@@ -66,12 +69,16 @@ class LshChunksF32Test {
         double[][] scalar = run(attn, qk, v, gOut, t, buckets, mask, rotary, drop, DType.F32);
         LshChunks.tilesVector = true;
         double[][] vector = run(attn, qk, v, gOut, t, buckets, mask, rotary, drop, DType.F32);
+        LshAttentionCore.keepRoundOutputsBytes = 0;
+        double[][] recomputed = run(attn, qk, v, gOut, t, buckets, mask, rotary, drop, DType.F32);
 
         String[] what = {"out", "d qk", "d v"};
         for (int i = 0; i < 3; i++) {
             // the two float32 forms differ in exp's last bit and in summation order only
             close(tag + ", " + what[i] + ": scalar tiles vs rounded loops", scalar[i], rounded[i], 2e-6);
             close(tag + ", " + what[i] + ": vector tiles vs scalar tiles", vector[i], scalar[i], 2e-6);
+            // backward recomputing the per-round outputs instead of keeping them: the same operations, the same bits
+            assertArrayEquals(vector[i], recomputed[i], tag + ", " + what[i] + ": round outputs recomputed in backward");
             // float32 vs float64: a round whose query sees only itself has logsumexp ~ -5e4 (the self value), where
             // float32 resolves 4e-3; the golden README reports the same ~1e-3 differences in causal logits
             close(tag + ", " + what[i] + ": vector tiles vs float64", vector[i], f64[i], 5e-3);
