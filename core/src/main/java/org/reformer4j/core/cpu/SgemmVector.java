@@ -346,14 +346,20 @@ final class SgemmVector {
                       int[] idx) {
         int fullRows = mc - mc % mr;
         if (rs == 1 && mr <= VL) {
-            // op(A) = a stored transpose: each step of k is a run of mr floats; go row by row of storage
-            VectorMask<Float> lanes = F.indexInRange(0, mr);
+            // op(A) = a stored transpose: each step of k is a run of mr floats; go row by row of storage. A
+            // partial last panel loads its rows only and stores all mr lanes: the zero padding comes with it
+            VectorMask<Float> lanes = F.indexInRange(0, mr), partial = F.indexInRange(0, mc - fullRows);
             for (int p = 0; p < kc; p++) {
                 int s = idx0 + p * cs;
                 for (int r0 = 0, o = dOff + p * mr; r0 < fullRows; r0 += mr, o += mr * kc) {
                     FloatVector.fromArray(F, a, s + r0, lanes).intoArray(dst, o, lanes);
                 }
+                if (fullRows < mc) {
+                    int o = dOff + fullRows * kc + p * mr;
+                    FloatVector.fromArray(F, a, s + fullRows, partial).intoArray(dst, o, lanes);
+                }
             }
+            return;
         } else {
             packAGather(mr, fullRows, kc, a, idx0, rs, cs, dst, dOff, idx);
         }
