@@ -76,6 +76,20 @@ class CpuVectorTest {
         assertTrue(Float.isNaN(CpuElementwise.expF32(Float.NaN)));
     }
 
+    /** GELU's backward vector loop (and its scalar tail) equals the scalar twin bit for bit, also when written over x. */
+    @Test
+    void geluBackwardEqualsItsScalarTwinBitForBit() {
+        assumeTrue(VectorSupport.ENABLED, "Vector API not loaded");
+        int n = 5003;
+        float[] g = randn(21, n), x = randn(22, n), v = new float[n], s = new float[n];
+        CpuVector.binary(BinaryOp.GELU_BACKWARD, g, 0, x, 0, 1, v, 0, n);
+        CpuElementwise.binaryF32(BinaryOp.GELU_BACKWARD, g, 0, 1, x, 0, 1, s, 0, 1, n);
+        for (int i = 0; i < n; i++) assertEquals(Float.floatToIntBits(s[i]), Float.floatToIntBits(v[i]), "gelu'(" + x[i] + ") element " + i);
+        float[] inPlace = x.clone();
+        CpuVector.binary(BinaryOp.GELU_BACKWARD, g, 0, inPlace, 0, 1, inPlace, 0, n);
+        for (int i = 0; i < n; i++) assertEquals(Float.floatToIntBits(s[i]), Float.floatToIntBits(inPlace[i]), "written over x, element " + i);
+    }
+
     @Test
     void float32GeluIsWithinFloatRoundingOfTheExactErfForm() {
         float[] x = randn(9, 4096);
