@@ -75,6 +75,7 @@ public final class LshAttentionCore extends Function {
         // unsort and mix the rounds by their logsumexps
         Object outA = Arrays2.newArray(dt, n * t * dh);
         double[] wts = new double[n * h * t];
+        float[] boF = boA instanceof float[] f ? f : null, outF = outA instanceof float[] f ? f : null;
         Parallel.forRange(n * t, 256, (from, to) -> {
             double[] lg = new double[h], out = new double[dh];
             for (int rp = from; rp < to; rp++) {
@@ -87,6 +88,18 @@ public final class LshAttentionCore extends Function {
                 double sum = 0;
                 for (int k = 0; k < h; k++) sum += Math.exp(lg[k] - mx);
                 double all = round(f32, mx + Math.log(sum));
+                int o = (r * t + p) * dh;
+                if (boF != null) {
+                    // float32: torch's sum over rounds of (o * probs), products and sums in float32
+                    java.util.Arrays.fill(outF, o, o + dh, 0f);
+                    for (int k = 0; k < h; k++) {
+                        float wk = (float) Math.exp((float) (lg[k] - all));
+                        wts[(r * h + k) * t + p] = wk;
+                        int b = (r * hl + undo[r][k * len + p]) * dh;
+                        for (int f = 0; f < dh; f++) outF[o + f] += wk * boF[b + f];
+                    }
+                    continue;
+                }
                 java.util.Arrays.fill(out, 0.0);
                 for (int k = 0; k < h; k++) {
                     double wk = round(f32, Math.exp(round(f32, lg[k] - all)));
@@ -94,7 +107,6 @@ public final class LshAttentionCore extends Function {
                     int b = (r * hl + undo[r][k * len + p]) * dh;
                     for (int f = 0; f < dh; f++) out[f] += wk * bo.get(b + f);
                 }
-                int o = (r * t + p) * dh;
                 if (outA instanceof float[] of) for (int f = 0; f < dh; f++) of[o + f] = (float) out[f];
                 else System.arraycopy(out, 0, outA, o, dh);
             }
