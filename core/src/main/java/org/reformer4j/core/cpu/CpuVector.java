@@ -83,7 +83,10 @@ final class CpuVector {
                     v.mul(v).intoArray(y, py + i);
                 }
             }
-            case GELU -> { for (; i < up; i += L) gelu(FloatVector.fromArray(S, x, px + i)).intoArray(y, py + i); }
+            case GELU -> {
+                GeluVector.forward(x, px, y, py, up);
+                i = up;
+            }
             default -> {
                 return false;
             }
@@ -92,39 +95,11 @@ final class CpuVector {
         return true;
     }
 
-    /** Vector twin of {@link CpuElementwise#normalCdfF32}. */
-    private static FloatVector normalCdf(FloatVector x) {
-        FloatVector z = x.abs().mul(CpuElementwise.INV_SQRT2);
-        FloatVector t = FloatVector.broadcast(S, 1f).div(z.fma(0.5f, 1f));
-        FloatVector p = t.fma(CpuElementwise.C9, CpuElementwise.C8);
-        p = p.fma(t, FloatVector.broadcast(S, CpuElementwise.C7));
-        p = p.fma(t, FloatVector.broadcast(S, CpuElementwise.C6));
-        p = p.fma(t, FloatVector.broadcast(S, CpuElementwise.C5));
-        p = p.fma(t, FloatVector.broadcast(S, CpuElementwise.C4));
-        p = p.fma(t, FloatVector.broadcast(S, CpuElementwise.C3));
-        p = p.fma(t, FloatVector.broadcast(S, CpuElementwise.C2));
-        p = p.fma(t, FloatVector.broadcast(S, CpuElementwise.C1));
-        p = p.fma(t, FloatVector.broadcast(S, CpuElementwise.C0));
-        FloatVector half = t.mul(0.5f).mul(exp(z.mul(z).neg().add(p)));
-        return half.neg().add(1f).blend(half, x.compare(VectorOperators.LT, 0f));
-    }
-
-    private static FloatVector gelu(FloatVector x) {
-        return x.mul(normalCdf(x));
-    }
-
-    private static FloatVector geluBackward(FloatVector g, FloatVector x) {
-        FloatVector pdf = exp(x.mul(x).mul(-0.5f)).mul(CpuElementwise.INV_SQRT_2PI);
-        return g.mul(x.fma(pdf, normalCdf(x)));
-    }
-
     static boolean binary(BinaryOp op, float[] x, int px, float[] z, int pz, int sb, float[] y, int py, int n) {
         if (op == BinaryOp.GELU_BACKWARD && sb == 1) {
-            int i = 0, up = S.loopBound(n);
-            for (; i < up; i += L) {
-                geluBackward(FloatVector.fromArray(S, x, px + i), FloatVector.fromArray(S, z, pz + i)).intoArray(y, py + i);
-            }
-            CpuElementwise.binaryF32(op, x, px + i, 1, z, pz + i, 1, y, py + i, 1, n - i);
+            int up = S.loopBound(n);
+            GeluVector.backward(x, px, z, pz, y, py, up);
+            CpuElementwise.binaryF32(op, x, px + up, 1, z, pz + up, 1, y, py + up, 1, n - up);
             return true;
         }
         // one loop per op: C2 only intrinsifies lanewise ops whose operator is a constant at the call
