@@ -11,7 +11,7 @@ import org.reformer4j.core.cpu.Parallel;
  * parked worker takes ~10-30 us to wake). Both threads claim chunks from one counter, so the caller never waits
  * for a chunk nobody started: a helper that is late (descheduled on a busy machine, or still waking) leaves its
  * share to the caller, which then waits only for the chunks the helper is running. Between tasks the helper
- * spins for {@link #SPIN_NANOS}, then parks until the next one. When the helper ran under a fifth of the chunks
+ * spins for {@link #SPIN_NANOS}, then parks until the next one. When the helper ran under a third of the chunks
  * of the last {@link #WINDOW} tasks (a machine busy with other work: its spinning would only take time from the
  * caller), the next {@link #BACKOFF} tasks run inline, then sharing is tried again.
  * One helper per process (daemon), serving one
@@ -64,13 +64,13 @@ final class DecodeTeam {
         }
     }
 
-    /** Counts a shared task; after each window, backs off when the helper ran under a fifth of its chunks. */
+    /** Counts a shared task; after each window, backs off when the helper ran under a third of its chunks. */
     private void account(int chunks) {
         windowTasks++;
         windowChunks += chunks;
         if (windowTasks < WINDOW) return;
         int ran = helperRan.get() - windowHelperStart;
-        if (5 * ran < windowChunks) inlineLeft = BACKOFF;
+        if (3 * ran < windowChunks) inlineLeft = BACKOFF;
         windowTasks = 0;
         windowChunks = 0;
         windowHelperStart = helperRan.get();
