@@ -27,6 +27,10 @@ public final class GemmCompare {
         }
         int threads = Integer.parseInt(args[0]), rounds = Integer.parseInt(args[1]);
         System.out.println("CPU: " + GemmReport.cpuModel() + ", threads " + threads + ", rounds " + rounds);
+        if (threads > 1 && System.getenv("OPENBLAS_THREAD_TIMEOUT") == null) {
+            System.out.println("warning: OPENBLAS_THREAD_TIMEOUT is not set: OpenBLAS's idle workers spin through "
+                    + "reformer4j's turns and take a core from it (start with OPENBLAS_THREAD_TIMEOUT=4)");
+        }
         for (int s = 2; s < args.length; s++) {
             String[] f = args[s].split(":");
             String[] d = f[0].split("x");
@@ -46,7 +50,11 @@ public final class GemmCompare {
         int reps = (int) Math.max(1, 4e8 / ours.flops());
         List<double[]> wall = List.of(new double[rounds], new double[rounds]);
         List<double[]> cpu = List.of(new double[rounds], new double[rounds]);
-        for (int r = -3; r < rounds; r++) {            // three rounds of warm-up
+        // warm-up: until each side has run 3 s (at least three rounds), so that C2 has compiled the kernels;
+        // before that the Vector API runs interpreted and boxed, 5-50x slower
+        long warmUntil = System.nanoTime() + 6_000_000_000L;
+        for (int r = -3; r < rounds; r++) {
+            if (r == -1 && System.nanoTime() < warmUntil) r = -2;
             for (int impl = 0; impl < 2; impl++) {
                 long w0 = System.nanoTime(), c0 = mx.getCurrentThreadCpuTime();
                 for (int i = 0; i < reps; i++) {
