@@ -205,20 +205,29 @@ final class LshChunksF32 {
     private void gather(int r, int c0, int c1) {
         int[] st = k.sticker(r);
         int rowOff = r * k.len, len = k.len, c = k.c;
-        float[] q = (float[]) k.qD, v = (float[]) k.vD;
-        for (int s = c0 * bs; s < c1 * bs; s++) System.arraycopy(q, (rowOff + st[s] % len) * dh, gq, (s - c0 * bs) * dh, dh);
+        float[] q = (float[]) k.qD;
         int first = ((c0 - 1 + c) % c) * bs;
-        for (int i = 0; i < bs; i++) gatherKey(rowOff + st[first + i] % len, i);
-        for (int s = c0 * bs; s < c1 * bs; s++) gatherKey(rowOff + st[s] % len, s - c0 * bs + bs);
+        for (int i = 0; i < bs; i++) {
+            int pr = rowOff + st[first + i] % len;
+            gatherKey(q, pr * dh, pr, i);
+        }
+        // the group's own keys from its gathered queries (one random read of qk per item, not two)
+        for (int s = c0 * bs; s < c1 * bs; s++) {
+            int pr = rowOff + st[s] % len, a = (s - c0 * bs) * dh;
+            System.arraycopy(q, pr * dh, gq, a, dh);
+            gatherKey(gq, a, pr, s - c0 * bs + bs);
+        }
     }
 
-    /** Row i of the group's keys and values: position pr (row offset included) of qk divided by its norm (unit key), of v. */
-    private void gatherKey(int pr, int i) {
-        float[] q = (float[]) k.qD;
+    /**
+     * Row i of the group's keys and values: the qk row of position pr (row offset included), read from
+     * {@code from} at {@code src} (qk itself or the gathered queries), divided by pr's norm (the unit key); pr's v row.
+     */
+    private void gatherKey(float[] from, int src, int pr, int i) {
         double nrm = k.knorm[pr];
-        int src = pr * dh, dst = i * dh;
-        for (int f = 0; f < dh; f++) gk[dst + f] = (float) (q[src + f] / nrm);
-        System.arraycopy(k.vD, src, gv, dst, dh);
+        int dst = i * dh;
+        for (int f = 0; f < dh; f++) gk[dst + f] = (float) (from[src + f] / nrm);
+        System.arraycopy(k.vD, pr * dh, gv, dst, dh);
     }
 
     /** The key tables of chunk ch of row r, in window order. */
