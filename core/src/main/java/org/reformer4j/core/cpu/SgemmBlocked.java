@@ -131,7 +131,8 @@ final class SgemmBlocked {
         }
         Plan pl = plan.forDepth(k, n);
         int mr = pl.mr(), nr = pl.nr(), mPanels = (m + mr - 1) / mr;
-        if (threads > 1 && !splitRows(mPanels, (Math.min(n, pl.nc()) + nr - 1) / nr, threads)) {
+        boolean stripes = threads > 1 && (long) m * k <= STRIPE_A_FLOATS && n >= 2L * threads * pl.nc();
+        if (threads > 1 && (stripes || !splitRows(mPanels, (Math.min(n, pl.nc()) + nr - 1) / nr, threads))) {
             // few rows: each thread takes a stripe of columns and runs the whole product on it alone
             // (nothing packed twice but the small A), with one fork-join in all
             int nPanels = (n + nr - 1) / nr;
@@ -255,6 +256,14 @@ final class SgemmBlocked {
      * Whether to split a block's tiles between threads by row panels (true) or column panels: rows,
      * unless columns divide more evenly (the busiest thread gets fewer panels relative to the average).
      */
+    /**
+     * Largest op(A), in floats, below which a wide product (at least two B blocks per thread) is split into
+     * column stripes, each thread packing its own B and its own copy of A: one fork-join in all instead of one
+     * per B block, and no B block read across cores. 256 K floats (1 MiB) covers the seed model's weight
+     * gradients (128 x 1016 A, 21128 columns).
+     */
+    static final long STRIPE_A_FLOATS = 1 << 18;
+
     static boolean splitRows(int mPanels, int nPanels, int threads) {
         if (threads == 1) return true;
         long rowLoad = (long) ((mPanels + threads - 1) / threads) * nPanels;   // busiest thread's tiles
