@@ -211,8 +211,9 @@ final class SgemmBlocked {
      * Whether the kernels read op(A) in place instead of packing it: A row-major (unit column stride), the
      * 12- or 8-row kernel, and A small ({@link #DIRECT_A_FLOATS}): attention's per-head products, where
      * packing is a large share of the work. Large row-major operands are packed: measured interleaved on
-     * the development machine, reading them in place was 4-7% slower at 1024-2048 (their kc-long rows,
-     * a page or more apart, compete for L1 sets), and 4-16% faster for the 127 x 64 attention operands.
+     * the development machine (1 thread), reading them in place was 3-5% slower at 1024-2048 and 2-2.5x
+     * slower for the seed model's 1016 x 128 activations, and 6-33% faster for attention's 127 x 64 and
+     * 64 x 64 operands.
      */
     static boolean direct(Plan pl, int m, int k, int csA) {
         return csA == 1 && (pl.kernel() == 1 || pl.kernel() == 4) && (long) m * k <= DIRECT_A_FLOATS;
