@@ -100,11 +100,16 @@ public final class ReversibleSequence extends Module {
     }
 
     private Tensor block(int d, Tensor x, ForwardState s) {
+        return Tensor.cat(halves(d, x, s), 2);
+    }
+
+    /** Layer d on x = [x1, x2]: the output halves y1 = x1 + f(x2), y2 = x2 + g(y1). */
+    private List<Tensor> halves(int d, Tensor x, ForwardState s) {
         int dim = x.size(-1) / 2;
         Tensor x1 = x.narrow(2, 0, dim), x2 = x.narrow(2, dim, dim);
         Tensor y1 = x1.add(fs.get(d).apply(x2, s, d));
         Tensor y2 = x2.add(gs.get(d).apply(y1, s, d));
-        return Tensor.cat(List.of(y1, y2), 2);
+        return List.of(y1, y2);
     }
 
     /** The reversible stack as one op; parameters are inputs only so that the node is recorded. */
@@ -129,11 +134,8 @@ public final class ReversibleSequence extends Module {
                 // the block's temporaries go back to the pool at once; its output outlives the scope as
                 // an ordinary (garbage-collected) tensor, so no layer's activations stay pinned
                 try (var scope = Scope.open()) {
-                    int dim = x.size(-1) / 2;
-                    Tensor x1 = x.narrow(2, 0, dim), x2 = x.narrow(2, dim, dim);
-                    Tensor y1 = x1.add(fs.get(d).apply(x2, s, d));
-                    Tensor y2 = x2.add(gs.get(d).apply(y1, s, d));
-                    x = Scope.detached(() -> Tensor.cat(List.of(y1, y2), 2));
+                    List<Tensor> y = halves(d, x, s);
+                    x = Scope.detached(() -> Tensor.cat(y, 2));
                 }
             }
             ctx.save(x);
@@ -154,8 +156,7 @@ public final class ReversibleSequence extends Module {
                 }
             }
             Tensor[] grads = new Tensor[(Integer) ctx.get("inputs")];
-            Tensor dx1 = h[2], dx2 = h[3];
-            grads[0] = Tensor.cat(List.of(dx1, dx2), 2);
+            grads[0] = Tensor.cat(List.of(h[2], h[3]), 2);
             return grads;
         }
 

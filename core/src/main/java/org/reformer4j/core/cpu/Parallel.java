@@ -67,7 +67,7 @@ public final class Parallel {
         }
         Claims work = new Claims(body, n, parts);
         ForkJoinPool p = pool;
-        for (int h = Math.min(threads, parts) - 1; h > 0; h--) p.execute(work::help);
+        for (int h = Math.min(threads, parts) - 1; h > 0; h--) p.execute(work::run);
         work.run();
         work.await();
     }
@@ -97,10 +97,6 @@ public final class Parallel {
                     if (done.incrementAndGet() == parts) LockSupport.unpark(caller);
                 }
             }
-        }
-
-        void help() {
-            run();
         }
 
         /** Waits (spinning briefly, then parked) until every claimed part has finished; rethrows a failure. */

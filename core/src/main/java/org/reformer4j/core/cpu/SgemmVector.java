@@ -360,9 +360,8 @@ final class SgemmVector {
                 }
             }
             return;
-        } else {
-            packAGather(mr, fullRows, kc, a, idx0, rs, cs, dst, dOff, idx);
         }
+        packAGather(mr, fullRows, kc, a, idx0, rs, cs, dst, dOff, idx);
         if (fullRows < mc) {
             SgemmBlocked.packAScalar(mr, mc - fullRows, kc, a, idx0 + fullRows * rs, rs, cs, dst,
                     dOff + fullRows * kc);

@@ -48,10 +48,13 @@ public final class LshAttentionBackwardCpu {
                         int bq = t.buckets()[base + jq], bk = t.buckets()[base + jk];
                         double x = LshScores.score(c, t, n, pq, pk, bq, bk, r(f32, dot * scale), f32);
                         boolean fixed = !Double.isNaN(LshScores.maskValue(c, t, n, pq, pk, bq, bk, f32));
-                        double pw = r(f32, wi * r(f32, Math.exp(r(f32, x - li))));
-                        double sj = t.drop() == null ? 1 : t.drop()[(base + sq) * w2 + j];
-                        if (t.drop() != null) dp = r(f32, dp * sj);
-                        wp[i * w2 + j] = t.drop() == null ? pw : r(f32, pw * sj);
+                        double pw = r(f32, wi * r(f32, Math.exp(r(f32, x - li)))), pws = pw;
+                        if (t.drop() != null) {
+                            double sj = t.drop()[(base + sq) * w2 + j];
+                            dp = r(f32, dp * sj);
+                            pws = r(f32, pw * sj);
+                        }
+                        wp[i * w2 + j] = pws;
                         dx[i * w2 + j] = fixed ? 0 : r(f32, r(f32, pw * r(f32, dp - d)) * scale);
                     }
                     int o = (base + sq) * dh;
