@@ -3,8 +3,11 @@
 #   native/gpu-check.sh build   (here)  builds native/target/gpu-bundle: a jlink'd JDK 25 runtime, the project
 #                                       jars (main + tests), the JUnit console launcher, JavaCPP and only the
 #                                       JNI wrappers used (cudart, cublas, nvrtc); checks it is under 64 MiB.
-#   native/gpu-check.sh run     (there) runs the GPU cases of the native and kernels tests and the GPU
-#                                       benchmarks from that bundle, then prints their tables; under 8 minutes.
+#   native/gpu-check.sh run     (there) runs the GPU benchmarks (cuBLAS, kernels, LSH attention, model training
+#                                       steps), then the GPU cases of the native, kernels and model tests, from that
+#                                       bundle; each part has its own time limit, under 8 minutes in all. Every part's
+#                                       output goes to the terminal and to $OUT/<part>.log (OUT defaults to the bundle's
+#                                       out/), so a part cut off by its limit still leaves what it printed.
 # The CUDA libraries there come from Python's nvidia-* wheels (<site-packages>/nvidia/cu13/lib), found below
 # and put on LD_LIBRARY_PATH before the JVM starts.
 set -euo pipefail
@@ -14,16 +17,24 @@ MODE=${1:-build}
 
 build() {
   export JAVA_HOME="${JAVA_HOME_25:-/usr/lib/jvm/temurin-25-jdk-amd64}" PATH="${JAVA_HOME_25:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin:$PATH"
-  ./mvnw -B -q -ntp -pl kernels -am package -DskipTests
+  ./mvnw -B -q -ntp -pl model -am package -DskipTests
   rm -rf "$BUNDLE" && mkdir -p "$BUNDLE/lib" "$BUNDLE/tmp"
   local m2=~/.m2/repository ver=0.1.0-SNAPSHOT
   cp core/target/reformer4j-core-$ver.jar native/target/reformer4j-native-$ver.jar \
-     kernels/target/reformer4j-kernels-$ver.jar "$BUNDLE/lib/"
+     kernels/target/reformer4j-kernels-$ver.jar tokenizer/target/reformer4j-tokenizer-$ver.jar \
+     model/target/reformer4j-model-$ver.jar "$BUNDLE/lib/"
   (cd native/target/test-classes && jar cf "../gpu-bundle/lib/reformer4j-native-tests.jar" .)
   (cd kernels/target/test-classes && jar cf "../../../native/target/gpu-bundle/lib/reformer4j-kernels-tests.jar" .)
   (cd kernels/target/test-classes && ls org/reformer4j/kernels/*Test.class org/reformer4j/kernels/reformer/*Test.class \
       org/reformer4j/kernels/backend/*Test.class | grep -v -e KernelFilesTest -e CudaBackendAbsentTest \
       | sed 's|/|.|g; s|\.class$||') > "$BUNDLE/kernel-tests.txt"
+  (cd model/target/test-classes && jar cf "../../../native/target/gpu-bundle/lib/reformer4j-model-tests.jar" .)
+  (cd core/target/test-classes && jar cf "../../../native/target/gpu-bundle/lib/reformer4j-core-tests.jar" .)
+  # the three public LSH golden fixtures, for the model-on-device test (when ../shared is here)
+  local golden="${REFORMER4J_SHARED:-../shared}/data/golden"
+  for f in lsh_causal lsh_noncausal lsh_causal_autopad; do
+    if [ -d "$golden/$f" ]; then mkdir -p "$BUNDLE/shared/data/golden" && cp -r "$golden/$f" "$BUNDLE/shared/data/golden/"; fi
+  done
   ./mvnw -B -q -ntp dependency:copy -Dartifact=org.junit.platform:junit-platform-console-standalone:1.14.1 \
       -DoutputDirectory="$PWD/$BUNDLE/lib" -f native/pom.xml
   cp $m2/org/bytedeco/javacpp/1.5.13/javacpp-1.5.13.jar $m2/org/bytedeco/javacpp/1.5.13/javacpp-1.5.13-linux-x86_64.jar \
@@ -35,7 +46,7 @@ build() {
   rm -rf "$BUNDLE/tmp"
   jlink --add-modules java.base,jdk.incubator.vector,jdk.unsupported,java.logging,java.management \
       --strip-debug --no-header-files --no-man-pages --compress=zip-9 --output "$BUNDLE/jre"
-  cp native/gpu-check.sh "$BUNDLE/"
+  cp native/gpu-check.sh bench/gpu/reformer_pytorch_step.py "$BUNDLE/"
   local mib=$(( $(du -sk "$BUNDLE" | cut -f1) / 1024 ))
   echo "bundle: $BUNDLE, ${mib} MiB"
   if [ "$mib" -ge 64 ]; then echo "bundle over 64 MiB" >&2; exit 1; fi
@@ -49,19 +60,36 @@ run() {
     cu13=$(python3 -c 'import nvidia, os; print(os.path.join(list(nvidia.__path__)[0], "cu13", "lib"))' 2>/dev/null || true)
   fi
   export LD_LIBRARY_PATH="${cu13:+$cu13:}${LD_LIBRARY_PATH:-}"
-  echo "CUDA libraries: ${cu13:-not found, using the default library path}"
+  echo "CUDA libraries: ${cu13:-not found, using the default library path}"; date -u
   nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null || true
-  local java="$BUNDLE/jre/bin/java" cp
+  local java="$BUNDLE/jre/bin/java" cp out="${OUT:-$BUNDLE/out}"
+  mkdir -p "$out"
   cp=$(ls "$BUNDLE"/lib/*.jar | tr '\n' ':')
-  local selectors=(--select-class org.reformer4j.cuda.DeviceDiscoveryTest --select-class org.reformer4j.cuda.RuntimeSelfTest)
+  local flags=(--add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx8g -Xss8m
+      -Dreformer4j.test.devices=gpu -Dreformer4j.cuda.emulate=false -Dreformer4j.shared="$BUNDLE/shared"
+      -Dreformer4j.kernels.cache="$BUNDLE/kernel-cache")
+  part() { # part NAME SECONDS command...: runs one part with its own limit, its output also in $out/NAME.log
+    local name=$1 limit=$2 t0=$SECONDS rc=0; shift 2
+    echo "=== $name (limit ${limit} s)"
+    set +e; timeout "$limit" "$@" 2>&1 | tee "$out/$name.log"; rc=${PIPESTATUS[0]}; set -e
+    echo "=== $name: rc $rc in $((SECONDS - t0)) s" | tee -a "$out/$name.log"
+  }
+  part sgemm 60 "$java" "${flags[@]}" -cp "$cp" org.reformer4j.cuda.GpuSgemmBench
+  part kernels 60 "$java" "${flags[@]}" -cp "$cp" org.reformer4j.kernels.GpuKernelBench
+  part lsh-attention 90 "$java" "${flags[@]}" -cp "$cp" org.reformer4j.kernels.reformer.GpuLshAttentionBench
+  part model 100 "$java" "${flags[@]}" -cp "$cp" org.reformer4j.model.GpuModelBench
+  # reformer-pytorch on the same GPU, where the machine has it (it has no network: nothing is installed here)
+  if python3 -c 'import torch, reformer_pytorch' 2>/dev/null; then
+    part reference 60 python3 "$BUNDLE/reformer_pytorch_step.py"
+  else
+    echo "reference: reformer-pytorch not importable here ($(python3 -c 'import torch; print("torch", torch.__version__)' 2>&1 | tail -1))" \
+        | tee "$out/reference.log"
+  fi
+  local selectors=(--select-class org.reformer4j.cuda.DeviceDiscoveryTest --select-class org.reformer4j.cuda.RuntimeSelfTest
+      --select-class org.reformer4j.model.TrainingStepOnDeviceTest --select-class org.reformer4j.model.ReformerGoldenOnDeviceTest)
   while read -r c; do selectors+=(--select-class "$c"); done < "$BUNDLE/kernel-tests.txt"
-  local flags=(--add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx8g
-      -Dreformer4j.test.devices=gpu -Dreformer4j.kernels.cache="$BUNDLE/kernel-cache")
-  timeout 300 "$java" "${flags[@]}" -jar "$BUNDLE/lib/junit-platform-console-standalone-1.14.1.jar" execute \
-      --class-path "$cp" --disable-banner --details=tree "${selectors[@]}" || echo "TESTS FAILED (rc $?)"
-  timeout 90 "$java" "${flags[@]}" -cp "$cp" org.reformer4j.cuda.GpuSgemmBench || echo "sgemm bench failed (rc $?)"
-  timeout 90 "$java" "${flags[@]}" -cp "$cp" org.reformer4j.kernels.GpuKernelBench || echo "kernel bench failed (rc $?)"
-  timeout 90 "$java" "${flags[@]}" -cp "$cp" org.reformer4j.kernels.reformer.GpuLshAttentionBench || echo "lsh attention bench failed (rc $?)"
+  part tests 180 "$java" "${flags[@]}" -jar "$BUNDLE/lib/junit-platform-console-standalone-1.14.1.jar" execute \
+      --class-path "$cp" --disable-banner --disable-ansi-colors --details=tree "${selectors[@]}"
 }
 
 case "$MODE" in
