@@ -38,13 +38,13 @@ extern "C" __global__ void layer_norm_backward_v1(const float* __restrict__ dy, 
     float mu = mean[blockIdx.x], rs = rstd[blockIdx.x];
     float sg = 0.0f, sgx = 0.0f;
     for (int j = threadIdx.x; j < cols; j += blockDim.x) {
-        float g = gamma ? dy[base + j] * gamma[j] : dy[base + j];
+        float g = gamma ? __fmul_rn(dy[base + j], gamma[j]) : dy[base + j]; // rounded: no FMA into g - mg
         sg += g;
         sgx += g * ((x[base + j] - mu) * rs);
     }
     float mg = block_sum(sg) / cols, mgx = block_sum(sgx) / cols;
     for (int j = threadIdx.x; j < cols; j += blockDim.x) {
-        float g = gamma ? dy[base + j] * gamma[j] : dy[base + j];
+        float g = gamma ? __fmul_rn(dy[base + j], gamma[j]) : dy[base + j]; // rounded: no FMA into g - mg
         float xhat = (x[base + j] - mu) * rs;
         dx[base + j] = rs * (g - mg - xhat * mgx);
     }

@@ -41,8 +41,8 @@ public final class GpuModelBench {
         CudaRuntime rt = ((CudaBackend) Backends.of(cuda)).runtime();
         String name = emulated ? rt.description() : p.deviceName();
         List<String> configs = args.length > 0 ? List.of(args) : List.of("seed_train", "lsh4k_train", "lsh4k_train_seq16384");
-        System.out.println("| device | config | steps | median s/step | min s/step | device pool MiB | loss |");
-        System.out.println("| --- | --- | --- | --- | --- | --- | --- |");
+        System.out.println("| device | config | steps | median s/step | min s/step | device pool MiB | launches/step | loss |");
+        System.out.println("| --- | --- | --- | --- | --- | --- | --- | --- |");
         for (String c : configs) {
             try {
                 switch (c) {
@@ -55,7 +55,7 @@ public final class GpuModelBench {
                     default -> throw new IllegalArgumentException("unknown config " + c);
                 }
             } catch (RuntimeException | OutOfMemoryError e) {
-                System.out.println("| " + name + " | " + c + " | failed: " + e + " | | | | |");
+                System.out.println("| " + name + " | " + c + " | failed: " + e + " | | | | | |");
                 e.printStackTrace(System.out);
             }
             rt.emptyCache();
@@ -82,11 +82,12 @@ public final class GpuModelBench {
         var wrapper = new TrainingWrapper(model, 0, 0);
         var opt = new Adam(model.parameters(), 1e-4);
         double[] times = new double[steps];
+        long launches = 0;
         double loss = Double.NaN;
         System.out.printf(Locale.ROOT, "%s: model on %s in %.2f s%n", config, cuda, (System.nanoTime() - t0) / 1e9);
         for (int i = 0; i < warmup + steps; i++) {
             Tensor[] b = batch(batch, len, model.config().numTokens, 100 + i, cuda);
-            long s0 = System.nanoTime();
+            long s0 = System.nanoTime(), l0 = rt.launches();
             try (var s = Scope.open()) {
                 Tensor l = wrapper.forward(b[0], b[1], null).loss();
                 l.backward();
@@ -96,13 +97,14 @@ public final class GpuModelBench {
             }
             double sec = (System.nanoTime() - s0) / 1e9;
             if (i >= warmup) times[i - warmup] = sec;
+            launches = rt.launches() - l0;
             System.out.printf(Locale.ROOT, "%s step %d: %.4f s loss %.4f%n", config, i, sec, loss);
         }
         double[] sorted = times.clone();
         Arrays.sort(sorted);
         double median = steps % 2 == 1 ? sorted[steps / 2] : (sorted[steps / 2 - 1] + sorted[steps / 2]) / 2;
-        System.out.printf(Locale.ROOT, "| %s | %s | %d | %.4f | %.4f | %.0f | %.4f |%n", device, config, steps, median,
-                sorted[0], (rt.bytesInUse() + rt.bytesCached()) / 1048576.0, loss);
+        System.out.printf(Locale.ROOT, "| %s | %s | %d | %.4f | %.4f | %.0f | %d | %.4f |%n", device, config, steps, median,
+                sorted[0], (rt.bytesInUse() + rt.bytesCached()) / 1048576.0, launches, loss);
     }
 
     /** Input and target ids [batch, len - 1] on the device (copied over before the step is timed); never 0, the padding id. */

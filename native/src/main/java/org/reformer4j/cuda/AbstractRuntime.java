@@ -26,6 +26,7 @@ abstract class AbstractRuntime implements CudaRuntime {
     private volatile boolean closed;
     private final java.util.concurrent.atomic.AtomicLong toDevice = new java.util.concurrent.atomic.AtomicLong();
     private final java.util.concurrent.atomic.AtomicLong toHost = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong launches = new java.util.concurrent.atomic.AtomicLong();
 
     // ---- the raw device calls ----
     abstract long rawMalloc(long bytes);
@@ -105,6 +106,11 @@ abstract class AbstractRuntime implements CudaRuntime {
     }
 
     @Override
+    public long launches() {
+        return launches.get();
+    }
+
+    @Override
     public void copyToHost(DeviceBuffer src, long srcOffset, MemorySegment dst, long bytes) {
         src.checkRange("copyToHost", srcOffset, bytes);
         if (bytes > dst.byteSize())
@@ -138,6 +144,7 @@ abstract class AbstractRuntime implements CudaRuntime {
     void launch(Object function, String name, String file, Dim3 grid, Dim3 block, int sharedBytes,
             CudaStream stream, KernelArgs args) {
         checkOpen();
+        launches.incrementAndGet();
         try (Arena arena = Arena.ofConfined()) {
             rawLaunch(function, name + " (" + file + ")", grid, block, sharedBytes, stream.handle(),
                     args.marshal(arena));
@@ -176,6 +183,7 @@ abstract class AbstractRuntime implements CudaRuntime {
         checkSpan(call + " A", a, aOffset, (long) lda * (transA ? m : k), strideA, batch);
         checkSpan(call + " B", b, bOffset, (long) ldb * (transB ? k : n), strideB, batch);
         checkSpan(call + " C", c, cOffset, (long) ldc * n, strideC, batch);
+        launches.incrementAndGet();
         rawSgemm(transA, transB, m, n, k, alpha, a.address() + 4 * aOffset, lda, strideA,
                 b.address() + 4 * bOffset, ldb, strideB, beta, c.address() + 4 * cOffset, ldc, strideC, batch);
     }

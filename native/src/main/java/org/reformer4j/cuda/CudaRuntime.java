@@ -63,6 +63,9 @@ public interface CudaRuntime extends AutoCloseable {
     /** Device-to-host copies so far ({@link #copyToHost} calls moving at least one byte): each one waits for the device. */
     long copiesToHost();
 
+    /** Kernel launches and cuBLAS calls so far: with a step's time, what tells whether launching bounds it. */
+    long launches();
+
     /** Bytes the caching allocator holds for live buffers. */
     long bytesInUse();
 

@@ -143,7 +143,7 @@ final class GpuRuntime extends AbstractRuntime {
             Native.check(cuFuncSetAttribute(f, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, sharedBytes),
                     "cuFuncSetAttribute(MAX_DYNAMIC_SHARED_SIZE_BYTES)", name, sharedBytes);
         Native.check(cuLaunchKernel(f, grid.x(), grid.y(), grid.z(), block.x(), block.y(), block.z(), sharedBytes,
-                (CUstream_st) stream, new Native.Address(kernelParams.address()), null), "cuLaunchKernel", name);
+                (CUstream_st) stream, new Native.PointerArray(kernelParams.address()), (org.bytedeco.javacpp.PointerPointer<?>) null), "cuLaunchKernel", name);
     }
 
     @Override

@@ -22,6 +22,19 @@ final class Native {
         }
     }
 
+    /**
+     * A {@code void**} at a native address, for parameters declared {@code @Cast("void**")}: JavaCPP passes a
+     * plain {@link Pointer} given for such a parameter by the address of a copy of it (one level of indirection
+     * too many), so cuLaunchKernel's {@code kernelParams} must be a PointerPointer. Seen on the first GPU run:
+     * one-parameter kernels read their argument from a host address (CUDA_ERROR_ILLEGAL_ADDRESS), longer
+     * lists failed with CUDA_ERROR_INVALID_VALUE; the emulator reads the same array directly and never saw it.
+     */
+    static final class PointerArray extends org.bytedeco.javacpp.PointerPointer<Pointer> {
+        PointerArray(long address) {
+            this.address = address;
+        }
+    }
+
     static void check(int result, String call, Object... args) {
         if (result != 0) {
             BytePointer name = new BytePointer((Pointer) null);

@@ -92,6 +92,13 @@ template <class T> __device__ inline bool compare(int op, T a, T b) {
 
 __device__ inline bool is_comparison(int op) { return op >= 7 && op <= 14; }
 
+// An integer power as the CPU's (long) Math.pow gives it: CUDA's double pow is within 2 ulp, so 19^3 can come out
+// as 6858.999...; an integer base to a non-negative power is an exact integer whenever it is below 2^53, so round.
+__device__ inline double exact_pow(double a, double b) {
+    double r = java_pow(a, b);
+    return b >= 0 && a == floor(a) && b == floor(b) && fabs(r) < 9007199254740992.0 ? rint(r) : r;
+}
+
 __device__ inline long long binary_integral(int op, long long a, long long b) {
     switch (op) {
         case 0: return a + b;
@@ -99,6 +106,7 @@ __device__ inline long long binary_integral(int op, long long a, long long b) {
         case 2: return a * b;
         case 5: return a > b ? a : b;
         case 6: return a < b ? a : b;
+        case 4: return java_d2l(exact_pow((double) a, (double) b));             // POW
         default: return java_d2l(binary_float<double>(op, (double) a, (double) b));
     }
 }
@@ -120,7 +128,7 @@ template <class T> __device__ inline void unary_integral_body(int op, double p, 
     long long step = (long long) blockDim.x * gridDim.x, off[2];
     for (long long i = (long long) blockIdx.x * blockDim.x + threadIdx.x; i < n; i += step) {
         geometry_offsets(g, i, 2, off);
-        double y = unary_float<double>(op, (double) a[off[1]], p);
+        double y = op == 16 ? exact_pow((double) a[off[1]], p) : unary_float<double>(op, (double) a[off[1]], p);
         if (op == 24 || sizeof(T) == 1) ((unsigned char*) out)[off[0]] = y != 0 ? 1 : 0;
         else ((T*) out)[off[0]] = (T) java_d2l(y);
     }
