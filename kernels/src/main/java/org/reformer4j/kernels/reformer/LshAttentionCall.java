@@ -58,7 +58,7 @@ public final class LshAttentionCall implements AutoCloseable {
             if (own) {
                 if (rotations == null) throw new IllegalArgumentException("lsh_attention: neither rotations nor buckets given");
                 LshHash.hash(rt, qk, rotations, rotationsPerRow, b, cfg.rows(), cfg.len(), cfg.dimHead(), cfg.hashes(),
-                        cfg.buckets(), 2);
+                        cfg.buckets(), 3);
             }
             LshSort.sort(rt, b, sticker, undo, cfg.rows(), cfg.len(), cfg.hashes(), cfg.buckets(), 2);
             LshAttentionForward.forward(rt, cfg, t, qk, v, out, saved, 1);

@@ -15,7 +15,7 @@ import org.reformer4j.kernels.PhiloxRandom;
 public final class LshHash {
     static final KernelSource SOURCE = KernelSource.load(LshHash.class, "lsh_hash.cu");
     /** Kernel versions (see the top comment of lsh_hash.cu). */
-    public static final int VERSIONS = 2;
+    public static final int VERSIONS = 3;
 
     private LshHash() {}
 
@@ -35,6 +35,12 @@ public final class LshHash {
         var fn = Launches.function(rt, SOURCE, op, version, VERSIONS);
         if (version == 1) {
             fn.launch(Dim3.cover((long) rows * hashes * len, 256), Dim3.of(256), 0, args);
+        } else if (version == 3) {
+            long blocks = (long) rows * hashes * ((len + 127) / 128);
+            if (blocks > Integer.MAX_VALUE)
+                throw new IllegalArgumentException(op + " v3: " + rows + " rows x " + hashes + " rounds x " + len
+                        + " positions need " + blocks + " blocks of 128 positions, over the grid's 2^31-1 in x");
+            fn.launch(Dim3.of((int) blocks), Dim3.of(256), 0, args);
         } else {
             int shared = 4 * (64 * dimHead + dimHead * 32);
             if (rows > 65535) throw new IllegalArgumentException(op + " v2: " + rows + " rows exceed the grid's 65535 in z (use v1)");

@@ -89,8 +89,8 @@ class LshGoldenTest {
                 Near.exact(at + " buckets (twin)", want, LshHashCpu.hash(qk, rot, rs[0] != 1, rows, len, dh, hashes, cfg.buckets()));
                 CudaRuntime rt = Devices.get("emulator");
                 try (DeviceBuffer dq = rt.upload(qk); DeviceBuffer dr = rt.upload(rot); DeviceBuffer db = rt.allocate(4L * want.length)) {
-                    LshHash.hash(rt, dq, dr, rs[0] != 1, db, rows, len, dh, hashes, cfg.buckets(), 2);
-                    Near.exact(at + " buckets (emulated lsh_hash v2)", want, rt.downloadInts(db, want.length));
+                    LshHash.hash(rt, dq, dr, rs[0] != 1, db, rows, len, dh, hashes, cfg.buckets(), LshHash.VERSIONS);
+                    Near.exact(at + " buckets (emulated lsh_hash v" + LshHash.VERSIONS + ")", want, rt.downloadInts(db, want.length));
                 }
                 // attention: f_out = to_out(attention) + bias
                 LshTables tables = LshTables.sorted(cfg, want, mask, table[0], table[1]);

@@ -25,7 +25,7 @@ import org.reformer4j.kernels.reformer.LshHash;
 public final class DeviceLshAttention extends Function {
     private static final Cleaner CLEANER = Cleaner.create();
     /** lsh_hash.cu and lsh_sort.cu versions used (the ones {@link LshAttentionCall} picks). */
-    private static final int HASH_VERSION = 2;
+    private static final int HASH_VERSION = 3;
 
     /** The output and the buckets [N, H*L] (int32, on the device) that produced it. */
     public record Result(Tensor out, Tensor buckets) {}
