@@ -15,7 +15,7 @@ import org.reformer4j.cuda.KernelSource;
 public final class LshAttentionBackward {
     static final KernelSource SOURCE = KernelSource.load(LshAttentionBackward.class, "lsh_attention_backward.cu");
     /** Kernel versions (see the top comment of lsh_attention_backward.cu). */
-    public static final int VERSIONS = 1;
+    public static final int VERSIONS = 2;
     static final int BLOCK = 128;
 
     private LshAttentionBackward() {}
@@ -24,6 +24,21 @@ public final class LshAttentionBackward {
     static int sharedBytes(LshConfig c) {
         long bs = c.bucketSize(), dh = c.dimHead(), w2 = 2 * bs;
         return Launches.shared("lsh_attention_backward", 2 * bs * dh + 2 * w2 * (dh + 1) + 2 * bs * w2 + 3 * bs + 2 * w2, c);
+    }
+
+    /** Bytes of dynamic shared memory one block of version 2 needs (unchecked). */
+    static long tiledSharedBytes(LshConfig c) {
+        long bs = c.bucketSize(), dh = c.dimHead(), w2 = 2 * bs;
+        return 4 * (2 * bs * dh + w2 * (dh + 1) + Math.max(w2 * (dh + 1), bs * w2) + bs * w2 + 3 * bs + 2 * w2);
+    }
+
+    /** Version 2's limit on the head dim (at most 4 columns per thread of its 16 x 16 grid). */
+    static final int TILE_MAX_DIM = 64;
+
+    /** Whether version 2's register tiles cover this call (bucket size, head dim, shared memory). */
+    static boolean tiled(LshConfig c) {
+        return c.bucketSize() <= LshAttentionForward.TILE_MAX_BUCKET && c.dimHead() <= TILE_MAX_DIM
+                && tiledSharedBytes(c) <= Launches.MAX_SHARED;
     }
 
     public static void backward(CudaRuntime rt, LshConfig c, LshDeviceTables t, DeviceBuffer qk, DeviceBuffer v,
@@ -43,7 +58,9 @@ public final class LshAttentionBackward {
         Launches.check4(op, "dv", dv, rowsLen * dh);
         if (c.rows() == 0) return;
         if (c.rows() > 65535) throw new IllegalArgumentException(op + ": " + c.rows() + " rows exceed the grid's 65535 in y");
-        int shared = sharedBytes(c);
+        if (version == 2 && !tiled(c)) version = 1; // documented: larger buckets or heads run version 1
+        int block = version == 2 ? LshAttentionForward.TILE_BLOCK : BLOCK;
+        int shared = version == 2 ? (int) tiledSharedBytes(c) : sharedBytes(c);
         long scratch = 4 * items * dh;
         try (DeviceBuffer dq = rt.allocate(scratch); DeviceBuffer dk = rt.allocate(scratch); DeviceBuffer dvs = rt.allocate(scratch)) {
             rt.memset(dk, 0, scratch, (byte) 0);
@@ -53,12 +70,12 @@ public final class LshAttentionBackward {
             a = LshAttentionForward.optional(LshAttentionForward.optional(LshAttentionForward.optional(a, t.sin()), t.cos()),
                     t.drop());
             a.ptr(saved.lse()).ptr(saved.weight()).ptr(g).ptr(out).ptr(dq).ptr(dk).ptr(dvs).struct(c.struct()).f32(c.scale());
-            Launches.function(rt, SOURCE, op, version, VERSIONS).launch(new Dim3(c.chunks(), c.rows(), 1), Dim3.of(BLOCK),
+            Launches.function(rt, SOURCE, op, version, VERSIONS).launch(new Dim3(c.chunks(), c.rows(), 1), Dim3.of(block),
                     shared, a);
             KernelArgs u = LshAttentionForward.optional(LshAttentionForward.optional(KernelArgs.of().ptr(qk).ptr(t.undo()),
                     t.sin()), t.cos());
             u.ptr(dq).ptr(dk).ptr(dvs).ptr(dqk).ptr(dv).struct(c.struct());
-            Launches.function(rt, SOURCE, "lsh_attention_unsort", version, VERSIONS).launch(Dim3.cover(rowsLen, BLOCK / 32),
+            Launches.function(rt, SOURCE, "lsh_attention_unsort", 1, VERSIONS).launch(Dim3.cover(rowsLen, BLOCK / 32),
                     Dim3.of(BLOCK), 4 * (BLOCK / 32) * c.hashes(), u);
         }
     }

@@ -61,7 +61,7 @@ public final class LshAttentionCall implements AutoCloseable {
                         cfg.buckets(), 3);
             }
             LshSort.sort(rt, b, sticker, undo, cfg.rows(), cfg.len(), cfg.hashes(), cfg.buckets(), 2);
-            LshAttentionForward.forward(rt, cfg, t, qk, v, out, saved, 1);
+            LshAttentionForward.forward(rt, cfg, t, qk, v, out, saved, 2); // v2 runs v1 where its tiles do not fit
         } catch (RuntimeException e) {
             call.close();
             throw e;
@@ -71,7 +71,7 @@ public final class LshAttentionCall implements AutoCloseable {
 
     /** dqk, dv [N, L, dh] (overwritten) from g = dL/dout [N, T, dh]. */
     public void backward(DeviceBuffer g, DeviceBuffer dqk, DeviceBuffer dv) {
-        LshAttentionBackward.backward(rt, cfg, tables, qk, v, out, saved, g, dqk, dv, 1);
+        LshAttentionBackward.backward(rt, cfg, tables, qk, v, out, saved, g, dqk, dv, 2); // likewise
     }
 
     /** The buckets [N, H*L] this call used (valid until close): what a reversible recomputation replays. */

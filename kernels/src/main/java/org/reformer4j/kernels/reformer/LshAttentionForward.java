@@ -15,8 +15,10 @@ import org.reformer4j.cuda.KernelSource;
 public final class LshAttentionForward {
     static final KernelSource SOURCE = KernelSource.load(LshAttentionForward.class, "lsh_attention_forward.cu");
     /** Kernel versions (see the top comment of lsh_attention_forward.cu). */
-    public static final int VERSIONS = 1;
+    public static final int VERSIONS = 2;
     static final int BLOCK = 128;
+    /** Version 2's block (a 16 x 16 grid of threads) and its limits; other sizes run version 1. */
+    static final int TILE_BLOCK = 256, TILE_MAX_BUCKET = 64, TILE_MAX_DIM = 128;
 
     private LshAttentionForward() {}
 
@@ -45,6 +47,17 @@ public final class LshAttentionForward {
         return Launches.shared("lsh_attention_forward", bs * dh + w2 * (dh + 1) + w2 * dh + (BLOCK / 32) * w2 + 2 * w2, c);
     }
 
+    /** Whether version 2's register tiles cover this call's bucket size and head dim. */
+    static boolean tiled(LshConfig c) {
+        return c.bucketSize() <= TILE_MAX_BUCKET && c.dimHead() <= TILE_MAX_DIM;
+    }
+
+    /** Bytes of dynamic shared memory one block of version 2 needs. */
+    static int tiledSharedBytes(LshConfig c) {
+        long bs = c.bucketSize(), dh = c.dimHead(), w2 = 2 * bs;
+        return Launches.shared("lsh_attention_forward", bs * dh + Math.max(w2 * (dh + 1), bs * w2) + w2 * dh + 2 * w2, c);
+    }
+
     public static void forward(CudaRuntime rt, LshConfig c, LshDeviceTables t, DeviceBuffer qk, DeviceBuffer v,
             DeviceBuffer out, Saved saved, int version) {
         String op = "lsh_attention_forward";
@@ -58,12 +71,14 @@ public final class LshAttentionForward {
         Launches.check4(op, "saved.weight", saved.weight(), items);
         if (c.rows() == 0) return;
         if (c.rows() > 65535) throw new IllegalArgumentException(op + ": " + c.rows() + " rows exceed the grid's 65535 in y");
-        int shared = sharedBytes(c);
-        Launches.function(rt, SOURCE, op, version, VERSIONS).launch(new Dim3(c.chunks(), c.rows(), 1), Dim3.of(BLOCK), shared,
+        if (version == 2 && !tiled(c)) version = 1; // documented: larger buckets or heads run version 1
+        var fn = Launches.function(rt, SOURCE, op, version, VERSIONS);
+        int block = version == 2 ? TILE_BLOCK : BLOCK, shared = version == 2 ? tiledSharedBytes(c) : sharedBytes(c);
+        fn.launch(new Dim3(c.chunks(), c.rows(), 1), Dim3.of(block), shared,
                 optional(optional(optional(optional(KernelArgs.of().ptr(qk).ptr(v).ptr(t.buckets()).ptr(t.sticker())
                         .ptr(t.undo()), t.mask()), t.sin()), t.cos()), t.drop())
                         .ptr(saved.bo()).ptr(saved.lse()).struct(c.struct()).f32(c.scale()));
-        Launches.function(rt, SOURCE, "lsh_attention_combine", version, VERSIONS).launch(
+        Launches.function(rt, SOURCE, "lsh_attention_combine", 1, VERSIONS).launch(
                 Dim3.cover(rowsLen, BLOCK / 32), Dim3.of(BLOCK), 0,
                 KernelArgs.of().ptr(saved.bo()).ptr(saved.lse()).ptr(t.undo()).ptr(out).ptr(saved.weight()).struct(c.struct()));
     }

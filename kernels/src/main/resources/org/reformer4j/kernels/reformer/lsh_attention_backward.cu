@@ -15,7 +15,19 @@
 //                in shared memory; one warp per query row computes its 2bs score gradients (kept in shared
 //                memory) and dq; then one thread per (key, column) sums dk^ and dv over the bs queries in order.
 //                Unsort: one warp per (row, position).
+//           v2 - register tiles (bs <= 64, dh <= 64; other sizes run v1): a block
+//                of 256 threads per (chunk, row) as a 16 x 16 grid; thread (ty, tx) recomputes the scores and
+//                g . v of queries ty + 16a and keys tx + 16b in registers (sequential chains over f), writes the
+//                score gradients and weighted probabilities to shared memory (the latter over the values), then
+//                dq (queries x columns), dk^ and dv (keys x columns, one after the other) as register tiles,
+//                dk^ and dv added with atomics as in v1. Unsort: as v1.
 #include "lsh_common.cuh"
+
+#if defined(__CUDACC_RTC__) || defined(__NVCC__)
+#define LSH_UNROLL _Pragma("unroll")
+#else
+#define LSH_UNROLL
+#endif
 
 // Dynamic shared memory, in floats: 2*bs*dh (queries, gradient rows) + 2*2bs*(dh+1) (keys, values)
 // + 2*bs*2bs (score gradients, weighted probabilities) + 3*bs (w, lse, D) + 2*2bs (positions, buckets).
@@ -111,6 +123,176 @@ extern "C" __global__ void lsh_attention_backward_v1(
         atomicAdd(dk + at, ak);
         atomicAdd(dv + at, av);
     }
+}
+
+// Version 2's body for MR query rows per thread (bs <= 16 MR) and MF columns per thread (dh <= 16 MF, MF <= 4:
+// eight columns per thread would need more than 255 registers).
+// Dynamic shared memory, in floats: 2*bs*dh (queries, gradient rows) + 2bs*(dh+1) (keys)
+// + max(2bs*(dh+1), bs*2bs) (values, then weighted probabilities) + bs*2bs (score gradients)
+// + 3*bs (w, lse, D) + 2*2bs (positions, buckets).
+template <int MR, int MF>
+__device__ inline void lsh_backward_tiles(
+        const float* __restrict__ qk, const float* __restrict__ v, const int* __restrict__ buckets,
+        const int* __restrict__ sticker, const int* __restrict__ undo, const unsigned char* __restrict__ mask,
+        const float* __restrict__ sn, const float* __restrict__ cs, const float* __restrict__ drop,
+        const float* __restrict__ lse, const float* __restrict__ weight, const float* __restrict__ g,
+        const float* __restrict__ out, float* __restrict__ dq, float* __restrict__ dk, float* __restrict__ dv,
+        const LshShape& s, float scale, float* smem) {
+    constexpr int MC = 2 * MR;
+    const int bs = (int) s.bs, dh = (int) s.dh, len = (int) s.len, hl = (int) (s.hashes * s.len);
+    const int chunks = hl / bs, w2 = 2 * bs, kst = dh + 1, nw = blockDim.x >> 5;
+    const int c = blockIdx.x, n = blockIdx.y, prev = (c + chunks - 1) % chunks;
+    const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, ty = threadIdx.x >> 4, tx = threadIdx.x & 15;
+    float* Q = smem;
+    float* G = Q + bs * dh;
+    float* K = G + bs * dh;
+    float* V = K + w2 * kst;
+    float* PW = V;  // the weighted probabilities replace the values once g . v is in registers
+    float* DX = V + (w2 * kst > bs * w2 ? w2 * kst : bs * w2);
+    float* W = DX + bs * w2;
+    float* LSE = W + bs;
+    float* D = LSE + bs;
+    int* pos = reinterpret_cast<int*>(D + bs);
+    int* bkt = pos + w2;
+    const long long rowItems = (long long) n * hl;
+    const int* undoRow = undo + rowItems;
+    const int* bktRow = buckets + rowItems;
+    const unsigned char* maskRow = mask ? mask + (long long) n * len : nullptr;
+
+    for (int e = threadIdx.x; e < w2 * dh; e += blockDim.x) {
+        int j = e / dh, f = e % dh;
+        int item = sticker[rowItems + (j < bs ? c * bs + j : prev * bs + j - bs)], p = item % len;
+        long long at = ((long long) n * len + p) * dh;
+        float x = lsh_rotated(qk + at, f, p, s.qlen, dh, sn, cs);
+        K[j * kst + f] = x;
+        V[j * kst + f] = v[at + f];
+        if (j < bs) {
+            Q[j * dh + f] = x;
+            G[j * dh + f] = p < s.qlen ? g[((long long) n * s.qlen + p) * dh + f] : 0.0f;
+        }
+        if (f == 0) { pos[j] = p; bkt[j] = bktRow[item]; }
+    }
+    for (int i = threadIdx.x; i < bs; i += blockDim.x) {
+        W[i] = weight[rowItems + (long long) c * bs + i];
+        LSE[i] = lse[rowItems + (long long) c * bs + i];
+    }
+    __syncthreads();
+    for (int j = threadIdx.x; j < w2; j += blockDim.x) {
+        float nrm = lsh_norm(K + j * kst, dh, 1);
+        for (int f = 0; f < dh; ++f) K[j * kst + f] = K[j * kst + f] / nrm;
+    }
+    for (int i = warp; i < bs; i += nw) {  // D_i = g_i . out_i, one warp per query
+        int pq = pos[i];
+        float d = 0.0f;
+        if (pq < s.qlen)
+            for (int f = lane; f < dh; f += 32) d = fmaf(G[i * dh + f], out[((long long) n * s.qlen + pq) * dh + f], d);
+        d = lsh_warp_sum(d);
+        if (lane == 0) D[i] = d;
+    }
+    __syncthreads();
+
+    int ri[MR], cj[MC], fc[MF];
+    LSH_UNROLL for (int a = 0; a < MR; ++a) ri[a] = ty + 16 * a < bs ? ty + 16 * a : bs - 1;
+    LSH_UNROLL for (int b = 0; b < MC; ++b) cj[b] = tx + 16 * b < w2 ? tx + 16 * b : w2 - 1;
+    LSH_UNROLL for (int m = 0; m < MF; ++m) fc[m] = tx + 16 * m < dh ? tx + 16 * m : dh - 1;
+    {
+        float sc[MR][MC], gp[MR][MC];
+        LSH_UNROLL for (int a = 0; a < MR; ++a) LSH_UNROLL for (int b = 0; b < MC; ++b) { sc[a][b] = 0.0f; gp[a][b] = 0.0f; }
+        for (int f = 0; f < dh; ++f) {
+            float qv[MR], gv[MR], kv[MC], vv[MC];
+            LSH_UNROLL for (int a = 0; a < MR; ++a) { qv[a] = Q[ri[a] * dh + f]; gv[a] = G[ri[a] * dh + f]; }
+            LSH_UNROLL for (int b = 0; b < MC; ++b) { kv[b] = K[cj[b] * kst + f]; vv[b] = V[cj[b] * kst + f]; }
+            LSH_UNROLL for (int a = 0; a < MR; ++a) LSH_UNROLL for (int b = 0; b < MC; ++b) {
+                sc[a][b] = fmaf(qv[a], kv[b], sc[a][b]);
+                gp[a][b] = fmaf(gv[a], vv[b], gp[a][b]);
+            }
+        }
+        __syncthreads();  // every thread is done with the values: the weighted probabilities go in their place
+        LSH_UNROLL for (int a = 0; a < MR; ++a) {
+            const int i = ty + 16 * a;
+            if (i >= bs) continue;
+            const int pq = pos[i], bq = bkt[i];
+            const float wi = W[i], li = LSE[i], di = D[i];
+            const float* dropRow = drop ? drop + (rowItems + (long long) c * bs + i) * w2 : nullptr;
+            LSH_UNROLL for (int b = 0; b < MC; ++b) {
+                const int j = tx + 16 * b;
+                if (j >= w2) continue;
+                int fixed;
+                float x = lsh_score(__fmul_rn(sc[a][b], scale), pq, pos[j], bq, bkt[j], maskRow, undoRow, bktRow, s, &fixed);
+                float wp = wi * expf(x - li), dp = gp[a][b];
+                if (dropRow) dp = __fmul_rn(dp, dropRow[j]);
+                PW[i * w2 + j] = dropRow ? __fmul_rn(wp, dropRow[j]) : wp;
+                DX[i * w2 + j] = fixed ? 0.0f : wp * (dp - di) * scale;
+            }
+        }
+    }
+    __syncthreads();
+
+    {  // dq_i = sum_j dx_ij k^_j
+        float acc[MR][MF];
+        LSH_UNROLL for (int a = 0; a < MR; ++a) LSH_UNROLL for (int m = 0; m < MF; ++m) acc[a][m] = 0.0f;
+        for (int j = 0; j < w2; ++j) {
+            float xv[MR], kv[MF];
+            LSH_UNROLL for (int a = 0; a < MR; ++a) xv[a] = DX[ri[a] * w2 + j];
+            LSH_UNROLL for (int m = 0; m < MF; ++m) kv[m] = K[j * kst + fc[m]];
+            LSH_UNROLL for (int a = 0; a < MR; ++a) LSH_UNROLL for (int m = 0; m < MF; ++m) acc[a][m] = fmaf(xv[a], kv[m], acc[a][m]);
+        }
+        LSH_UNROLL for (int a = 0; a < MR; ++a) {
+            const int i = ty + 16 * a;
+            if (i >= bs) continue;
+            long long at = (rowItems + (long long) c * bs + i) * dh;
+            LSH_UNROLL for (int m = 0; m < MF; ++m)
+                if (tx + 16 * m < dh) dq[at + tx + 16 * m] = acc[a][m];
+        }
+    }
+    // dk^_j = sum_i dx_ij q_i, then dv_j = sum_i pw_ij g_i: keys ty + 16b, columns tx + 16m
+    int kj[MC];
+    LSH_UNROLL for (int b = 0; b < MC; ++b) kj[b] = ty + 16 * b < w2 ? ty + 16 * b : w2 - 1;
+    for (int pass = 0; pass < 2; ++pass) {
+        const float* L = pass == 0 ? DX : PW;
+        const float* R = pass == 0 ? Q : G;
+        float* target = pass == 0 ? dk : dv;
+        float acc[MC][MF];
+        LSH_UNROLL for (int b = 0; b < MC; ++b) LSH_UNROLL for (int m = 0; m < MF; ++m) acc[b][m] = 0.0f;
+        for (int i = 0; i < bs; ++i) {
+            float lv[MC], rv[MF];
+            LSH_UNROLL for (int b = 0; b < MC; ++b) lv[b] = L[i * w2 + kj[b]];
+            LSH_UNROLL for (int m = 0; m < MF; ++m) rv[m] = R[i * dh + fc[m]];
+            LSH_UNROLL for (int b = 0; b < MC; ++b) LSH_UNROLL for (int m = 0; m < MF; ++m) acc[b][m] = fmaf(lv[b], rv[m], acc[b][m]);
+        }
+        LSH_UNROLL for (int b = 0; b < MC; ++b) {
+            const int j = ty + 16 * b;
+            if (j >= w2) continue;
+            long long at = (rowItems + (long long) (j < bs ? c * bs + j : prev * bs + j - bs)) * dh;
+            LSH_UNROLL for (int m = 0; m < MF; ++m)
+                if (tx + 16 * m < dh) atomicAdd(target + at + tx + 16 * m, acc[b][m]);
+        }
+    }
+}
+
+extern "C" __global__ void lsh_attention_backward_v2(
+        const float* __restrict__ qk, const float* __restrict__ v, const int* __restrict__ buckets,
+        const int* __restrict__ sticker, const int* __restrict__ undo, const unsigned char* __restrict__ mask,
+        const float* __restrict__ sn, const float* __restrict__ cs, const float* __restrict__ drop,
+        const float* __restrict__ lse,
+        const float* __restrict__ weight, const float* __restrict__ g, const float* __restrict__ out,
+        float* __restrict__ dq, float* __restrict__ dk, float* __restrict__ dv, LshShape s, float scale) {
+    DYNAMIC_SHARED(float, smem);
+    const int mr = s.bs <= 16 ? 1 : s.bs <= 32 ? 2 : 4, mf = s.dh <= 16 ? 1 : s.dh <= 32 ? 2 : 4;
+#define LSH_BWD(R, F) lsh_backward_tiles<R, F>(qk, v, buckets, sticker, undo, mask, sn, cs, drop, lse, weight, g, out, \
+                                               dq, dk, dv, s, scale, smem)
+    switch (mr * 16 + mf) {
+        case 17: LSH_BWD(1, 1); break;
+        case 18: LSH_BWD(1, 2); break;
+        case 20: LSH_BWD(1, 4); break;
+        case 33: LSH_BWD(2, 1); break;
+        case 34: LSH_BWD(2, 2); break;
+        case 36: LSH_BWD(2, 4); break;
+        case 65: LSH_BWD(4, 1); break;
+        case 66: LSH_BWD(4, 2); break;
+        default: LSH_BWD(4, 4); break;
+    }
+#undef LSH_BWD
 }
 
 // One warp per (row, position p < L). Dynamic shared memory: warps * H floats (the per-round dots k^ . dk^).

@@ -13,6 +13,12 @@
 // Versions: v1 - a block of 128 threads per (chunk, row): queries, keys and values of the chunk and the one
 //                before staged in shared memory, one warp per query row (scores strided over the lanes,
 //                warp max/sum), output columns strided over the lanes. Combine: one warp per (row, position).
+//           v2 - register tiles (bs <= 64, dh <= 128; other sizes run v1): a block of 256 threads per (chunk,
+//                row) as a 16 x 16 grid; thread (ty, tx) keeps the scores of queries ty + 16a and keys tx + 16b
+//                in registers (4 x 8 at bs = 64), each a sequential fused multiply-add chain over f as in v1;
+//                masks, then the row max/sum across the 16 lanes of a half-warp; the probabilities overwrite
+//                the keys in shared memory and p @ v is tiled the same way (queries x output columns).
+//                Combine: as v1.
 #include "lsh_common.cuh"
 
 // Dynamic shared memory, in floats: bs*dh (queries) + 2bs*(dh+1) (keys) + 2bs*dh (values)
@@ -87,6 +93,145 @@ extern "C" __global__ void lsh_attention_forward_v1(
         if (lane == 0) lse[rowItems + (long long) c * bs + i] = l;
         __syncwarp();
     }
+}
+
+#if defined(__CUDACC_RTC__) || defined(__NVCC__)
+#define LSH_UNROLL _Pragma("unroll")
+#else
+#define LSH_UNROLL
+#endif
+
+// Version 2's body for MR query rows per thread (bs <= 16 MR) and MF output columns per thread (dh <= 16 MF).
+// Dynamic shared memory, in floats: bs*dh (queries) + max(2bs*(dh+1), bs*2bs) (keys, then probabilities)
+// + 2bs*dh (values) + 2*2bs (key positions and buckets, as ints).
+template <int MR, int MF>
+__device__ inline void lsh_forward_tiles(
+        const float* __restrict__ qk, const float* __restrict__ v, const int* __restrict__ buckets,
+        const int* __restrict__ sticker, const int* __restrict__ undo, const unsigned char* __restrict__ mask,
+        const float* __restrict__ sn, const float* __restrict__ cs, const float* __restrict__ drop,
+        float* __restrict__ bo, float* __restrict__ lse, const LshShape& s, float scale, float* smem) {
+    constexpr int MC = 2 * MR;
+    const int bs = (int) s.bs, dh = (int) s.dh, len = (int) s.len, hl = (int) (s.hashes * s.len);
+    const int chunks = hl / bs, w2 = 2 * bs, kst = dh + 1;
+    const int c = blockIdx.x, n = blockIdx.y, prev = (c + chunks - 1) % chunks;
+    const int ty = threadIdx.x >> 4, tx = threadIdx.x & 15;
+    float* Q = smem;
+    float* K = Q + bs * dh;
+    float* P = K;  // the probabilities replace the keys once the scores are in registers
+    float* V = K + (w2 * kst > bs * w2 ? w2 * kst : bs * w2);
+    int* pos = reinterpret_cast<int*>(V + w2 * dh);
+    int* bkt = pos + w2;
+    const long long rowItems = (long long) n * hl;
+    const int* undoRow = undo + rowItems;
+    const int* bktRow = buckets + rowItems;
+    const unsigned char* maskRow = mask ? mask + (long long) n * len : nullptr;
+
+    for (int e = threadIdx.x; e < w2 * dh; e += blockDim.x) {
+        int j = e / dh, f = e % dh;
+        int item = sticker[rowItems + (j < bs ? c * bs + j : prev * bs + j - bs)], p = item % len;
+        long long at = ((long long) n * len + p) * dh;
+        float x = lsh_rotated(qk + at, f, p, s.qlen, dh, sn, cs);
+        K[j * kst + f] = x;
+        if (j < bs) Q[j * dh + f] = x;
+        V[j * dh + f] = v[at + f];
+        if (f == 0) { pos[j] = p; bkt[j] = bktRow[item]; }
+    }
+    __syncthreads();
+    for (int j = threadIdx.x; j < w2; j += blockDim.x) {
+        float nrm = lsh_norm(K + j * kst, dh, 1);
+        for (int f = 0; f < dh; ++f) K[j * kst + f] = K[j * kst + f] / nrm;
+    }
+    __syncthreads();
+
+    // rows and columns past the edge read the last valid one (their results are dropped)
+    int ri[MR], cj[MC];
+    LSH_UNROLL for (int a = 0; a < MR; ++a) ri[a] = ty + 16 * a < bs ? ty + 16 * a : bs - 1;
+    LSH_UNROLL for (int b = 0; b < MC; ++b) cj[b] = tx + 16 * b < w2 ? tx + 16 * b : w2 - 1;
+    float acc[MR][MC];
+    LSH_UNROLL for (int a = 0; a < MR; ++a) LSH_UNROLL for (int b = 0; b < MC; ++b) acc[a][b] = 0.0f;
+    for (int f = 0; f < dh; ++f) {
+        float qv[MR], kv[MC];
+        LSH_UNROLL for (int a = 0; a < MR; ++a) qv[a] = Q[ri[a] * dh + f];
+        LSH_UNROLL for (int b = 0; b < MC; ++b) kv[b] = K[cj[b] * kst + f];
+        LSH_UNROLL for (int a = 0; a < MR; ++a) LSH_UNROLL for (int b = 0; b < MC; ++b) acc[a][b] = fmaf(qv[a], kv[b], acc[a][b]);
+    }
+    float rowLse[MR];
+    LSH_UNROLL for (int a = 0; a < MR; ++a) {
+        const int i = ty + 16 * a, pq = pos[ri[a]], bq = bkt[ri[a]];
+        float mx = LSH_NEG_INF;
+        LSH_UNROLL for (int b = 0; b < MC; ++b) {
+            const int j = tx + 16 * b;
+            if (i < bs && j < w2) {
+                int fixed;
+                acc[a][b] = lsh_score(__fmul_rn(acc[a][b], scale), pq, pos[j], bq, bkt[j], maskRow, undoRow, bktRow, s, &fixed);
+                mx = fmaxf(mx, acc[a][b]);
+            }
+        }
+        for (int m = 8; m > 0; m >>= 1) mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, m));
+        float sum = 0.0f;
+        LSH_UNROLL for (int b = 0; b < MC; ++b)
+            if (i < bs && tx + 16 * b < w2) sum += expf(acc[a][b] - mx);
+        for (int m = 8; m > 0; m >>= 1) sum += __shfl_xor_sync(0xffffffffu, sum, m);
+        rowLse[a] = i < bs ? mx + logf(sum) : 0.0f;
+    }
+    __syncthreads();  // every thread is done with the keys: the probabilities go in their place
+    LSH_UNROLL for (int a = 0; a < MR; ++a) {
+        const int i = ty + 16 * a;
+        if (i >= bs) continue;
+        const float* dropRow = drop ? drop + (rowItems + (long long) c * bs + i) * w2 : nullptr;
+        LSH_UNROLL for (int b = 0; b < MC; ++b) {
+            const int j = tx + 16 * b;
+            if (j < w2) {
+                float pj = expf(acc[a][b] - rowLse[a]);
+                P[i * w2 + j] = dropRow ? __fmul_rn(pj, dropRow[j]) : pj;
+            }
+        }
+        if (tx == 0) lse[rowItems + (long long) c * bs + i] = rowLse[a];
+    }
+    __syncthreads();
+
+    int fc[MF];
+    LSH_UNROLL for (int m = 0; m < MF; ++m) fc[m] = tx + 16 * m < dh ? tx + 16 * m : dh - 1;
+    float o[MR][MF];
+    LSH_UNROLL for (int a = 0; a < MR; ++a) LSH_UNROLL for (int m = 0; m < MF; ++m) o[a][m] = 0.0f;
+    for (int j = 0; j < w2; ++j) {
+        float pv[MR], vv[MF];
+        LSH_UNROLL for (int a = 0; a < MR; ++a) pv[a] = P[ri[a] * w2 + j];
+        LSH_UNROLL for (int m = 0; m < MF; ++m) vv[m] = V[j * dh + fc[m]];
+        LSH_UNROLL for (int a = 0; a < MR; ++a) LSH_UNROLL for (int m = 0; m < MF; ++m) o[a][m] = fmaf(pv[a], vv[m], o[a][m]);
+    }
+    LSH_UNROLL for (int a = 0; a < MR; ++a) {
+        const int i = ty + 16 * a;
+        if (i >= bs) continue;
+        long long out = (rowItems + (long long) c * bs + i) * dh;
+        LSH_UNROLL for (int m = 0; m < MF; ++m)
+            if (tx + 16 * m < dh) bo[out + tx + 16 * m] = o[a][m];
+    }
+}
+
+extern "C" __global__ void lsh_attention_forward_v2(
+        const float* __restrict__ qk, const float* __restrict__ v, const int* __restrict__ buckets,
+        const int* __restrict__ sticker, const int* __restrict__ undo, const unsigned char* __restrict__ mask,
+        const float* __restrict__ sn, const float* __restrict__ cs, const float* __restrict__ drop,
+        float* __restrict__ bo, float* __restrict__ lse, LshShape s, float scale) {
+    DYNAMIC_SHARED(float, smem);
+    const int mr = s.bs <= 16 ? 1 : s.bs <= 32 ? 2 : 4, mf = s.dh <= 16 ? 1 : s.dh <= 32 ? 2 : s.dh <= 64 ? 4 : 8;
+#define LSH_FWD(R, F) lsh_forward_tiles<R, F>(qk, v, buckets, sticker, undo, mask, sn, cs, drop, bo, lse, s, scale, smem)
+    switch (mr * 16 + mf) {
+        case 17: LSH_FWD(1, 1); break;
+        case 18: LSH_FWD(1, 2); break;
+        case 20: LSH_FWD(1, 4); break;
+        case 24: LSH_FWD(1, 8); break;
+        case 33: LSH_FWD(2, 1); break;
+        case 34: LSH_FWD(2, 2); break;
+        case 36: LSH_FWD(2, 4); break;
+        case 40: LSH_FWD(2, 8); break;
+        case 65: LSH_FWD(4, 1); break;
+        case 66: LSH_FWD(4, 2); break;
+        case 68: LSH_FWD(4, 4); break;
+        default: LSH_FWD(4, 8); break;
+    }
+#undef LSH_FWD
 }
 
 // One warp per (row, position p < L): the round weights from the H logsumexps of p, the weighted sum of
