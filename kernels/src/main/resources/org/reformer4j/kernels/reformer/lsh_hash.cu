@@ -197,8 +197,7 @@ extern "C" __global__ __launch_bounds__(256, 2) void lsh_hash_v3(
                 Bs[(buf * LSH_V3_KS + lb + 2 * j) * LSH_V3_TC + lc] = gb[j];
             }
         };
-        __syncthreads();  // the previous tile's last slice has been read
-        fetch(0);
+        fetch(0);  // the slice loop of the previous tile ended at a barrier: its slices have been read
         stash(0);
         __syncthreads();
         for (int s = 0; s < slices; ++s) {
