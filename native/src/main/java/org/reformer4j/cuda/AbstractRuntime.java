@@ -1,12 +1,12 @@
 package org.reformer4j.cuda;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * What the GPU and the emulator share: the caching allocator, the module cache, argument checks and the
- * marshalling of kernel arguments. Subclasses supply the raw device calls (package-private, below) and
+ * marshalling of kernel arguments (into the launching thread's {@link LaunchScratch}, no allocation per
+ * launch). Subclasses supply the raw device calls (package-private, below) and
  * nothing else, so the two devices cannot drift apart in anything but the native call itself.
  */
 abstract class AbstractRuntime implements CudaRuntime {
@@ -21,6 +21,8 @@ abstract class AbstractRuntime implements CudaRuntime {
             rawFree(address);
         }
     });
+    private final CachingAllocator.Blocks<DeviceBuffer> buffers = (address, bytes, capacity) ->
+            new DeviceBuffer(this, address, bytes, capacity);
     private final ConcurrentHashMap<KernelSource, CudaModule> modules = new ConcurrentHashMap<>();
     private final CudaStream defaultStream = new CudaStream(this, null, false);
     private volatile boolean closed;
@@ -46,8 +48,13 @@ abstract class AbstractRuntime implements CudaRuntime {
 
     abstract Object lookup(Object module, KernelSource source, String name);
 
-    abstract void rawLaunch(Object function, String name, Dim3 grid, Dim3 block, int sharedBytes, Object stream,
-            MemorySegment kernelParams);
+    /**
+     * Launches {@code function} with the {@code kernelParams} array at the start of {@code params}, the calling
+     * thread's scratch segment (free again when this returns; {@code scratch} holds what else the runtime keeps
+     * per thread). {@link CudaFunction#label()} names the kernel in errors.
+     */
+    abstract void rawLaunch(CudaFunction function, Dim3 grid, Dim3 block, int sharedBytes, Object stream,
+            LaunchScratch scratch, MemorySegment params);
 
     abstract Object streamCreate();
 
@@ -75,8 +82,7 @@ abstract class AbstractRuntime implements CudaRuntime {
     @Override
     public DeviceBuffer allocate(long bytes) {
         checkOpen();
-        long[] block = allocator.allocate(bytes);
-        return new DeviceBuffer(this, block[0], bytes, block[1]);
+        return allocator.allocate(bytes, buffers);
     }
 
     void release(DeviceBuffer buffer) {
@@ -138,19 +144,22 @@ abstract class AbstractRuntime implements CudaRuntime {
     @Override
     public CudaModule module(KernelSource source) {
         checkOpen();
-        return modules.computeIfAbsent(source, s -> new CudaModule(this, s, loadModule(s)));
+        CudaModule m = modules.get(source);
+        return m != null ? m : modules.computeIfAbsent(source, s -> new CudaModule(this, s, loadModule(s)));
     }
 
-    void launch(Object function, String name, String file, Dim3 grid, Dim3 block, int sharedBytes,
-            CudaStream stream, KernelArgs args) {
+    void launch(CudaFunction function, Dim3 grid, Dim3 block, int sharedBytes, CudaStream stream, KernelArgs args) {
         checkOpen();
         launches.incrementAndGet();
-        try (Arena arena = Arena.ofConfined()) {
-            rawLaunch(function, name + " (" + file + ")", grid, block, sharedBytes, stream.handle(),
-                    args.marshal(arena));
+        LaunchScratch scratch = LaunchScratch.get();
+        MemorySegment params = scratch.params(args.marshalledBytes());
+        args.marshal(params);
+        try {
+            rawLaunch(function, grid, block, sharedBytes, stream.handle(), scratch, params);
         } catch (CudaException e) {
-            throw new CudaException(e.call(), e.errorName(), "kernel " + name + " of " + file + ", grid " + grid
-                    + ", block " + block + ", shared " + sharedBytes + " B, args " + args, e.log());
+            throw new CudaException(e.call(), e.errorName(), "kernel " + function.name() + " of "
+                    + function.module().source().name() + ", grid " + grid + ", block " + block + ", shared "
+                    + sharedBytes + " B, args " + args, e.log());
         }
     }
 
@@ -173,28 +182,33 @@ abstract class AbstractRuntime implements CudaRuntime {
     public void sgemmStridedBatched(boolean transA, boolean transB, int m, int n, int k, float alpha,
             DeviceBuffer a, long aOffset, int lda, long strideA, DeviceBuffer b, long bOffset, int ldb,
             long strideB, float beta, DeviceBuffer c, long cOffset, int ldc, long strideC, int batch) {
-        String call = "sgemmStridedBatched(m=" + m + ", n=" + n + ", k=" + k + ", batch=" + batch + ")";
-        if (m < 0 || n < 0 || k < 0 || batch < 0) throw new IllegalArgumentException(call + ": negative size");
+        if (m < 0 || n < 0 || k < 0 || batch < 0)
+            throw new IllegalArgumentException(sgemmCall(m, n, k, batch) + ": negative size");
         int rowsA = transA ? k : m, rowsB = transB ? n : k;
         if (lda < Math.max(1, rowsA) || ldb < Math.max(1, rowsB) || ldc < Math.max(1, m))
-            throw new IllegalArgumentException(call + ": leading dimensions lda=" + lda + " ldb=" + ldb + " ldc="
-                    + ldc + " too small for op(A) " + m + "x" + k + ", op(B) " + k + "x" + n);
+            throw new IllegalArgumentException(sgemmCall(m, n, k, batch) + ": leading dimensions lda=" + lda + " ldb="
+                    + ldb + " ldc=" + ldc + " too small for op(A) " + m + "x" + k + ", op(B) " + k + "x" + n);
         if (m == 0 || n == 0 || batch == 0) return;
-        checkSpan(call + " A", a, aOffset, (long) lda * (transA ? m : k), strideA, batch);
-        checkSpan(call + " B", b, bOffset, (long) ldb * (transB ? k : n), strideB, batch);
-        checkSpan(call + " C", c, cOffset, (long) ldc * n, strideC, batch);
+        checkSpan('A', m, n, k, a, aOffset, (long) lda * (transA ? m : k), strideA, batch);
+        checkSpan('B', m, n, k, b, bOffset, (long) ldb * (transB ? k : n), strideB, batch);
+        checkSpan('C', m, n, k, c, cOffset, (long) ldc * n, strideC, batch);
         launches.incrementAndGet();
         rawSgemm(transA, transB, m, n, k, alpha, a.address() + 4 * aOffset, lda, strideA,
                 b.address() + 4 * bOffset, ldb, strideB, beta, c.address() + 4 * cOffset, ldc, strideC, batch);
     }
 
-    private static void checkSpan(String what, DeviceBuffer buf, long offset, long matrixFloats, long stride,
-            int batch) {
+    private static String sgemmCall(int m, int n, int k, int batch) {
+        return "sgemmStridedBatched(m=" + m + ", n=" + n + ", k=" + k + ", batch=" + batch + ")";
+    }
+
+    /** The operand's floats lie in its buffer and the buffer is open (the message is built only on failure). */
+    private static void checkSpan(char operand, int m, int n, int k, DeviceBuffer buf, long offset, long matrixFloats,
+            long stride, int batch) {
         long lastFloat = offset + (long) (batch - 1) * stride + matrixFloats;
         if (offset < 0 || stride < 0 || 4 * lastFloat > buf.byteSize())
-            throw new IndexOutOfBoundsException(what + ": floats [" + offset + ", " + lastFloat + ") outside buffer of "
-                    + buf.byteSize() / 4 + " floats");
-        buf.checkOpen(what);
+            throw new IndexOutOfBoundsException(sgemmCall(m, n, k, batch) + " " + operand + ": floats [" + offset + ", "
+                    + lastFloat + ") outside buffer of " + buf.byteSize() / 4 + " floats");
+        if (buf.isClosed()) buf.checkOpen(sgemmCall(m, n, k, batch) + " " + operand);
     }
 
     @Override

@@ -2,23 +2,42 @@ package org.reformer4j.cuda;
 
 /**
  * A kernel entry point of a loaded module. {@link #launch} validates the geometry, marshals the arguments
- * ({@link KernelArgs}) and hands them to the runtime: the same path for the GPU and the emulator.
+ * ({@link KernelArgs}) and hands them to the runtime: the same path for the GPU and the emulator. The label
+ * that names the kernel in errors is built once here, not per launch.
  */
 public final class CudaFunction {
     private final AbstractRuntime runtime;
     private final CudaModule module;
     private final String name;
     private final Object handle;
+    private final String label;
+    /** The dynamic shared memory the GPU runtime last allowed this function (0: the 48 KiB default). */
+    volatile int sharedAllowed;
 
     CudaFunction(AbstractRuntime runtime, CudaModule module, String name, Object handle) {
         this.runtime = runtime;
         this.module = module;
         this.name = name;
         this.handle = handle;
+        this.label = name + " (" + module.source().name() + ")";
     }
 
     public String name() {
         return name;
+    }
+
+    /** "name (file.cu)", for error messages. */
+    String label() {
+        return label;
+    }
+
+    CudaModule module() {
+        return module;
+    }
+
+    /** The raw function handle (a CUfunc_st on the GPU, a downcall handle on the emulator). */
+    Object handle() {
+        return handle;
     }
 
     /** Launches on the runtime's default stream. */
@@ -36,7 +55,7 @@ public final class CudaFunction {
         if (sharedBytes < 0 || sharedBytes > 227 * 1024)
             throw new IllegalArgumentException(name + ": dynamic shared memory " + sharedBytes
                     + " bytes outside [0, 227 KiB]");
-        runtime.launch(handle, name, module.source().name(), grid, block, sharedBytes, stream, args);
+        runtime.launch(this, grid, block, sharedBytes, stream, args);
     }
 
     @Override

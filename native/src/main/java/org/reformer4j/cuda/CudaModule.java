@@ -20,7 +20,9 @@ public final class CudaModule {
 
     /** The kernel {@code extern "C" __global__ void name(...)} of this file. */
     public CudaFunction function(String name) {
-        return functions.computeIfAbsent(name, n -> new CudaFunction(runtime, this, n, runtime.lookup(handle, source, n)));
+        CudaFunction f = functions.get(name);  // the hit needs no capturing lambda
+        return f != null ? f : functions.computeIfAbsent(name, n -> new CudaFunction(runtime, this, n,
+                runtime.lookup(handle, source, n)));
     }
 
     public KernelSource source() {

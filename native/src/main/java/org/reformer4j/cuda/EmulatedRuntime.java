@@ -18,16 +18,22 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code int name__r4j_emu(const Launch*, void** kernelParams, char* error, int errorCapacity)} through a
  * downcall handle. Work runs synchronously, so streams and events only keep order and time.
  * Worker threads per launch: system property {@code reformer4j.emu.workers} (default min(4, cores)).
+ * System property {@value #DRY_LAUNCH_PROPERTY}{@code =true} (read when the runtime is created) makes every
+ * launch stop just before the kernel call: for measuring the host cost of the launch path only (results are
+ * then garbage).
  */
 final class EmulatedRuntime extends AbstractRuntime {
     private static final FunctionDescriptor ENTRY = FunctionDescriptor.of(ValueLayout.JAVA_INT,
             ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_INT);
     private static final int ERROR_CAPACITY = 1024;
+    /** System property: launches do everything but run the kernel (host-overhead benchmarks only). */
+    static final String DRY_LAUNCH_PROPERTY = "reformer4j.emu.dryLaunch";
 
     private final ConcurrentHashMap<Long, Arena> blocks = new ConcurrentHashMap<>();
     private final Arena libraries = Arena.ofShared();
     private final int workers = Integer.getInteger("reformer4j.emu.workers",
             Math.min(4, Runtime.getRuntime().availableProcessors()));
+    private final boolean dryLaunch = Boolean.getBoolean(DRY_LAUNCH_PROPERTY);
 
     @Override
     public String description() {
@@ -94,22 +100,34 @@ final class EmulatedRuntime extends AbstractRuntime {
     }
 
     @Override
-    void rawLaunch(Object function, String name, Dim3 grid, Dim3 block, int sharedBytes, Object stream,
-            MemorySegment kernelParams) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment launch = arena.allocate(ValueLayout.JAVA_INT, 8);
-            int[] fields = {grid.x(), grid.y(), grid.z(), block.x(), block.y(), block.z(), sharedBytes, workers};
-            for (int i = 0; i < fields.length; i++) launch.setAtIndex(ValueLayout.JAVA_INT, i, fields[i]);
-            MemorySegment error = arena.allocate(ERROR_CAPACITY);
-            int rc = (int) ((MethodHandle) function).invokeExact(launch, kernelParams, error, ERROR_CAPACITY);
-            if (rc != 0)
-                throw new CudaException("emulator launch", "EMULATOR_KERNEL_ERROR", name,
-                        error.getString(0, StandardCharsets.UTF_8));
-        } catch (CudaException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new CudaException("emulator launch", t.getClass().getSimpleName(), name, String.valueOf(t.getMessage()));
+    void rawLaunch(CudaFunction function, Dim3 grid, Dim3 block, int sharedBytes, Object stream,
+            LaunchScratch scratch, MemorySegment params) {
+        MemorySegment launch = scratch.emuLaunch, error = scratch.emuError;
+        if (launch == null) {  // this thread's first emulated launch: its record and error buffer, kept
+            Arena arena = Arena.ofAuto();
+            scratch.emuLaunch = launch = arena.allocate(ValueLayout.JAVA_INT, 8);
+            scratch.emuError = error = arena.allocate(ERROR_CAPACITY);
         }
+        launch.setAtIndex(ValueLayout.JAVA_INT, 0, grid.x());
+        launch.setAtIndex(ValueLayout.JAVA_INT, 1, grid.y());
+        launch.setAtIndex(ValueLayout.JAVA_INT, 2, grid.z());
+        launch.setAtIndex(ValueLayout.JAVA_INT, 3, block.x());
+        launch.setAtIndex(ValueLayout.JAVA_INT, 4, block.y());
+        launch.setAtIndex(ValueLayout.JAVA_INT, 5, block.z());
+        launch.setAtIndex(ValueLayout.JAVA_INT, 6, sharedBytes);
+        launch.setAtIndex(ValueLayout.JAVA_INT, 7, workers);
+        error.set(ValueLayout.JAVA_BYTE, 0, (byte) 0);
+        if (dryLaunch) return;
+        int rc;
+        try {
+            rc = (int) ((MethodHandle) function.handle()).invokeExact(launch, params, error, ERROR_CAPACITY);
+        } catch (Throwable t) {
+            throw new CudaException("emulator launch", t.getClass().getSimpleName(), function.label(),
+                    String.valueOf(t.getMessage()));
+        }
+        if (rc != 0)
+            throw new CudaException("emulator launch", "EMULATOR_KERNEL_ERROR", function.label(),
+                    error.getString(0, StandardCharsets.UTF_8));
     }
 
     @Override

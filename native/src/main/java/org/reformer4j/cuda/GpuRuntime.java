@@ -22,6 +22,7 @@ import org.bytedeco.cuda.cudart.CUmod_st;
 import org.bytedeco.cuda.cudart.CUstream_st;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.PointerPointer;
 
 /**
  * The GPU as a {@link CudaRuntime}, through JavaCPP's CUDA 13 presets, driver API only where the runtime
@@ -32,9 +33,10 @@ import org.bytedeco.javacpp.FloatPointer;
 final class GpuRuntime extends AbstractRuntime {
     private final CudaProbe probe;
     private final CUctx_st context = new CUctx_st();
-    private final ThreadLocal<Boolean> current = ThreadLocal.withInitial(() -> false);
     private cublasContext blas;
     private final FloatPointer alpha = new FloatPointer(1), beta = new FloatPointer(1);
+    /** cuBLAS's A, B, C operands, re-pointed per call (rawSgemm is synchronized). */
+    private final Native.Floats opA = new Native.Floats(), opB = new Native.Floats(), opC = new Native.Floats();
 
     private GpuRuntime(CudaProbe probe) {
         this.probe = probe;
@@ -51,9 +53,18 @@ final class GpuRuntime extends AbstractRuntime {
     }
 
     private void makeCurrent() {
-        if (current.get()) return;
+        makeCurrent(LaunchScratch.get());
+    }
+
+    /**
+     * Makes the context current on this thread unless this thread's scratch says it already is. Only this
+     * class sets contexts (cuBLAS and NVRTC do not change the current one); should other code switch this thread
+     * to another context anyway, {@link #rawLaunch} sees the launch fail and sets the context again.
+     */
+    private void makeCurrent(LaunchScratch scratch) {
+        if (scratch.gpuContext == context.address()) return;
         Native.check(cuCtxSetCurrent(context), "cuCtxSetCurrent");
-        current.set(true);
+        scratch.gpuContext = context.address();
     }
 
     @Override
@@ -135,15 +146,30 @@ final class GpuRuntime extends AbstractRuntime {
     }
 
     @Override
-    void rawLaunch(Object function, String name, Dim3 grid, Dim3 block, int sharedBytes, Object stream,
-            MemorySegment kernelParams) {
-        makeCurrent();
-        CUfunc_st f = (CUfunc_st) function;
-        if (sharedBytes > 48 * 1024)
+    void rawLaunch(CudaFunction function, Dim3 grid, Dim3 block, int sharedBytes, Object stream,
+            LaunchScratch scratch, MemorySegment params) {
+        makeCurrent(scratch);
+        CUfunc_st f = (CUfunc_st) function.handle();
+        if (sharedBytes > 48 * 1024 && function.sharedAllowed != sharedBytes) {
             Native.check(cuFuncSetAttribute(f, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, sharedBytes),
-                    "cuFuncSetAttribute(MAX_DYNAMIC_SHARED_SIZE_BYTES)", name, sharedBytes);
-        Native.check(cuLaunchKernel(f, grid.x(), grid.y(), grid.z(), block.x(), block.y(), block.z(), sharedBytes,
-                (CUstream_st) stream, new Native.PointerArray(kernelParams.address()), (org.bytedeco.javacpp.PointerPointer<?>) null), "cuLaunchKernel", name);
+                    "cuFuncSetAttribute(MAX_DYNAMIC_SHARED_SIZE_BYTES)", function.label(), sharedBytes);
+            function.sharedAllowed = sharedBytes;
+        }
+        if (scratch.gpuParamsAddress != params.address()) {  // this thread's first launch, or its scratch grew
+            scratch.gpuParams = new Native.PointerArray(params.address());
+            scratch.gpuParamsAddress = params.address();
+        }
+        Native.PointerArray kernelParams = (Native.PointerArray) scratch.gpuParams;
+        int rc = cuLaunchKernel(f, grid.x(), grid.y(), grid.z(), block.x(), block.y(), block.z(), sharedBytes,
+                (CUstream_st) stream, kernelParams, (PointerPointer<?>) null);
+        if (rc == CUDA_ERROR_INVALID_CONTEXT || rc == CUDA_ERROR_INVALID_HANDLE) {
+            // another library may have made a different context current on this thread: set ours, try once more
+            scratch.gpuContext = 0;
+            makeCurrent(scratch);
+            rc = cuLaunchKernel(f, grid.x(), grid.y(), grid.z(), block.x(), block.y(), block.z(), sharedBytes,
+                    (CUstream_st) stream, kernelParams, (PointerPointer<?>) null);
+        }
+        Native.check(rc, "cuLaunchKernel", function.label());
     }
 
     @Override
@@ -230,10 +256,8 @@ final class GpuRuntime extends AbstractRuntime {
         alpha.put(alphaValue);
         beta.put(betaValue);
         Native.checkBlas(cublasSgemmStridedBatched(h, transA ? CUBLAS_OP_T : CUBLAS_OP_N,
-                transB ? CUBLAS_OP_T : CUBLAS_OP_N, m, n, k, alpha, new FloatPointer(new Native.Address(a)), lda,
-                strideA, new FloatPointer(new Native.Address(b)), ldb, strideB, beta,
-                new FloatPointer(new Native.Address(c)), ldc, strideC, batch), "cublasSgemmStridedBatched",
-                "m=" + m, "n=" + n, "k=" + k, "lda=" + lda, "ldb=" + ldb, "ldc=" + ldc, "batch=" + batch);
+                transB ? CUBLAS_OP_T : CUBLAS_OP_N, m, n, k, alpha, opA.at(a), lda, strideA, opB.at(b), ldb, strideB,
+                beta, opC.at(c), ldc, strideC, batch), "cublasSgemmStridedBatched", m, n, k, lda, ldb, ldc, batch);
     }
 
     @Override

@@ -41,6 +41,16 @@ public record KernelSource(String name, String text, Map<String, String> headers
         headers = Map.copyOf(headers);
     }
 
+    /**
+     * From the name and the text only (their hashes are cached by String): runtimes look their module up by
+     * source at every launch, and the record's own hash would walk the headers map each time. Consistent with
+     * the record's equals, which also compares the headers.
+     */
+    @Override
+    public int hashCode() {
+        return 31 * name.hashCode() + text.hashCode();
+    }
+
     /** Loads {@code fileName} beside {@code anchor} (or from the override folder) with its headers. */
     public static KernelSource load(Class<?> anchor, String fileName) {
         String text = read(anchor, fileName);

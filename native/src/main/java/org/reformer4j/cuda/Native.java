@@ -10,7 +10,9 @@ import org.bytedeco.javacpp.Pointer;
 /**
  * The raw boundary to JavaCPP's CUDA presets: status-code checks that turn every failure into a
  * {@link CudaException} naming the call, the error and the arguments, and {@link Pointer}s at raw
- * addresses (device pointers, FFM segments). Only classes of this package touch org.bytedeco.
+ * addresses (device pointers, FFM segments). Only classes of this package touch org.bytedeco. The checks
+ * with fixed primitive arguments allocate nothing when the call succeeds (the varargs one allocates its array
+ * at every call, so hot paths use the others); the message is built only on failure.
  */
 final class Native {
     private Native() {}
@@ -35,20 +37,69 @@ final class Native {
         }
     }
 
-    static void check(int result, String call, Object... args) {
-        if (result != 0) {
-            BytePointer name = new BytePointer((Pointer) null);
-            String errorName = cuGetErrorName(result, name) == 0 && name.address() != 0 ? name.getString()
-                    : "CUresult " + result;
-            throw new CudaException(call, errorName, join(args), "");
+    /** A {@code float*} operand whose address is set per call ({@link #at}), for a caller that owns it. */
+    static final class Floats extends org.bytedeco.javacpp.FloatPointer {
+        Floats at(long address) {
+            this.address = address;
+            return this;
         }
     }
 
-    static void checkBlas(int status, String call, Object... args) {
-        if (status != 0) {
-            BytePointer name = cublasGetStatusName(status);
-            throw new CudaException(call, name == null ? "cublasStatus " + status : name.getString(), join(args), "");
-        }
+    static void check(int result, String call) {
+        if (result != 0) throw failure(result, call, "");
+    }
+
+    static void check(int result, String call, String detail) {
+        if (result != 0) throw failure(result, call, detail);
+    }
+
+    static void check(int result, String call, String detail, int value) {
+        if (result != 0) throw failure(result, call, detail + ", " + value);
+    }
+
+    /** Long arguments (addresses, byte counts) are written in hex. */
+    static void check(int result, String call, long a) {
+        if (result != 0) throw failure(result, call, join(a));
+    }
+
+    static void check(int result, String call, long a, long b) {
+        if (result != 0) throw failure(result, call, join(a, b));
+    }
+
+    static void check(int result, String call, long a, long b, long c) {
+        if (result != 0) throw failure(result, call, join(a, b, c));
+    }
+
+    /** For cold paths only: the arguments array is allocated even when the call succeeds. */
+    static void check(int result, String call, Object... args) {
+        if (result != 0) throw failure(result, call, join(args));
+    }
+
+    private static CudaException failure(int result, String call, String args) {
+        BytePointer name = new BytePointer((Pointer) null);
+        String errorName = cuGetErrorName(result, name) == 0 && name.address() != 0 ? name.getString()
+                : "CUresult " + result;
+        return new CudaException(call, errorName, args, "");
+    }
+
+    static void checkBlas(int status, String call) {
+        if (status != 0) throw blasFailure(status, call, "");
+    }
+
+    static void checkBlas(int status, String call, String detail) {
+        if (status != 0) throw blasFailure(status, call, detail);
+    }
+
+    /** A GEMM's sizes, named in the message. */
+    static void checkBlas(int status, String call, int m, int n, int k, int lda, int ldb, int ldc, int batch) {
+        if (status != 0)
+            throw blasFailure(status, call, "m=" + m + ", n=" + n + ", k=" + k + ", lda=" + lda + ", ldb=" + ldb
+                    + ", ldc=" + ldc + ", batch=" + batch);
+    }
+
+    private static CudaException blasFailure(int status, String call, String args) {
+        BytePointer name = cublasGetStatusName(status);
+        return new CudaException(call, name == null ? "cublasStatus " + status : name.getString(), args, "");
     }
 
     static void checkNvrtc(int result, String call, String log, Object... args) {

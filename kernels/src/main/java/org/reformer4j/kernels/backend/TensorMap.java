@@ -19,7 +19,23 @@ import org.reformer4j.cuda.KernelSource;
 public final class TensorMap {
     static final KernelSource SOURCE = KernelSource.load(TensorMap.class, "tensor_map.cu");
 
+    /** Op names for messages and kernel names per dtype, made once (not per launch). */
+    private static final String[] UNARY_NAMES = lowerCase(UnaryOp.values()), BINARY_NAMES = lowerCase(BinaryOp.values());
+    private static final String[] UNARY_KERNELS = kernels("unary_"), BINARY_KERNELS = kernels("binary_");
+
     private TensorMap() {}
+
+    private static String[] lowerCase(Enum<?>[] ops) {
+        String[] names = new String[ops.length];
+        for (Enum<?> op : ops) names[op.ordinal()] = op.name().toLowerCase();
+        return names;
+    }
+
+    private static String[] kernels(String prefix) {
+        String[] names = new String[DType.values().length];
+        for (DType t : DType.values()) names[t.ordinal()] = prefix + suffix(t) + "_v1";
+        return names;
+    }
 
     private static String suffix(DType t) {
         return switch (t) {
@@ -39,7 +55,7 @@ public final class TensorMap {
     }
 
     public static void unary(UnaryOp op, double p, Tensor a, Tensor out) {
-        String name = op.name().toLowerCase();
+        String name = UNARY_NAMES[op.ordinal()];
         checkShape(name, out, a);
         DType want = op == UnaryOp.LOGICAL_NOT ? DType.BOOL : a.dtype();
         if (out.dtype() != want)
@@ -50,14 +66,14 @@ public final class TensorMap {
             KernelArgs args = KernelArgs.of().i32(op.ordinal()).f64(p);
             DeviceTensors.ptr(args, name, a, g.offsets()[1]);
             DeviceTensors.ptr(args, name, out, g.offsets()[0]);
-            DeviceTensors.function(rt, SOURCE, "unary_" + suffix(a.dtype()) + "_v1").launch(
+            DeviceTensors.function(rt, SOURCE, UNARY_KERNELS[a.dtype().ordinal()]).launch(
                     DeviceTensors.grid(g.count()), Dim3.of(DeviceTensors.BLOCK), 0,
                     args.i64(g.count()).struct(g.struct()));
         }
     }
 
     public static void binary(BinaryOp op, Tensor a, Tensor b, Tensor out) {
-        String name = op.name().toLowerCase();
+        String name = BINARY_NAMES[op.ordinal()];
         checkShape(name, out, a, b);
         if (a.dtype() != b.dtype())
             throw new IllegalArgumentException(name + ": operands of dtypes " + a.dtype() + " and " + b.dtype()
@@ -74,7 +90,7 @@ public final class TensorMap {
             DeviceTensors.ptr(args, name, a, g.offsets()[1]);
             DeviceTensors.ptr(args, name, b, g.offsets()[2]);
             DeviceTensors.ptr(args, name, out, g.offsets()[0]);
-            DeviceTensors.function(rt, SOURCE, "binary_" + suffix(a.dtype()) + "_v1").launch(
+            DeviceTensors.function(rt, SOURCE, BINARY_KERNELS[a.dtype().ordinal()]).launch(
                     DeviceTensors.grid(g.count()), Dim3.of(DeviceTensors.BLOCK), 0,
                     args.i64(g.count()).struct(g.struct()));
         }
