@@ -3,11 +3,14 @@
 #   native/gpu-check.sh build   (here)  builds native/target/gpu-bundle: a jlink'd JDK 25 runtime, the project
 #                                       jars (main + tests), the JUnit console launcher, JavaCPP and only the
 #                                       JNI wrappers used (cudart, cublas, nvrtc); checks it is under 64 MiB.
-#   native/gpu-check.sh run     (there) runs the GPU benchmarks (cuBLAS, kernels, LSH attention, model training
-#                                       steps), then the GPU cases of the native, kernels and model tests, from that
-#                                       bundle; each part has its own time limit, under 8 minutes in all. Every part's
-#                                       output goes to the terminal and to $OUT/<part>.log (OUT defaults to the bundle's
-#                                       out/), so a part cut off by its limit still leaves what it printed.
+#   native/gpu-check.sh profile (there) Nsight Compute sections of the LSH kernels (where ncu exists), to $OUT/ncu.log.
+#   native/gpu-check.sh run     (there) compiles every kernel file once (NVRTC, timed, into the disk cache, so
+#                                       that no benchmark spends its limit compiling), runs the GPU benchmarks
+#                                       (cuBLAS, kernels, LSH attention, model training steps), then the GPU cases of
+#                                       the native, kernels and model tests, from that bundle. Each part has its own
+#                                       time limit; its output goes to the terminal and to $OUT/<part>.log (OUT
+#                                       defaults to the bundle's out/), so a part cut off still leaves what it printed.
+#                                       Without compiling, benchmarks and tests took ~1 minute on an H100.
 # The CUDA libraries there come from Python's nvidia-* wheels (<site-packages>/nvidia/cu13/lib), found below
 # and put on LD_LIBRARY_PATH before the JVM starts.
 set -euo pipefail
@@ -52,7 +55,7 @@ build() {
   if [ "$mib" -ge 64 ]; then echo "bundle over 64 MiB" >&2; exit 1; fi
 }
 
-run() {
+libraries() { # puts the machine's CUDA 13 libraries (Python wheels) on LD_LIBRARY_PATH
   local cu13
   cu13=$(ls -d /usr/local/lib/python3*/dist-packages/nvidia/cu13/lib /usr/lib/python3*/site-packages/nvidia/cu13/lib \
       /usr/local/lib/python3*/site-packages/nvidia/cu13/lib 2>/dev/null | head -1 || true)
@@ -61,6 +64,10 @@ run() {
   fi
   export LD_LIBRARY_PATH="${cu13:+$cu13:}${LD_LIBRARY_PATH:-}"
   echo "CUDA libraries: ${cu13:-not found, using the default library path}"; date -u
+}
+
+run() {
+  libraries
   nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null || true
   local java="$BUNDLE/jre/bin/java" cp out="${OUT:-$BUNDLE/out}"
   mkdir -p "$out"
@@ -74,6 +81,7 @@ run() {
     set +e; timeout "$limit" "$@" 2>&1 | tee "$out/$name.log"; rc=${PIPESTATUS[0]}; set -e
     echo "=== $name: rc $rc in $((SECONDS - t0)) s" | tee -a "$out/$name.log"
   }
+  part compile 300 "$java" "${flags[@]}" -cp "$cp" org.reformer4j.kernels.GpuCompileAll
   part sgemm 60 "$java" "${flags[@]}" -cp "$cp" org.reformer4j.cuda.GpuSgemmBench
   part kernels 60 "$java" "${flags[@]}" -cp "$cp" org.reformer4j.kernels.GpuKernelBench
   part lsh-attention 90 "$java" "${flags[@]}" -cp "$cp" org.reformer4j.kernels.reformer.GpuLshAttentionBench
@@ -92,8 +100,25 @@ run() {
       --class-path "$cp" --disable-banner --disable-ansi-colors --details=tree "${selectors[@]}"
 }
 
+# Nsight Compute over the Reformer kernel bench (where ncu is installed): speed of light, occupancy and
+# launch statistics of the kernels matching $2 (a regex; default the LSH attention and hash kernels).
+profile() {
+  libraries
+  local java="$BUNDLE/jre/bin/java" cp out="${OUT:-$BUNDLE/out}" ncu
+  ncu=$(command -v ncu || ls /usr/local/cuda/bin/ncu 2>/dev/null || true)
+  [ -n "$ncu" ] || { echo "profile: ncu not found"; return 0; }
+  mkdir -p "$out"
+  cp=$(ls "$BUNDLE"/lib/*.jar | tr '\n' ':')
+  timeout 240 "$ncu" --kernel-name "regex:${1:-lsh_hash_v3|lsh_attention_(forward|backward)_v2}" --launch-count 36 \
+      --section SpeedOfLight --section Occupancy --section LaunchStats --section MemoryWorkloadAnalysis \
+      "$java" --add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx8g \
+      -Dreformer4j.kernels.cache="$BUNDLE/kernel-cache" -cp "$cp" org.reformer4j.kernels.reformer.GpuLshAttentionBench \
+      2>&1 | tee "$out/ncu.log" | grep -v "^==PROF==" | tail -n +1 >/dev/null || true
+}
+
 case "$MODE" in
   build) build ;;
   run) run ;;
-  *) echo "usage: $0 build|run" >&2; exit 2 ;;
+  profile) profile "${2:-}" ;;
+  *) echo "usage: $0 build|run|profile [kernel regex]" >&2; exit 2 ;;
 esac

@@ -32,13 +32,9 @@ public final class LshAttentionBackward {
         return 4 * (2 * bs * dh + w2 * (dh + 1) + Math.max(w2 * (dh + 1), bs * w2) + bs * w2 + 3 * bs + 2 * w2);
     }
 
-    /** Version 2's limit on the head dim (at most 4 columns per thread of its 16 x 16 grid). */
-    static final int TILE_MAX_DIM = 64;
-
     /** Whether version 2's register tiles cover this call (bucket size, head dim, shared memory). */
     static boolean tiled(LshConfig c) {
-        return c.bucketSize() <= LshAttentionForward.TILE_MAX_BUCKET && c.dimHead() <= TILE_MAX_DIM
-                && tiledSharedBytes(c) <= Launches.MAX_SHARED;
+        return LshAttentionForward.tiled(c) && tiledSharedBytes(c) <= Launches.MAX_SHARED;
     }
 
     public static void backward(CudaRuntime rt, LshConfig c, LshDeviceTables t, DeviceBuffer qk, DeviceBuffer v,

@@ -18,7 +18,7 @@ public final class LshAttentionForward {
     public static final int VERSIONS = 2;
     static final int BLOCK = 128;
     /** Version 2's block (a 16 x 16 grid of threads) and its limits; other sizes run version 1. */
-    static final int TILE_BLOCK = 256, TILE_MAX_BUCKET = 64, TILE_MAX_DIM = 128;
+    static final int TILE_BLOCK = 256, TILE_MAX_BUCKET = 64, TILE_MAX_DIM = 64;
 
     private LshAttentionForward() {}
 

@@ -13,9 +13,9 @@
 // Versions: v1 - a block of 128 threads per (chunk, row): queries, keys and values of the chunk and the one
 //                before staged in shared memory, one warp per query row (scores strided over the lanes,
 //                warp max/sum), output columns strided over the lanes. Combine: one warp per (row, position).
-//           v2 - register tiles (bs <= 64, dh <= 128; other sizes run v1): a block of 256 threads per (chunk,
+//           v2 - register tiles (bs <= 64, dh <= 64; other sizes run v1): a block of 256 threads per (chunk,
 //                row) as a 16 x 16 grid; thread (ty, tx) keeps the scores of queries ty + 16a and keys tx + 16b
-//                in registers (4 x 8 at bs = 64), each a sequential fused multiply-add chain over f as in v1;
+//                in registers (4 x 8: sized for bs = 64, edges clamped for smaller buckets), each a sequential fused multiply-add chain over f as in v1;
 //                masks, then the row max/sum across the 16 lanes of a half-warp; the probabilities overwrite
 //                the keys in shared memory and p @ v is tiled the same way (queries x output columns).
 //                Combine: as v1.
@@ -215,23 +215,10 @@ extern "C" __global__ void lsh_attention_forward_v2(
         const float* __restrict__ sn, const float* __restrict__ cs, const float* __restrict__ drop,
         float* __restrict__ bo, float* __restrict__ lse, LshShape s, float scale) {
     DYNAMIC_SHARED(float, smem);
-    const int mr = s.bs <= 16 ? 1 : s.bs <= 32 ? 2 : 4, mf = s.dh <= 16 ? 1 : s.dh <= 32 ? 2 : s.dh <= 64 ? 4 : 8;
-#define LSH_FWD(R, F) lsh_forward_tiles<R, F>(qk, v, buckets, sticker, undo, mask, sn, cs, drop, bo, lse, s, scale, smem)
-    switch (mr * 16 + mf) {
-        case 17: LSH_FWD(1, 1); break;
-        case 18: LSH_FWD(1, 2); break;
-        case 20: LSH_FWD(1, 4); break;
-        case 24: LSH_FWD(1, 8); break;
-        case 33: LSH_FWD(2, 1); break;
-        case 34: LSH_FWD(2, 2); break;
-        case 36: LSH_FWD(2, 4); break;
-        case 40: LSH_FWD(2, 8); break;
-        case 65: LSH_FWD(4, 1); break;
-        case 66: LSH_FWD(4, 2); break;
-        case 68: LSH_FWD(4, 4); break;
-        default: LSH_FWD(4, 8); break;
-    }
-#undef LSH_FWD
+    // one instantiation: each fully unrolled one costs the compiler ~10 s (nvcc here: 12 of them took 105 s of
+    // CPU, 4 x 4 alone 13 s, 4 x 4 and 4 x 8 33 s); smaller buckets and heads run the same tiles with their edge
+    // rows and columns clamped
+    lsh_forward_tiles<4, 4>(qk, v, buckets, sticker, undo, mask, sn, cs, drop, bo, lse, s, scale, smem);
 }
 
 // One warp per (row, position p < L): the round weights from the H logsumexps of p, the weighted sum of
