@@ -6,7 +6,7 @@
 #   native/gpu-check.sh profile (there) Nsight Compute sections of the LSH kernels (where ncu exists), to $OUT/ncu.log.
 #   native/gpu-check.sh run     (there) compiles every kernel file once (NVRTC, timed, into the disk cache, so
 #                                       that no benchmark spends its limit compiling), runs the GPU benchmarks
-#                                       (cuBLAS, kernels, LSH attention, model training steps), then the GPU cases of
+#                                       (cuBLAS, launch cost, kernels, LSH attention, model training steps), then the GPU cases of
 #                                       the native, kernels and model tests, from that bundle. Each part has its own
 #                                       time limit; its output goes to the terminal and to $OUT/<part>.log (OUT
 #                                       defaults to the bundle's out/), so a part cut off still leaves what it printed.
@@ -83,6 +83,8 @@ run() {
   }
   part compile 300 "$java" "${flags[@]}" -cp "$cp" org.reformer4j.kernels.GpuCompileAll
   part sgemm 60 "$java" "${flags[@]}" -cp "$cp" org.reformer4j.cuda.GpuSgemmBench
+  part launch 60 "$java" "${flags[@]}" -cp "$cp" org.reformer4j.cuda.GpuLaunchBench
+  part backend-launch 60 "$java" "${flags[@]}" -cp "$cp" org.reformer4j.kernels.backend.GpuBackendLaunchBench
   part kernels 60 "$java" "${flags[@]}" -cp "$cp" org.reformer4j.kernels.GpuKernelBench
   part lsh-attention 90 "$java" "${flags[@]}" -cp "$cp" org.reformer4j.kernels.reformer.GpuLshAttentionBench
   part model 100 "$java" "${flags[@]}" -cp "$cp" org.reformer4j.model.GpuModelBench seed_train lsh4k_train lsh4k_train_seq16384 lsh4k_train_seq65536
