@@ -11,7 +11,10 @@ import java.util.Map;
  * marshalling, the raw-launch bookkeeping) but call the kernel, so the Java side is timed alone. Each case runs
  * N calls per round, the cases alternating round by round in this one JVM; per case it prints the median and
  * best of the calling thread's CPU time per call (ThreadMXBean, not wall time: the VM's speed drifts) and the
- * bytes it allocated per call. Usage: LaunchOverheadBench [rounds=15] [calls per round=20000].
+ * bytes it allocated per call. Usage: LaunchOverheadBench [rounds=15] [calls per round=20000], after
+ * {@code ./mvnw -pl native -am test-compile}: {@code java --add-modules=jdk.incubator.vector
+ * --enable-native-access=ALL-UNNAMED -cp core/target/classes:native/target/classes:native/target/test-classes
+ * org.reformer4j.cuda.LaunchOverheadBench}.
  */
 public final class LaunchOverheadBench {
     /** Empty kernels with the argument lists the launchers use most: 4 plain arguments; 3 pointers + a struct. */

@@ -17,6 +17,10 @@ import org.reformer4j.cuda.KernelSource;
 public final class RowReduce {
     static final KernelSource SOURCE = KernelSource.load(RowReduce.class, "row_reduce.cu");
 
+    /** "reduceRows(OP)" per op, for messages: made once, not per launch. */
+    private static final String[] NAMES = java.util.Arrays.stream(ReduceOp.values()).map(o -> "reduceRows(" + o + ")")
+            .toArray(String[]::new);
+
     private RowReduce() {}
 
     private static void checkRows(String op, Tensor a, Tensor out) {
@@ -29,7 +33,7 @@ public final class RowReduce {
     }
 
     public static void reduce(ReduceOp op, Tensor a, Tensor out) {
-        String name = "reduceRows(" + op + ")";
+        String name = NAMES[op.ordinal()];
         checkRows(name, a, out);
         if (out.dtype() != a.dtype())
             throw new IllegalArgumentException(name + ": " + a.dtype() + " rows into a " + out.dtype() + " output");

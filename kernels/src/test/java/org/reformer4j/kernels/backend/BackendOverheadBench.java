@@ -18,7 +18,8 @@ import org.reformer4j.cuda.CudaRuntime;
  * op checks, plans, allocates its outputs and marshals its launches exactly as on the GPU, and stops before the
  * kernel runs (the values are garbage). Cases alternate round by round in one JVM; per case the median and best
  * CPU time of the calling thread per op (ThreadMXBean), the bytes it allocated and the launches it made.
- * Usage: BackendOverheadBench [rounds=15] [calls per round=5000].
+ * Usage: BackendOverheadBench [rounds=15] [calls per round=5000], on the classpath of LaunchOverheadBench
+ * (native) plus kernels/target/classes and kernels/target/test-classes.
  */
 public final class BackendOverheadBench {
     private BackendOverheadBench() {}
