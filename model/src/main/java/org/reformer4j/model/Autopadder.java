@@ -31,6 +31,31 @@ public final class Autopadder {
         return Math.ceilDiv(t + c.numMemKv, m) * m - c.numMemKv;
     }
 
+    /**
+     * The pass of a decoder attending to {@code keys} [B, C, dim] (mask [B, C] or null): as reformer-pytorch
+     * decides it, padding applies when t + numMemKv + C exceeds {@code fullAttnThres} and makes that sum a
+     * multiple of 2*bucketSize; the keys themselves are never padded. {@code keys} null is the plain pass.
+     */
+    public Tensor forward(Tensor ids, Tensor inputMask, Tensor keys, Tensor contextMask, Recorder recorder) {
+        if (keys == null) {
+            if (contextMask != null) throw new IllegalArgumentException("ReformerLM: a context mask was given without keys");
+            return forward(ids, inputMask, recorder);
+        }
+        ReformerConfig c = net.config();
+        int b = ids.size(0), t = ids.size(1), extra = c.numMemKv + (keys.rank() == 3 ? keys.size(1) : 0);
+        if (t + extra <= c.fullAttnThres) return net.forward(ids, inputMask, keys, contextMask, recorder);
+        Device at = ids.device();
+        Tensor mask = inputMask != null ? inputMask : Tensor.full(new int[] {b, t}, 1, DType.BOOL, at);
+        int m = 2 * c.bucketSize, pad = Math.ceilDiv(t + extra, m) * m - extra - t;
+        Tensor x = ids;
+        if (pad > 0) {
+            x = Tensor.cat(List.of(ids, Tensor.zeros(new int[] {b, pad}, ids.dtype(), at)), 1);
+            mask = Tensor.cat(List.of(mask, Tensor.zeros(new int[] {b, pad}, DType.BOOL, mask.device())), 1);
+        }
+        Tensor out = net.forward(x, mask, keys, contextMask, recorder);
+        return pad > 0 ? out.narrow(1, 0, t) : out;
+    }
+
     public Tensor forward(Tensor ids, Tensor inputMask, Recorder recorder) {
         int b = ids.size(0), t = ids.size(1);
         if (t > net.config().maxSeqLen) {

@@ -15,6 +15,9 @@ import org.reformer4j.model.attention.RotaryTable;
  * rounds, an optional {@link Recorder}, and per layer a {@link Replay} that records the random draws and
  * LSH buckets of the first run of the layer so that the reversible backward's recomputation repeats them
  * exactly (reformer-pytorch's bucket cache, R:71-89, and the RNG state restore of REV:16-37).
+ * An encoder-decoder pass also carries the {@code keys} [B, C, dim] every attention layer appends to its
+ * key/value sequence and their keep-mask {@code contextMask} [B][C] (reformer-pytorch routes {@code keys}
+ * and {@code context_mask} to the attention branches only); both null otherwise.
  */
 public final class ForwardState {
     public final boolean[][] inputMask;
@@ -24,6 +27,9 @@ public final class ForwardState {
     public final boolean training;
     public final int nHashes;
     public final Recorder recorder;
+    /** Keep-mask [B][C] of the keys (true = keep), or null (all kept). */
+    public final boolean[][] contextMask;
+    private Tensor keys;
     /** What the device path reads instead of the host arrays above (null on the CPU). */
     public final OnDevice onDevice;
     private final Replay[] replays;
@@ -41,6 +47,15 @@ public final class ForwardState {
 
     public ForwardState(int depth, boolean[][] inputMask, RotaryTable rotary, RotationSource rotations, Generator generator,
                         boolean training, int nHashes, Recorder recorder, OnDevice onDevice) {
+        this(depth, inputMask, rotary, rotations, generator, training, nHashes, recorder, onDevice, null, null);
+    }
+
+    /** A pass whose attention layers also attend to {@code keys} [B, C, dim] kept where {@code contextMask} [B][C] is true. */
+    public ForwardState(int depth, boolean[][] inputMask, RotaryTable rotary, RotationSource rotations, Generator generator,
+                        boolean training, int nHashes, Recorder recorder, OnDevice onDevice, Tensor keys, boolean[][] contextMask) {
+        if (contextMask != null && keys == null) throw new IllegalArgumentException("ForwardState: a context mask needs keys");
+        this.keys = keys;
+        this.contextMask = contextMask;
         this.onDevice = onDevice;
         this.inputMask = inputMask;
         this.rotary = rotary;
@@ -51,6 +66,19 @@ public final class ForwardState {
         this.recorder = recorder;
         this.replays = new Replay[2 * depth];
         for (int i = 0; i < replays.length; i++) replays[i] = new Replay();
+    }
+
+    /** The keys [B, C, dim] the attention layers append to their key/value sequence, or null. */
+    public Tensor keys() {
+        return keys;
+    }
+
+    /**
+     * Swaps the keys for a tensor of the same values (the reversible stack reads a leaf of its own so that its
+     * hand-written backward can collect the keys' gradient layer by layer).
+     */
+    void useKeys(Tensor k) {
+        keys = k;
     }
 
     /** The replay of branch {@code branch} (0 = f, attention; 1 = g, feed-forward) of layer {@code layer}. */

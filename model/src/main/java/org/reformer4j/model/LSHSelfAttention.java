@@ -18,6 +18,9 @@ import org.reformer4j.model.attention.LshAttention;
  * heads merged into rows n = b*heads + head, LSH attention (or full attention when {@code useFullAttn} or
  * the length is at most {@code fullAttnThres}) on the LSH heads, windowed local attention on the first
  * {@code nLocalAttnHeads} heads, {@code to_out} with bias, post-attention dropout.
+ * With encoder {@code keys} [B, C, dim] in the forward state (reformer-pytorch's {@code keys} and
+ * {@code context_mask}) the key/value sequence is cat(x, mem_kv, keys) and the full-attention choice is
+ * made on its length T + numMemKv + C.
  * Shapes: x [B, T, dim] -> [B, T, dim]; keep-mask [B][T].
  */
 public final class LSHSelfAttention extends Module implements Branch {
@@ -89,9 +92,21 @@ public final class LSHSelfAttention extends Module implements Branch {
 
     @Override
     public Tensor apply(Tensor x, ForwardState s, int layer) {
-        int b = x.size(0), t = x.size(1), m = cfg.numMemKv, len = t + m, h = cfg.heads, dh = cfg.dimHead;
-        int lh = cfg.nLocalAttnHeads, sh = h - lh;
-        Tensor xm = m > 0 ? Tensor.cat(List.of(x, memKv.tensor().expand(b, m, cfg.dim)), 1) : x;
+        Tensor keys = s.keys();
+        int b = x.size(0), t = x.size(1), m = cfg.numMemKv, c = keys == null ? 0 : keys.size(1), len = t + m + c;
+        int h = cfg.heads, dh = cfg.dimHead, lh = cfg.nLocalAttnHeads, sh = h - lh;
+        if (keys != null && !x.device().isCpu()) {
+            throw new UnsupportedOperationException("LSHSelfAttention: keys (encoder-decoder attention) run on the CPU only; the "
+                    + x.device() + " path has no keys support yet");
+        }
+        // the key/value sequence is cat(x, memory slots, keys); queries are the first t rows
+        Tensor xm = x;
+        if (m > 0 || c > 0) {
+            List<Tensor> parts = new java.util.ArrayList<>(List.of(x));
+            if (m > 0) parts.add(memKv.tensor().expand(b, m, cfg.dim));
+            if (c > 0) parts.add(keys);
+            xm = Tensor.cat(parts, 1);
+        }
         Tensor qk = toqk.forward(xm);
         Tensor v = tov.forward(xm);
         if (cfg.oneValueHead) v = v.unsqueeze(2).expand(b, len, h, dh).reshape(b, len, h * dh);
@@ -99,17 +114,10 @@ public final class LSHSelfAttention extends Module implements Branch {
         Tensor vH = v.reshape(b, len, h, dh).transpose(1, 2);
         Tensor qkL = qkH.narrow(1, lh, sh).contiguous().reshape(b * sh, len, dh);
         Tensor vL = vH.narrow(1, lh, sh).contiguous().reshape(b * sh, len, dh);
-        boolean[][] mask = null;
-        if (s.inputMask != null) {
-            mask = new boolean[b * sh][len];
-            for (int r = 0; r < b * sh; r++) {
-                System.arraycopy(s.inputMask[r / sh], 0, mask[r], 0, t);
-                for (int p = t; p < len; p++) mask[r][p] = true;
-            }
-        }
+        boolean[][] mask = rowMask(s, b, sh, t, m, c);
         Tensor out;
         ForwardState.Replay replay = s.replay(layer, 0);
-        if (cfg.useFullAttn || len <= cfg.fullAttnThres) {
+        if (cfg.useFullAttn || len <= cfg.fullAttnThres) { // reformer-pytorch decides on the whole kv length
             out = FullQkAttention.forward(qkL, vL, t, mask, cfg.causal, p -> s.dropout(p, cfg.lshDropout, replay));
         } else if (!qkL.device().isCpu()) {
             out = LshOnDevice.attend(lsh, cfg, qkL, vL, b, sh, t, layer, s, replay);
@@ -143,5 +151,20 @@ public final class LSHSelfAttention extends Module implements Branch {
         }
         out = out.transpose(1, 2).reshape(b, t, h * dh);
         return s.dropout(toOut.forward(out), cfg.postAttnDropout, replay);
+    }
+
+    /**
+     * The keep-mask [B*sh][t + m + c] of the LSH heads' rows: the input mask over x, true over the memory
+     * slots, the context mask over the keys (true where either is absent); null when both are absent.
+     */
+    private static boolean[][] rowMask(ForwardState s, int b, int sh, int t, int m, int c) {
+        if (s.inputMask == null && s.contextMask == null) return null;
+        boolean[][] mask = new boolean[b * sh][t + m + c];
+        for (int r = 0; r < b * sh; r++) {
+            java.util.Arrays.fill(mask[r], true);
+            if (s.inputMask != null) System.arraycopy(s.inputMask[r / sh], 0, mask[r], 0, t);
+            if (s.contextMask != null) System.arraycopy(s.contextMask[r / sh], 0, mask[r], t + m, c);
+        }
+        return mask;
     }
 }

@@ -120,7 +120,19 @@ public final class ReformerLM extends Module {
      * layer runs full or local attention, which builds its masks on the host.
      */
     public Tensor forward(Tensor ids, Tensor inputMask, Recorder recorder) {
-        checkIds(ids);
+        return forward(ids, inputMask, null, null, recorder);
+    }
+
+    /**
+     * Logits for ids [B, T] whose every attention layer also attends to {@code keys} [B, C, dim] (an encoder's
+     * output; reformer-pytorch's {@code keys}), kept where {@code contextMask} [B, C] (bool, true = keep; null =
+     * all) is true. The key/value sequence is cat(x, memory slots, keys): LSH layers need T + numMemKv + C to be a
+     * multiple of 2 x bucketSize (the {@link Autopadder} pads for it). CPU only. {@code keys} null is
+     * {@link #forward(Tensor, Tensor, Recorder)}.
+     */
+    public Tensor forward(Tensor ids, Tensor inputMask, Tensor keys, Tensor contextMask, Recorder recorder) {
+        checkIds(ids, keys == null ? 0 : keys.size(1));
+        boolean[][] context = checkKeys(ids, keys, contextMask);
         Device device = device();
         ids = ids.to(device);
         int b = ids.size(0), t = ids.size(1);
@@ -150,7 +162,7 @@ public final class ReformerLM extends Module {
             sinCos = rotaryOnDevice(t, device);
         }
         var onDevice = device.isCpu() ? null : new ForwardState.OnDevice(deviceMask, sinCos[0], sinCos[1]);
-        var state = new ForwardState(cfg.depth, mask, rotary, rotations, random, isTraining(), nHashes, recorder, onDevice);
+        var state = new ForwardState(cfg.depth, mask, rotary, rotations, random, isTraining(), nHashes, recorder, onDevice, keys, context);
         x = reformer.forward(x, state);
         x = norm.forward(x);
         return out.forward(x);
@@ -289,16 +301,53 @@ public final class ReformerLM extends Module {
         return out;
     }
 
+    /** Checks keys [B, C, dim] and context mask [B, C] against ids [B, T]; returns the mask as rows (null when none). */
+    private boolean[][] checkKeys(Tensor ids, Tensor keys, Tensor contextMask) {
+        if (keys == null) {
+            if (contextMask != null) throw new IllegalArgumentException("ReformerLM: a context mask was given without keys");
+            return null;
+        }
+        if (!device().isCpu() || !keys.device().isCpu()) {
+            throw new UnsupportedOperationException("ReformerLM: keys (encoder-decoder attention) are supported on the CPU only; model on "
+                    + device() + ", keys on " + keys.device());
+        }
+        int b = ids.size(0);
+        if (keys.rank() != 3 || keys.size(0) != b || keys.size(2) != cfg.dim || keys.size(1) < 1) {
+            throw new IllegalArgumentException("ReformerLM: keys must be [B = " + b + ", C >= 1, dim = " + cfg.dim + "], got "
+                    + Shape.str(keys.shape()));
+        }
+        if (keys.dtype() != cfg.dtype) {
+            throw new IllegalArgumentException("ReformerLM: keys are " + keys.dtype() + " but the model is " + cfg.dtype);
+        }
+        if (contextMask == null) return null;
+        int c = keys.size(1);
+        if (contextMask.rank() != 2 || contextMask.size(0) != b || contextMask.size(1) != c) {
+            throw new IllegalArgumentException("ReformerLM: context mask of shape " + Shape.str(contextMask.shape())
+                    + " does not match keys " + Shape.str(keys.shape()) + " (expected [" + b + ", " + c + "])");
+        }
+        boolean[] flat = contextMask.toBoolArray();
+        boolean[][] rows = new boolean[b][c];
+        for (int i = 0; i < b; i++) System.arraycopy(flat, i * c, rows[i], 0, c);
+        return rows;
+    }
+
     private void checkIds(Tensor ids) {
+        checkIds(ids, 0);
+    }
+
+    /** Checks ids [B, T] of a pass with {@code keyLen} keys (the Autopadder's padding then depends on it). */
+    private void checkIds(Tensor ids, int keyLen) {
         if (ids.rank() != 2 || ids.dtype().isFloating()) {
             throw new IllegalArgumentException("ReformerLM: ids must be an integer tensor [B, T], got " + ids.dtype() + " "
                     + Shape.str(ids.shape()));
         }
         int t = ids.size(1);
         if (t < 1) throw new IllegalArgumentException("ReformerLM: empty sequence (length 0)");
-        if (t > maxModelLength()) {
+        int m2 = 2 * cfg.bucketSize, extra = cfg.numMemKv + keyLen;
+        int limit = keyLen == 0 ? maxModelLength() : Math.ceilDiv(cfg.maxSeqLen + extra, m2) * m2 - extra;
+        if (t > limit) {
             throw new IllegalArgumentException("ReformerLM: sequence length " + t + " exceeds maxSeqLen " + cfg.maxSeqLen
-                    + (maxModelLength() > cfg.maxSeqLen ? " (" + maxModelLength() + " with the Autopadder's padding)" : ""));
+                    + (limit > cfg.maxSeqLen ? " (" + limit + " with the Autopadder's padding)" : ""));
         }
         if (!ids.device().isCpu()) return; // no copy back: the embedding's own index check covers ids on a device
         long[] v;

@@ -15,7 +15,8 @@ import org.reformer4j.core.nn.Parameter;
  * {@code [x1, x2]} to {@code y1 = x1 + f(x2)}, {@code y2 = x2 + g(y1)}. When the length exceeds
  * {@code reverseThres} the whole stack is one {@link Function} that keeps only its output: backward walks the
  * layers in reverse, rebuilds {@code x2 = y2 - g(y1)}, {@code x1 = y1 - f(x2)} and backpropagates through
- * that recomputation, which replays the forward's buckets and dropout masks ({@link ForwardState.Replay}).
+ * that recomputation, which replays the forward's buckets and dropout masks ({@link ForwardState.Replay});
+ * encoder keys in the forward state are an input of that op and receive the gradient summed over the layers.
  * Otherwise plain autograd runs the same layers ({@code IrreversibleBlock}s). Layer dropout drops whole
  * layers while training. Parameter names: {@code blocks.<d>.f.net.*} (canonical) and the aliases
  * {@code irrev_blocks.<d>.f.*}, both registered like torch's. Shapes: [B, T, 2*dim] -> [B, T, 2*dim].
@@ -70,6 +71,13 @@ public final class ReversibleSequence extends Module {
         if (x.size(1) > reverseThres) {
             List<Tensor> in = new ArrayList<>();
             in.add(x);
+            Tensor keys = s.keys();
+            if (keys != null) {
+                // input 1: the keys, read by every layer through a leaf of the same values whose gradient the
+                // recomputation accumulates layer by layer (it never runs backward into the keys' own graph)
+                in.add(keys);
+                s.useKeys(keys.detach().requiresGrad(keys.requiresGrad()));
+            }
             for (Parameter p : parameters()) in.add(p.tensor());
             return new Reversible(layers, s).apply(in.toArray(new Tensor[0]));
         }
@@ -157,6 +165,7 @@ public final class ReversibleSequence extends Module {
             }
             Tensor[] grads = new Tensor[(Integer) ctx.get("inputs")];
             grads[0] = Tensor.cat(List.of(h[2], h[3]), 2);
+            if (s.keys() != null) grads[1] = s.keys().grad();
             return grads;
         }
 

@@ -98,7 +98,20 @@ public final class TrainingWrapper {
      * step costs one position, until the sequence outgrows {@code maxSeqLen} (then it re-runs the window).
      */
     public long[][] generate(long[][] starts, int length, Sampling sampling) {
+        return generate(starts, length, sampling, null, null);
+    }
+
+    /**
+     * {@link #generate(long[][], int, Sampling)} for a model attending to {@code keys} [B, C, dim] (one row per
+     * prompt) kept where {@code contextMask} [B, C] is true (null: all): every step re-runs the window with the
+     * keys (no decode cache).
+     */
+    public long[][] generate(long[][] starts, int length, Sampling sampling, Tensor keys, Tensor contextMask) {
         int b = starts.length;
+        if (keys != null && (keys.rank() != 3 || keys.size(0) != b)) {
+            throw new IllegalArgumentException("generate: keys must be [B = " + b + " prompts, C, dim], got "
+                    + org.reformer4j.core.Shape.str(keys.shape()));
+        }
         if (b == 0 || starts[0].length == 0) throw new IllegalArgumentException("generate: need at least one non-empty prompt");
         int t0 = starts[0].length;
         for (long[] s : starts) {
@@ -112,7 +125,7 @@ public final class TrainingWrapper {
         int cur = t0, made = 0;
         boolean[] done = new boolean[b];
         try (var ng = org.reformer4j.core.GradMode.noGrad()) {
-            DecodeCache cache = sampling.useCache() && model.supportsDecodeCache() && t0 <= model.config().maxSeqLen
+            DecodeCache cache = keys == null && sampling.useCache() && model.supportsDecodeCache() && t0 <= model.config().maxSeqLen
                     ? model.newDecodeCache() : null;
             double[][] logits = null; // null after a flat step: its float32 logits are in rows
             float[][] rows = cache != null && cache.isFlat() ? new float[b][model.config().numTokens] : null;
@@ -120,7 +133,7 @@ public final class TrainingWrapper {
                 for (int p = 0; p < t0; p++) logits = next(seq, p, cache, rows);
             }
             for (int step = 0; step < length; step++) {
-                if (cache == null) logits = lastRow(windowLogits(seq, cur));
+                if (cache == null) logits = lastRow(windowLogits(seq, cur, keys, contextMask));
                 double[] u = new double[b];
                 rng.uniform(u);
                 boolean all = true;
@@ -147,11 +160,11 @@ public final class TrainingWrapper {
     }
 
     /** Logits [B, t, V] of the last maxSeqLen tokens of seq[:, :cur]. */
-    private Tensor windowLogits(long[][] seq, int cur) {
+    private Tensor windowLogits(long[][] seq, int cur, Tensor keys, Tensor contextMask) {
         int b = seq.length, from = Math.max(0, cur - model.config().maxSeqLen), t = cur - from;
         long[] x = new long[b * t];
         for (int i = 0; i < b; i++) System.arraycopy(seq[i], from, x, i * t, t);
-        return net.forward(Tensor.of(x, b, t), null, null);
+        return net.forward(Tensor.of(x, b, t), null, keys, contextMask, null);
     }
 
     /** Logits [B][V] of position p after a cached step; null after a flat step, which leaves them in {@code rows}. */
@@ -178,7 +191,15 @@ public final class TrainingWrapper {
 
     /** Loss of given inputs and targets [B, t] (already shifted). */
     public Output forward(Tensor xi, Tensor xo, Recorder recorder) {
-        Tensor logits = net.forward(xi, null, recorder);
+        return forward(xi, xo, null, null, recorder);
+    }
+
+    /**
+     * Loss of inputs and targets [B, t] (already shifted) for a model attending to {@code keys} [B, C, dim]
+     * kept where {@code contextMask} [B, C] is true (null: all); keys null is the plain loss.
+     */
+    public Output forward(Tensor xi, Tensor xo, Tensor keys, Tensor contextMask, Recorder recorder) {
+        Tensor logits = net.forward(xi, null, keys, contextMask, recorder);
         Tensor loss = Functional.crossEntropy(logits, xo.to(DType.I64).to(logits.device()), ignoreIndex);
         return new Output(loss, logits);
     }
