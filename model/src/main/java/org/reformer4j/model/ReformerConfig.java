@@ -190,6 +190,12 @@ public final class ReformerConfig {
      */
     public static Builder<ReformerConfig> fromPythonKwargs(Map<String, Object> kwargs) {
         Builder<ReformerConfig> b = builder();
+        applyPythonKwargs(b, kwargs);
+        return b;
+    }
+
+    /** Sets reformer-pytorch keyword arguments on an existing builder (see {@link #fromPythonKwargs}). */
+    static void applyPythonKwargs(Builder<?> b, Map<String, Object> kwargs) {
         for (Map.Entry<String, Object> e : kwargs.entrySet()) {
             String k = e.getKey();
             Object v = e.getValue();
@@ -210,7 +216,6 @@ public final class ReformerConfig {
             }
             b.set(camel(k), v);
         }
-        return b;
     }
 
     private static String camel(String snake) {

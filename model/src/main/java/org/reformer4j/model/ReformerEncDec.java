@@ -1,5 +1,7 @@
 package org.reformer4j.model;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.function.Consumer;
 import org.reformer4j.core.DType;
 import org.reformer4j.core.GradMode;
@@ -13,7 +15,7 @@ import org.reformer4j.core.nn.Module;
  * the {@code keys} every attention layer of the decoder, a causal {@link ReformerLM} (behind a
  * {@link TrainingWrapper}), appends to its key/value sequence; the source mask is the decoder's context mask.
  * Options: reformer-pytorch's {@code enc_x} / {@code dec_x} keywords are {@code encoder(b -> b.x(..))} /
- * {@code decoder(b -> b.x(..))} here; {@code dim} is given once; the encoder's bucket size defaults to 64 and
+ * {@code decoder(b -> b.x(..))} here (or {@link #fromPythonKwargs} takes them as they are); {@code dim} is given once; the encoder's bucket size defaults to 64 and
  * the decoder's to twice the encoder's; the decoder's seed defaults to the encoder's + 1.
  * Parameter names as torch's {@code state_dict()}: {@code enc.net.net.*}, {@code dec.net.net.*}.
  */
@@ -102,6 +104,32 @@ public final class ReformerEncDec extends Module {
             encoder.train(wasTraining);
         }
         return dec.generate(start, length, sampling, keys, srcMask);
+    }
+
+    /**
+     * A model from reformer-pytorch's keyword arguments: {@code dim}, optional {@code ignore_index} and
+     * {@code pad_value}, and {@code enc_<option>} / {@code dec_<option>} for ReformerLM's options of each half
+     * ({@code enc_dim} / {@code dec_dim} are refused, as reformer-pytorch asserts). Any other key is refused.
+     */
+    public static ReformerEncDec fromPythonKwargs(Map<String, Object> kwargs) {
+        Map<String, Object> enc = new LinkedHashMap<>(), dec = new LinkedHashMap<>();
+        Object dim = kwargs.get("dim");
+        if (!(dim instanceof Number)) throw new IllegalArgumentException("ReformerEncDec: keyword 'dim' (an integer) is required, got " + dim);
+        Builder b = builder(((Number) dim).intValue());
+        for (Map.Entry<String, Object> e : kwargs.entrySet()) {
+            String k = e.getKey();
+            if (k.equals("enc_dim") || k.equals("dec_dim")) {
+                throw new IllegalArgumentException("ReformerEncDec: '" + k + "' is not allowed; set 'dim' for both encoder and decoder");
+            }
+            if (k.startsWith("enc_")) enc.put(k.substring(4), e.getValue());
+            else if (k.startsWith("dec_")) dec.put(k.substring(4), e.getValue());
+            else if (k.equals("ignore_index")) b.ignoreIndex(((Number) e.getValue()).longValue());
+            else if (k.equals("pad_value")) b.padValue(((Number) e.getValue()).longValue());
+            else if (!k.equals("dim")) {
+                throw new IllegalArgumentException("ReformerEncDec: keyword '" + k + "' has neither the enc_ nor the dec_ prefix");
+            }
+        }
+        return b.encoder(eb -> ReformerConfig.applyPythonKwargs(eb, enc)).decoder(db -> ReformerConfig.applyPythonKwargs(db, dec)).build();
     }
 
     /** A builder: {@code ReformerEncDec.builder(dim).encoder(b -> ...).decoder(b -> ...).build()}. */

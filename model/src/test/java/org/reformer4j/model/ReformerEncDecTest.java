@@ -50,6 +50,20 @@ class ReformerEncDecTest {
         var ex = assertThrows(IllegalArgumentException.class,
                 () -> ReformerEncDec.builder(16).encoder(b -> b.numTokens(5).depth(1).maxSeqLen(8).dim(8)).build());
         assertTrue(ex.getMessage().contains("dim 8"), ex.getMessage());
+        // the same from reformer-pytorch's keyword arguments
+        Map<String, Object> kw = new java.util.LinkedHashMap<>(Map.of("dim", 16, "enc_num_tokens", 5, "enc_depth", 1, "enc_max_seq_len", 8,
+                "enc_bucket_size", 8, "dec_num_tokens", 6, "dec_depth", 2, "dec_max_seq_len", 8, "ignore_index", 0));
+        ReformerEncDec p = ReformerEncDec.fromPythonKwargs(kw);
+        assertEquals(e.toMap(), p.encoder().config().toMap());
+        assertEquals(d.toMap(), p.decoder().config().toMap());
+        assertEquals(0, p.decoderWrapper().ignoreIndex());
+        kw.put("dec_dim", 8);
+        ex = assertThrows(IllegalArgumentException.class, () -> ReformerEncDec.fromPythonKwargs(kw));
+        assertTrue(ex.getMessage().contains("dec_dim"), ex.getMessage());
+        kw.remove("dec_dim");
+        kw.put("depth", 3);
+        ex = assertThrows(IllegalArgumentException.class, () -> ReformerEncDec.fromPythonKwargs(kw));
+        assertTrue(ex.getMessage().contains("'depth'"), ex.getMessage());
     }
 
     private static final Tensor SRC = Tensor.of(new long[] {1, 2, 3, 4, 5, 6, 1, 2, 6, 5, 4, 3, 2, 1, 6, 5}, 2, 8);
