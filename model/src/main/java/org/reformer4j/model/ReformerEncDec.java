@@ -10,14 +10,13 @@ import org.reformer4j.core.Tensor;
 import org.reformer4j.core.nn.Module;
 
 /**
- * An encoder-decoder pair of Reformers (reformer-pytorch {@code ReformerEncDec}): the encoder is a
- * {@link ReformerLM} with {@code returnEmbeddings} (behind an {@link Autopadder}) whose output [B, S, dim] is
- * the {@code keys} every attention layer of the decoder, a causal {@link ReformerLM} (behind a
- * {@link TrainingWrapper}), appends to its key/value sequence; the source mask is the decoder's context mask.
- * Options: reformer-pytorch's {@code enc_x} / {@code dec_x} keywords are {@code encoder(b -> b.x(..))} /
- * {@code decoder(b -> b.x(..))} here (or {@link #fromPythonKwargs} takes them as they are); {@code dim} is given once; the encoder's bucket size defaults to 64 and
- * the decoder's to twice the encoder's; the decoder's seed defaults to the encoder's + 1.
- * Parameter names as torch's {@code state_dict()}: {@code enc.net.net.*}, {@code dec.net.net.*}.
+ * Encoder-decoder Reformer (reformer-pytorch {@code ReformerEncDec}, reformer_enc_dec.py): the encoder, a
+ * {@link ReformerLM} with returnEmbeddings behind an {@link Autopadder}, gives the keys that every attention
+ * layer of the causal decoder ({@link TrainingWrapper}) appends to its key/value sequence; the source mask is the
+ * decoder's context mask. {@code enc_x} / {@code dec_x} = {@code encoder(b -> b.x(..))} / {@code decoder(..)} or
+ * {@link #fromPythonKwargs}; bucket sizes default to 64 / twice the encoder's; decoder seed = encoder's + 1.
+ * Names as torch's state_dict ({@code enc.net.net.*}, {@code dec.net.net.*}). CPU only.
+ * Shapes: src [B, S], tgt [B, T] (ids), keys [B, S, dim], logits [B, T, numTokens].
  */
 public final class ReformerEncDec extends Module {
     private final ReformerLM encoder, decoder;
