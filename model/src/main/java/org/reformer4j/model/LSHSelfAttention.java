@@ -21,6 +21,7 @@ import org.reformer4j.model.attention.LshAttention;
  * With encoder {@code keys} [B, C, dim] in the forward state (reformer-pytorch's {@code keys} and
  * {@code context_mask}) the key/value sequence is cat(x, mem_kv, keys) and the full-attention choice is
  * made on its length T + numMemKv + C.
+ * With a {@link Recorder#withAttention()} the LSH heads' weights are recorded in a separate pass (CPU only).
  * Shapes: x [B, T, dim] -> [B, T, dim]; keep-mask [B][T].
  */
 public final class LSHSelfAttention extends Module implements Branch {
@@ -99,6 +100,11 @@ public final class LSHSelfAttention extends Module implements Branch {
             throw new UnsupportedOperationException("LSHSelfAttention: keys (encoder-decoder attention) run on the CPU only; the "
                     + x.device() + " path has no keys support yet");
         }
+        boolean recordAttn = s.recorder != null && s.recorder.attentionOn();
+        if (recordAttn && !x.device().isCpu()) {
+            throw new UnsupportedOperationException("LSHSelfAttention: recording attention weights (Recorder.withAttention) runs on the CPU "
+                    + "only; layer " + layer + " is on " + x.device());
+        }
         // the key/value sequence is cat(x, memory slots, keys); queries are the first t rows
         Tensor xm = x;
         if (m > 0 || c > 0) {
@@ -119,6 +125,9 @@ public final class LSHSelfAttention extends Module implements Branch {
         ForwardState.Replay replay = s.replay(layer, 0);
         if (cfg.useFullAttn || len <= cfg.fullAttnThres) { // reformer-pytorch decides on the whole kv length
             out = FullQkAttention.forward(qkL, vL, t, mask, cfg.causal, p -> s.dropout(p, cfg.lshDropout, replay));
+            if (recordAttn && !replay.replaying()) {
+                s.recorder.recordAttention(layer, dense(FullQkAttention.weights(qkL, t, mask, cfg.causal).toDoubleArray(), b, sh, t, len));
+            }
         } else if (!qkL.device().isCpu()) {
             out = LshOnDevice.attend(lsh, cfg, qkL, vL, b, sh, t, layer, s, replay);
         } else {
@@ -135,6 +144,12 @@ public final class LSHSelfAttention extends Module implements Branch {
             var res = lsh.forward(qkL, vL, t, hashes, rot, buckets, mask, s.rotary, drop);
             replay.recordBuckets(res.buckets());
             if (s.recorder != null && !replay.replaying()) s.recorder.record(layer, res.buckets());
+            if (recordAttn && !replay.replaying()) {
+                double[][] w = lsh.weights(qkL, vL, t, hashes, res.buckets(), mask, s.rotary);
+                double[] flat = new double[b * sh * t * len];
+                for (int r = 0; r < w.length; r++) System.arraycopy(w[r], 0, flat, r * t * len, t * len);
+                s.recorder.recordAttention(layer, dense(flat, b, sh, t, len));
+            }
             out = res.out();
         }
         out = out.reshape(b, sh, t, dh);
@@ -151,6 +166,20 @@ public final class LSHSelfAttention extends Module implements Branch {
         }
         out = out.transpose(1, 2).reshape(b, t, h * dh);
         return s.dropout(toOut.forward(out), cfg.postAttnDropout, replay);
+    }
+
+    /** Weights [B*sh*T*L] (row n = b*sh + head) as [B][sh][T][L]. */
+    private static float[][][][] dense(double[] w, int b, int sh, int t, int len) {
+        float[][][][] out = new float[b][sh][t][len];
+        for (int i = 0; i < b; i++) {
+            for (int hd = 0; hd < sh; hd++) {
+                for (int q = 0; q < t; q++) {
+                    int o = ((i * sh + hd) * t + q) * len;
+                    for (int k = 0; k < len; k++) out[i][hd][q][k] = (float) w[o + k];
+                }
+            }
+        }
+        return out;
     }
 
     /**

@@ -24,9 +24,7 @@ public final class FullQkAttention {
         Tensor q = qk.narrow(1, 0, t);
         Tensor k = qk.div(qk.norm(new int[] {2}, true).clamp(1e-12, Double.MAX_VALUE));
         if (qk.device().isCpu()) {
-            Tensor dot = new ScaleAndMask(Math.pow(dh, -0.5), codes(n, t, len, mask, causal), mask == null ? 0 : t * len)
-                    .apply(q.matmul(k.transpose(1, 2)));
-            Tensor p = Functional.softmax(dot, -1, false);
+            Tensor p = probabilities(q, k, mask, causal);
             if (dropout != null) p = dropout.apply(p);
             return p.matmul(v);
         }
@@ -52,6 +50,26 @@ public final class FullQkAttention {
         Tensor p = Functional.softmax(dot, -1, false);
         if (dropout != null) p = dropout.apply(p);
         return p.matmul(v);
+    }
+
+    /**
+     * The softmax matrix [N, T, L] of {@link #forward} on the CPU before dropout (reformer-pytorch's returned
+     * {@code attn} when dropout is off): recorded by a {@code Recorder} with attention on.
+     */
+    public static Tensor weights(Tensor qk, int queryLen, boolean[][] mask, boolean causal) {
+        if (!qk.device().isCpu()) {
+            throw new UnsupportedOperationException("FullQKAttention: attention weights are computed on the CPU only, qk is on " + qk.device());
+        }
+        Tensor k = qk.div(qk.norm(new int[] {2}, true).clamp(1e-12, Double.MAX_VALUE));
+        return probabilities(qk.narrow(1, 0, queryLen), k, mask, causal);
+    }
+
+    /** Scaled, masked scores of queries q [N, T, dh] against unit keys k [N, L, dh], softmaxed over L (CPU). */
+    private static Tensor probabilities(Tensor q, Tensor k, boolean[][] mask, boolean causal) {
+        int n = q.size(0), t = q.size(1), len = k.size(1), dh = q.size(2);
+        Tensor dot = new ScaleAndMask(Math.pow(dh, -0.5), codes(n, t, len, mask, causal), mask == null ? 0 : t * len)
+                .apply(q.matmul(k.transpose(1, 2)));
+        return Functional.softmax(dot, -1, false);
     }
 
     /**

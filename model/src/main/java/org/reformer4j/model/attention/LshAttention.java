@@ -74,6 +74,20 @@ public final class LshAttention {
         return new Result(new LshAttentionCore(plan).apply(qk, v), buckets);
     }
 
+    /**
+     * The attention weights [N][T * L] of the call {@code forward} made with these buckets (reformer-pytorch's
+     * {@code _return_attn}): per query the round-weighted sum of its chunk windows' softmax probabilities, no
+     * dropout. A separate pass, for recording; the training path never runs it.
+     */
+    public double[][] weights(Tensor qk, Tensor v, int queryLen, int hashes, int[][] buckets, boolean[][] mask, RotaryTable rotary) {
+        int nb = buckets(qk.size(1));
+        LshBuckets.Sorted sorted = LshBuckets.sort(buckets, hashes * nb);
+        var plan = new LshAttentionCore.Plan(queryLen, hashes, bucketSize, buckets, sorted, mask,
+                rotary == null ? null : rotary.sin(), rotary == null ? null : rotary.cos(), causal, attendAcrossBuckets,
+                allowDuplicateAttention, null);
+        return LshAttentionCore.weights(plan, qk, v);
+    }
+
     public int bucketSize() {
         return bucketSize;
     }

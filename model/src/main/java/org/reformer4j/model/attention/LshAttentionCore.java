@@ -120,6 +120,23 @@ public final class LshAttentionCore extends Function {
         return Arrays2.wrap(outA, dt, n, t, dh);
     }
 
+    /**
+     * The dense attention weights [N][T * L] the plan gives (qk, v) [N, L, dh]: a separate pass outside
+     * autograd, for recording only (see {@link LshChunks#attentionRow}); dropout is not applied.
+     */
+    public static double[][] weights(Plan plan, Tensor qkT, Tensor vT) {
+        DType dt = qkT.dtype();
+        int n = qkT.size(0), len = qkT.size(1), dh = qkT.size(2), t = plan.queryLen();
+        Object qk = Arrays2.hostData(qkT);
+        if (plan.sin() != null) qk = rotate(qk, n, len, t, dh, plan.sin(), plan.cos(), false);
+        LshChunks ch = new LshChunks(plan, dt, n, len, dh, qk, Arrays2.hostData(vT), true);
+        double[][] out = new double[n][];
+        Parallel.forRange(n, 1, (r0, r1) -> {
+            for (int r = r0; r < r1; r++) out[r] = ch.attentionRow(r);
+        });
+        return out;
+    }
+
     @Override
     protected Tensor[] backward(Context ctx, Tensor gradOutput) {
         Saved sd = ctx.get("saved");

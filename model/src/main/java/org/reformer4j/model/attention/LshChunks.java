@@ -32,8 +32,15 @@ final class LshChunks {
      */
     final Object qD, khD, vD;
     private final int[][] st, locs;
+    private final boolean scalarOnly;
 
     LshChunks(LshAttentionCore.Plan plan, DType dt, int n, int len, int dh, Object qk, Object v) {
+        this(plan, dt, n, len, dh, qk, v, false);
+    }
+
+    /** scalarOnly: never the float32 tiles (the attention-weights pass needs the unit keys and {@link #scores}). */
+    LshChunks(LshAttentionCore.Plan plan, DType dt, int n, int len, int dh, Object qk, Object v, boolean scalarOnly) {
+        this.scalarOnly = scalarOnly;
         this.plan = plan;
         this.dt = dt;
         this.f32 = dt == DType.F32;
@@ -90,7 +97,7 @@ final class LshChunks {
 
     /** Whether the float32 tile kernels ({@link LshChunksF32}) run: float32, positions exact as floats. */
     boolean tiles() {
-        return f32 && tilesEnabled && hl < (1 << 24);
+        return !scalarOnly && f32 && tilesEnabled && hl < (1 << 24);
     }
 
     /** Position of sorted item s of row r. */
@@ -214,6 +221,54 @@ final class LshChunks {
             Arrays2.bmm(gn, bs, dh, w2, x.sc, bs * w2, w2, 1, x.gv, w2 * dh, dh, 1, x.o1); // [G, bs, dh]
             System.arraycopy(x.o1, 0, bo, (r * hl + c0 * bs) * dh, gn * bs * dh);
         }
+    }
+
+    /**
+     * Dense attention weights [T, L] of row r (reformer-pytorch's {@code _return_attn}, R:401-423): for query p
+     * and key q, the sum over rounds k of w_k(p) * P_k(p, q), with P_k the undropped chunk-window softmax of
+     * round k (a key seen twice in a window adds up, as {@code scatter_add_} does) and w_k(p) =
+     * exp(lse_k(p) - logsumexp_k lse_k(p)). Two passes over the chunks: logsumexps, then the weighted sums.
+     */
+    double[] attentionRow(int r) {
+        int w2 = 2 * bs;
+        double[] lse = new double[hl], w = new double[h * t], out = new double[t * len], row = new double[w2];
+        boolean[] fixed = new boolean[w2];
+        Scratch x = new Scratch();
+        for (int pass = 0; pass < 2; pass++) {
+            for (int c0 = 0; c0 < c; c0 += group) {
+                int c1 = Math.min(c, c0 + group);
+                gather(r, c0, c1, x);
+                dots(c1 - c0, x);
+                for (int ch = c0; ch < c1; ch++) {
+                    for (int i = 0; i < bs; i++) {
+                        int o = ((ch - c0) * bs + i) * w2, s = ch * bs + i, p = pos(r, s);
+                        if (pass == 1 && p >= t) continue;
+                        double mx = scores(r, ch, i, x.dots, o, row, fixed);
+                        if (pass == 0) {
+                            double sum = 0;
+                            for (int j = 0; j < w2; j++) sum += exp(row[j] - mx);
+                            lse[s] = round(f32, mx + Math.log(sum));
+                            continue;
+                        }
+                        double wk = w[(st[r][s] / len) * t + p];
+                        for (int j = 0; j < w2; j++) {
+                            out[p * len + pos(r, keyItem(ch, j))] += wk * round(f32, exp(round(f32, row[j] - lse[s])));
+                        }
+                    }
+                }
+            }
+            if (pass == 1) break;
+            int[] undo = plan.sorted().undo()[r];
+            for (int p = 0; p < t; p++) {
+                double mx = Double.NEGATIVE_INFINITY, sum = 0;
+                for (int k = 0; k < h; k++) mx = Math.max(mx, lse[undo[k * len + p]]);
+                for (int k = 0; k < h; k++) sum += Math.exp(lse[undo[k * len + p]] - mx);
+                // rounded as the forward's mix rounds them (float32: near lse -5e4 the weights need not sum to 1)
+                double all = round(f32, mx + Math.log(sum));
+                for (int k = 0; k < h; k++) w[k * t + p] = round(f32, Math.exp(round(f32, lse[undo[k * len + p]] - all)));
+            }
+        }
+        return out;
     }
 
     /**
