@@ -18,7 +18,7 @@ import org.reformer4j.model.attention.RotaryTable;
 /**
  * Attention weights recorded by {@link Recorder#withAttention()} (reformer-pytorch's Recorder): the identity
  * out[q] = sum_k attn[q, k] v[k] rebuilds the layer's output before to_out (LSH causal and not, input mask,
- * memory slots, one and two hash rounds, full attention); unmasked query rows sum to 1; no weight on future
+ * memory slots, encoder keys with a context mask, one and two hash rounds, full attention; float64 and float32); unmasked query rows sum to 1; no weight on future
  * tokens (causal) nor on masked keys; nothing recorded unless asked; a device model refuses the request.
  */
 class RecorderAttentionTest {
@@ -70,22 +70,43 @@ class RecorderAttentionTest {
         for (int thres : new int[] {0, 100}) check(DType.F32, true, 8, 2, thres, new boolean[][] {allTrue(), keep});
     }
 
+    @Test
+    void encoderKeysAreColumnsOfTheWeights() {
+        boolean[][] cm = {{true, true, false, true, true, true, true, false}, allTrue8()};
+        for (int thres : new int[] {0, 100}) check(DType.F64, true, 0, 2, thres, null, GradCheck.rand(13, -1, 1, 2, 8, DIM), cm);
+    }
+
+    private static boolean[] allTrue8() {
+        boolean[] b = new boolean[8];
+        java.util.Arrays.fill(b, true);
+        return b;
+    }
+
     private static void check(DType dt, boolean causal, int mem, int hashes, int thres, boolean[][] mask) {
-        String what = dt + ", causal " + causal + ", memKv " + mem + ", nHashes " + hashes + ", fullAttnThres " + thres + ", mask " + (mask != null);
+        check(dt, causal, mem, hashes, thres, mask, null, null);
+    }
+
+    private static void check(DType dt, boolean causal, int mem, int hashes, int thres, boolean[][] mask, Tensor keys, boolean[][] cm) {
+        String what = dt + ", causal " + causal + ", keys " + (keys != null) + ", memKv " + mem + ", nHashes " + hashes + ", fullAttnThres " + thres + ", mask " + (mask != null);
         LSHSelfAttention layer = new LSHSelfAttention(config(causal, mem, hashes, thres, dt, 0), new Generator(7, 0));
         Tensor x = GradCheck.rand(11, -1, 1, 2, T, DIM).to(dt);
         double tol = dt == DType.F64 ? 1e-6 : 1e-4; // the weights are kept as float
         Recorder rec = new Recorder().withAttention();
-        int len = T + mem;
+        int c = keys == null ? 0 : keys.size(1), len = T + mem + c;
         try (var ng = GradMode.noGrad()) {
-            double[] got = layer.apply(x, state(mask, hashes, rec), 0).toDoubleArray();
+            ForwardState st = keys == null ? state(mask, hashes, rec) : new ForwardState(1, mask, state(mask, hashes, rec).rotary,
+                    KeysAttentionTest.fixedRotations(), new Generator(1, 1), false, hashes, rec, null, keys, cm);
+            double[] got = layer.apply(x, st, 0).toDoubleArray();
             float[][][][] attn = rec.attention(0);
             assertNotNull(attn, what);
             assertEquals(2, attn.length, what);
             assertEquals(H, attn[0].length, what);
             assertEquals(T, attn[0][0].length, what);
             assertEquals(len, attn[0][0][0].length, what);
-            Tensor xm = mem == 0 ? x : Tensor.cat(List.of(x, layer.memKv().tensor().expand(2, mem, DIM)), 1);
+            List<Tensor> parts = new java.util.ArrayList<>(List.of(x));
+            if (mem > 0) parts.add(layer.memKv().tensor().expand(2, mem, DIM));
+            if (keys != null) parts.add(keys);
+            Tensor xm = Tensor.cat(parts, 1);
             double[] v = layer.tov().forward(xm).toDoubleArray(); // [B, L, H*DH]
             double[] pre = new double[2 * T * H * DH];
             for (int b = 0; b < 2; b++) {
@@ -97,6 +118,9 @@ class RecorderAttentionTest {
                             rowSum += a;
                             for (int f = 0; f < DH; f++) pre[(b * T + q) * H * DH + h * DH + f] += a * v[(b * len + k) * H * DH + h * DH + f];
                             boolean keptQuery = mask == null || mask[b][q];
+                            if (keptQuery && cm != null && k >= T + mem && !cm[b][k - T - mem]) {
+                                assertEquals(0.0, a, 0.0, what + ": masked encoder key " + k + " of query " + q);
+                            }
                             // a query the mask drops sees every key masked (full attention: a uniform row, as in torch)
                             if (keptQuery && causal && k > q && k < T) assertEquals(0.0, a, 0.0, what + ": future key " + k + " of query " + q);
                             if (keptQuery && mask != null && k < T && !mask[b][k]) {
