@@ -59,28 +59,13 @@ extern "C" __global__ void lsh_attention_backward_v1(
     const int* bktRow = buckets + rowItems;
     const unsigned char* maskRow = mask ? mask + (long long) n * len : nullptr;
 
-    for (int e = threadIdx.x; e < w2 * dh; e += blockDim.x) {
-        int j = e / dh, f = e % dh;
-        int item = sticker[rowItems + (j < bs ? c * bs + j : prev * bs + j - bs)], p = item % len;
-        long long at = ((long long) n * len + p) * dh;
-        float x = lsh_rotated(qk + at, f, p, s.qlen, dh, sn, cs);
-        K[j * kst + f] = x;
-        V[j * kst + f] = v[at + f];
-        if (j < bs) {
-            Q[j * dh + f] = x;
-            G[j * dh + f] = p < s.qlen ? g[((long long) n * s.qlen + p) * dh + f] : 0.0f;
-        }
-        if (f == 0) { pos[j] = p; bkt[j] = bktRow[item]; }
-    }
+    lsh_gather_window(qk, v, g, sticker, bktRow, rowItems, n, c, prev, s, sn, cs, Q, K, kst, V, kst, G, pos, bkt);
     for (int i = threadIdx.x; i < bs; i += blockDim.x) {
         W[i] = weight[rowItems + (long long) c * bs + i];
         LSE[i] = lse[rowItems + (long long) c * bs + i];
     }
     __syncthreads();
-    for (int j = threadIdx.x; j < w2; j += blockDim.x) {
-        float nrm = lsh_norm(K + j * kst, dh, 1);
-        for (int f = 0; f < dh; ++f) K[j * kst + f] = K[j * kst + f] / nrm;
-    }
+    lsh_normalise_keys(K, w2, dh, kst);
     __syncthreads();
 
     for (int i = warp; i < bs; i += nw) {
@@ -159,28 +144,13 @@ __device__ inline void lsh_backward_tiles(
     const int* bktRow = buckets + rowItems;
     const unsigned char* maskRow = mask ? mask + (long long) n * len : nullptr;
 
-    for (int e = threadIdx.x; e < w2 * dh; e += blockDim.x) {
-        int j = e / dh, f = e % dh;
-        int item = sticker[rowItems + (j < bs ? c * bs + j : prev * bs + j - bs)], p = item % len;
-        long long at = ((long long) n * len + p) * dh;
-        float x = lsh_rotated(qk + at, f, p, s.qlen, dh, sn, cs);
-        K[j * kst + f] = x;
-        V[j * kst + f] = v[at + f];
-        if (j < bs) {
-            Q[j * dh + f] = x;
-            G[j * dh + f] = p < s.qlen ? g[((long long) n * s.qlen + p) * dh + f] : 0.0f;
-        }
-        if (f == 0) { pos[j] = p; bkt[j] = bktRow[item]; }
-    }
+    lsh_gather_window(qk, v, g, sticker, bktRow, rowItems, n, c, prev, s, sn, cs, Q, K, kst, V, kst, G, pos, bkt);
     for (int i = threadIdx.x; i < bs; i += blockDim.x) {
         W[i] = weight[rowItems + (long long) c * bs + i];
         LSE[i] = lse[rowItems + (long long) c * bs + i];
     }
     __syncthreads();
-    for (int j = threadIdx.x; j < w2; j += blockDim.x) {
-        float nrm = lsh_norm(K + j * kst, dh, 1);
-        for (int f = 0; f < dh; ++f) K[j * kst + f] = K[j * kst + f] / nrm;
-    }
+    lsh_normalise_keys(K, w2, dh, kst);
     for (int i = warp; i < bs; i += nw) {  // D_i = g_i . out_i, one warp per query
         int pq = pos[i];
         float d = 0.0f;

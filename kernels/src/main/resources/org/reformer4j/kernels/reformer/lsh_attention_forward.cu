@@ -44,22 +44,9 @@ extern "C" __global__ void lsh_attention_forward_v1(
     const int* bktRow = buckets + rowItems;
     const unsigned char* maskRow = mask ? mask + (long long) n * len : nullptr;
 
-    // gather: keys j < bs are chunk c (also the queries), j >= bs the chunk before
-    for (int e = threadIdx.x; e < w2 * dh; e += blockDim.x) {
-        int j = e / dh, f = e % dh;
-        int item = sticker[rowItems + (j < bs ? c * bs + j : prev * bs + j - bs)], p = item % len;
-        long long at = ((long long) n * len + p) * dh;
-        float x = lsh_rotated(qk + at, f, p, s.qlen, dh, sn, cs);
-        K[j * kst + f] = x;
-        if (j < bs) Q[j * dh + f] = x;
-        V[j * dh + f] = v[at + f];
-        if (f == 0) { pos[j] = p; bkt[j] = bktRow[item]; }
-    }
+    lsh_gather_window(qk, v, nullptr, sticker, bktRow, rowItems, n, c, prev, s, sn, cs, Q, K, kst, V, dh, nullptr, pos, bkt);
     __syncthreads();
-    for (int j = threadIdx.x; j < w2; j += blockDim.x) {
-        float nrm = lsh_norm(K + j * kst, dh, 1);
-        for (int f = 0; f < dh; ++f) K[j * kst + f] = K[j * kst + f] / nrm;
-    }
+    lsh_normalise_keys(K, w2, dh, kst);
     __syncthreads();
 
     float* Pw = P + warp * w2;
@@ -126,21 +113,9 @@ __device__ inline void lsh_forward_tiles(
     const int* bktRow = buckets + rowItems;
     const unsigned char* maskRow = mask ? mask + (long long) n * len : nullptr;
 
-    for (int e = threadIdx.x; e < w2 * dh; e += blockDim.x) {
-        int j = e / dh, f = e % dh;
-        int item = sticker[rowItems + (j < bs ? c * bs + j : prev * bs + j - bs)], p = item % len;
-        long long at = ((long long) n * len + p) * dh;
-        float x = lsh_rotated(qk + at, f, p, s.qlen, dh, sn, cs);
-        K[j * kst + f] = x;
-        if (j < bs) Q[j * dh + f] = x;
-        V[j * dh + f] = v[at + f];
-        if (f == 0) { pos[j] = p; bkt[j] = bktRow[item]; }
-    }
+    lsh_gather_window(qk, v, nullptr, sticker, bktRow, rowItems, n, c, prev, s, sn, cs, Q, K, kst, V, dh, nullptr, pos, bkt);
     __syncthreads();
-    for (int j = threadIdx.x; j < w2; j += blockDim.x) {
-        float nrm = lsh_norm(K + j * kst, dh, 1);
-        for (int f = 0; f < dh; ++f) K[j * kst + f] = K[j * kst + f] / nrm;
-    }
+    lsh_normalise_keys(K, w2, dh, kst);
     __syncthreads();
 
     // rows and columns past the edge read the last valid one (their results are dropped)
