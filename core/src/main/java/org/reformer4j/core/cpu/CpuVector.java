@@ -24,7 +24,9 @@ final class CpuVector {
      * compiles a loop, which would make a training run depend on JIT timing.
      */
     static FloatVector exp(FloatVector x) {
-        FloatVector c = x.max(CpuElementwise.EXP_LO).min(CpuElementwise.EXP_OVER);
+        // no clamp of x into [EXP_LO, EXP_OVER] as the scalar twin has: the blends below replace every lane
+        // outside it, and a vector max/min with Java's NaN and -0 rules costs as much as the polynomial
+        FloatVector c = x;
         FloatVector n = c.fma(FloatVector.broadcast(S, CpuElementwise.LOG2E), FloatVector.broadcast(S, CpuElementwise.ROUNDER))
                 .sub(CpuElementwise.ROUNDER);
         FloatVector r = n.fma(FloatVector.broadcast(S, -CpuElementwise.LN2_HI), c);

@@ -16,7 +16,6 @@ import static org.reformer4j.core.cpu.CpuElementwise.E5;
 import static org.reformer4j.core.cpu.CpuElementwise.E6;
 import static org.reformer4j.core.cpu.CpuElementwise.E7;
 import static org.reformer4j.core.cpu.CpuElementwise.EXP_LO;
-import static org.reformer4j.core.cpu.CpuElementwise.EXP_OVER;
 import static org.reformer4j.core.cpu.CpuElementwise.INV_SQRT2;
 import static org.reformer4j.core.cpu.CpuElementwise.INV_SQRT_2PI;
 import static org.reformer4j.core.cpu.CpuElementwise.LN2_HI;
@@ -62,7 +61,7 @@ final class GeluVector {
             p = p.fma(t, FloatVector.broadcast(S, C0));
             FloatVector a = z.mul(z).neg().add(p);
             // e^a (CpuVector.exp, written out)
-            FloatVector c = a.max(EXP_LO).min(EXP_OVER);
+            FloatVector c = a; // no clamp into [EXP_LO, EXP_OVER] (a vector max/min with Java's NaN rules costs as much as the polynomial)
             FloatVector n = c.fma(FloatVector.broadcast(S, LOG2E), FloatVector.broadcast(S, ROUNDER)).sub(ROUNDER);
             FloatVector r = n.fma(FloatVector.broadcast(S, -LN2_HI), c);
             r = n.fma(FloatVector.broadcast(S, -LN2_LO), r);
@@ -75,9 +74,8 @@ final class GeluVector {
             q = q.fma(r, FloatVector.broadcast(S, 1f));
             IntVector e = n.add(126f + 8388608f).reinterpretAsInts().sub(0x4B000000).lanewise(VectorOperators.LSHL, 23);
             FloatVector ex = q.mul(e.reinterpretAsFloats()).mul(2f);
+            // a <= 0 here, so only the underflow lanes need replacing; a NaN input stays NaN through every step
             ex = ex.blend(0f, a.compare(VectorOperators.LT, EXP_LO));
-            ex = ex.blend(Float.POSITIVE_INFINITY, a.compare(VectorOperators.GT, EXP_OVER));
-            ex = ex.blend(a, a.compare(VectorOperators.NE, a));
             FloatVector half = t.mul(0.5f).mul(ex);
             FloatVector cdf = half.neg().add(1f).blend(half, v.compare(VectorOperators.LT, 0f));
             v.mul(cdf).intoArray(y, py + i);
@@ -93,7 +91,7 @@ final class GeluVector {
             FloatVector v = FloatVector.fromArray(S, x, px + i);
             // pdf = e^(-v^2/2) / sqrt(2 pi), the exp written out
             FloatVector b = v.mul(v).mul(-0.5f);
-            FloatVector c = b.max(EXP_LO).min(EXP_OVER);
+            FloatVector c = b; // no clamp (see forward)
             FloatVector n = c.fma(FloatVector.broadcast(S, LOG2E), FloatVector.broadcast(S, ROUNDER)).sub(ROUNDER);
             FloatVector r = n.fma(FloatVector.broadcast(S, -LN2_HI), c);
             r = n.fma(FloatVector.broadcast(S, -LN2_LO), r);
@@ -106,9 +104,7 @@ final class GeluVector {
             q = q.fma(r, FloatVector.broadcast(S, 1f));
             IntVector e = n.add(126f + 8388608f).reinterpretAsInts().sub(0x4B000000).lanewise(VectorOperators.LSHL, 23);
             FloatVector ex = q.mul(e.reinterpretAsFloats()).mul(2f);
-            ex = ex.blend(0f, b.compare(VectorOperators.LT, EXP_LO));
-            ex = ex.blend(Float.POSITIVE_INFINITY, b.compare(VectorOperators.GT, EXP_OVER));
-            ex = ex.blend(b, b.compare(VectorOperators.NE, b));
+            ex = ex.blend(0f, b.compare(VectorOperators.LT, EXP_LO)); // b <= 0: underflow only (see forward)
             FloatVector pdf = ex.mul(INV_SQRT_2PI);
             // cdf as in forward, its exp written out again
             FloatVector z = v.abs().mul(INV_SQRT2);
@@ -123,7 +119,7 @@ final class GeluVector {
             p = p.fma(t, FloatVector.broadcast(S, C1));
             p = p.fma(t, FloatVector.broadcast(S, C0));
             FloatVector a = z.mul(z).neg().add(p);
-            FloatVector c2 = a.max(EXP_LO).min(EXP_OVER);
+            FloatVector c2 = a;
             FloatVector n2 = c2.fma(FloatVector.broadcast(S, LOG2E), FloatVector.broadcast(S, ROUNDER)).sub(ROUNDER);
             FloatVector r2 = n2.fma(FloatVector.broadcast(S, -LN2_HI), c2);
             r2 = n2.fma(FloatVector.broadcast(S, -LN2_LO), r2);
@@ -137,8 +133,6 @@ final class GeluVector {
             IntVector e2 = n2.add(126f + 8388608f).reinterpretAsInts().sub(0x4B000000).lanewise(VectorOperators.LSHL, 23);
             FloatVector ex2 = q2.mul(e2.reinterpretAsFloats()).mul(2f);
             ex2 = ex2.blend(0f, a.compare(VectorOperators.LT, EXP_LO));
-            ex2 = ex2.blend(Float.POSITIVE_INFINITY, a.compare(VectorOperators.GT, EXP_OVER));
-            ex2 = ex2.blend(a, a.compare(VectorOperators.NE, a));
             FloatVector half = t.mul(0.5f).mul(ex2);
             FloatVector cdf = half.neg().add(1f).blend(half, v.compare(VectorOperators.LT, 0f));
             FloatVector.fromArray(S, g, pg + i).mul(v.fma(pdf, cdf)).intoArray(y, py + i);
