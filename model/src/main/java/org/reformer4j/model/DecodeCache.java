@@ -2,17 +2,26 @@ package org.reformer4j.model;
 
 import org.reformer4j.core.Scope;
 import org.reformer4j.core.Tensor;
+import org.reformer4j.model.attention.LshDecodeState;
 
 /**
- * The state of incremental decoding (as HuggingFace's Reformer keeps past states for generation): per layer,
- * the unit-normalised shared query/keys and the values of every position decoded so far (memory slots
- * first), [B*heads, n, dimHead], and the number of positions. Each new token then costs one position per
- * layer: its projections, one row of attention over the cache, and the position-wise layers.
- * Valid for causal models whose layers all run full attention (see {@link ReformerLM#supportsDecodeCache});
- * LSH layers hash and chunk the whole sequence, which no per-token cache reproduces.
- * Keys and values live in buffers of numMemKv + maxSeqLen positions made at the first step and written in
- * place: float arrays for a {@link FlatDecoder} (CPU float32 models), else tensors of the model's dtype and
- * device. A cache reads the model's weights when it is made; make a new one after loading other weights.
+ * The state of incremental decoding (as HuggingFace's Reformer keeps past buckets and states for generation):
+ * each new token costs one position per layer (its projections, one attention row, the position-wise layers).
+ * Full-attention layers keep the unit-normalised shared query/keys and the values of every position decoded so
+ * far (memory slots first), [B*heads, n, dimHead]: their step equals re-running the prefix. LSH layers keep an
+ * {@link LshDecodeState} per layer: keys (unit, rotary-turned), values and buckets per round of every position,
+ * and attend with the newest position's chunk window of the current prefix's sort (chunk c = sorted index / bs
+ * and chunk c-1; see LshDecodeState), at lengths above fullAttnThres (full attention over the cache below it).
+ * What agrees with re-running the prefix: layer 0, and a depth-1 model, whenever the prefix length is a multiple
+ * of 2 x bucketSize (no padding) and the same rotations are used; every layer while each window covers the whole
+ * causal prefix (H*L <= 2 bs). Beyond that a past position's state at layers >= 1 depends on the whole sequence
+ * under LSH (its chunk changes as the sequence grows), and the cache keeps the state it had when it was decoded,
+ * as HuggingFace's does. Rotations are fixed for the session: drawn once per layer and bucket count (the bucket
+ * count is that of the padded prefix, 2 x ceil(L / 2bs); the prefix is re-hashed when it changes, every 2bs
+ * tokens) from the model's {@link RotationSource}. Not covered (refused by {@link ReformerLM#newDecodeCache}):
+ * non-causal models, local heads, memory slots with LSH layers, LSH layers on a device, encoder keys.
+ * Buffers hold numMemKv + maxSeqLen positions and are made at the first step; a cache reads the model's weights
+ * when it is made (flat decoder): make a new one after loading other weights.
  */
 public final class DecodeCache {
     private final int capacity;
@@ -22,13 +31,63 @@ public final class DecodeCache {
     private float[][] flatKv;
     private int batch = -1;
     private int length;
+    /** Per layer the LSH state (models whose layers may run LSH attention), else null. */
+    private final LshDecodeState[] lsh;
+    private double[] rotaryFrequencies;
+    /** Rotations of the session by (layer, bucket count). */
+    private final java.util.Map<Long, Tensor> rotations = new java.util.HashMap<>();
 
     DecodeCache(int depth, int capacity, FlatDecoder flat) {
+        this(depth, capacity, flat, false);
+    }
+
+    /** {@code lshLayers}: the layers may run LSH attention (each gets an {@link LshDecodeState} at its first step). */
+    DecodeCache(int depth, int capacity, FlatDecoder flat, boolean lshLayers) {
         this.capacity = capacity;
         this.flat = flat;
         keys = new Tensor[depth];
         values = new Tensor[depth];
         filled = new int[depth];
+        lsh = lshLayers ? new LshDecodeState[depth] : null;
+    }
+
+    /** The rotary inverse frequencies [dimHead/2] LSH layers turn queries and keys by, or null (no rotary positions). */
+    double[] rotaryFrequencies() {
+        return rotaryFrequencies;
+    }
+
+    void rotaryFrequencies(double[] f) {
+        rotaryFrequencies = f;
+    }
+
+    /** Whether attention layers step through an {@link LshDecodeState} (LSH or mixed models). */
+    boolean lshLayers() {
+        return lsh != null;
+    }
+
+    /** Layer's LSH state, made by {@code make} at its first step. */
+    LshDecodeState lshState(int layer, java.util.function.Supplier<LshDecodeState> make) {
+        if (lsh[layer] == null) lsh[layer] = make.get();
+        return lsh[layer];
+    }
+
+    /** The session's rotations of a layer for a bucket count: drawn by {@code draw} the first time, then reused. */
+    Tensor rotations(int layer, int nBuckets, java.util.function.Supplier<Tensor> draw) {
+        return rotations.computeIfAbsent(((long) layer << 32) | nBuckets, k -> Scope.detached(draw::get));
+    }
+
+    /** Positions each layer holds: numMemKv + maxSeqLen. */
+    int capacity() {
+        return capacity;
+    }
+
+    /** Refuses a step whose batch differs from the first step's. */
+    void checkBatch(int rows) {
+        if (batch < 0) batch = rows;
+        else if (rows != batch) {
+            throw new IllegalArgumentException("DecodeCache: batch of " + rows + " rows, but the cache was started with " + batch
+                    + " (make a new cache for another batch)");
+        }
     }
 
     /** Positions decoded so far (the next token's position). */
@@ -47,12 +106,8 @@ public final class DecodeCache {
 
     /** The next position's logits of each batch row into logits[row] (length V) by the flat decoder. */
     void flatStep(long[] ids, float[][] logits) {
-        if (batch < 0) {
-            batch = ids.length;
-            flatKv = flat.newCache(batch);
-        } else if (ids.length != batch) {
-            throw new IllegalArgumentException("DecodeCache: batch of " + ids.length + " rows, but the cache was started with " + batch);
-        }
+        checkBatch(ids.length);
+        if (flatKv == null) flatKv = flat.newCache(batch);
         for (int r = 0; r < ids.length; r++) flat.step(r, ids[r], length, flatKv, logits[r]);
     }
 

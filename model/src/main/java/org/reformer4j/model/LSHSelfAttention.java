@@ -11,6 +11,8 @@ import org.reformer4j.core.random.Generator;
 import org.reformer4j.model.attention.FullQkAttention;
 import org.reformer4j.model.attention.LocalAttention;
 import org.reformer4j.model.attention.LshAttention;
+import org.reformer4j.model.attention.LshBuckets;
+import org.reformer4j.model.attention.LshDecodeState;
 
 /**
  * Shared-QK self-attention of a Reformer layer (reformer-pytorch {@code LSHSelfAttention}, R:487-592):
@@ -65,6 +67,7 @@ public final class LSHSelfAttention extends Module implements Branch {
      */
     @Override
     public Tensor step(Tensor x, ForwardState s, int layer, DecodeCache cache) {
+        if (cache.lshLayers()) return stepLsh(x, s, layer, cache);
         int b = x.size(0), h = cfg.heads, dh = cfg.dimHead, m = cfg.numMemKv;
         Tensor qk = toqk.forward(x).reshape(b * h, 1, dh);
         Tensor v = tov.forward(x);
@@ -85,6 +88,44 @@ public final class LSHSelfAttention extends Module implements Branch {
         dot = dot.maskedFill(Tensor.of(self, 1, 1, n).to(dot.device()), org.reformer4j.model.attention.LshAttentionCore.SELF_VALUE);
         Tensor out = org.reformer4j.core.Functional.softmax(dot, -1, false).matmul(values); // [B*h, 1, dh]
         return toOut.forward(out.reshape(b, h * dh).reshape(b, 1, h * dh));
+    }
+
+    /**
+     * One position of a layer that may run LSH attention (CPU, no memory slots, no local heads): full attention
+     * over the cache while the prefix length L is at most fullAttnThres, else the newest position's LSH chunk
+     * windows ({@link LshDecodeState}) with the session's rotations for the bucket count of the padded prefix
+     * (2 x ceil(L / 2bs)); the whole prefix is re-hashed when that count changes.
+     */
+    private Tensor stepLsh(Tensor x, ForwardState s, int layer, DecodeCache cache) {
+        int b = x.size(0), h = cfg.heads, dh = cfg.dimHead, rows = b * h, hashes = s.nHashes;
+        Tensor qk = toqk.forward(x).reshape(rows, 1, dh);
+        Tensor v = tov.forward(x);
+        v = (cfg.oneValueHead ? v.unsqueeze(2).expand(b, 1, h, dh) : v.reshape(b, 1, h, dh)).reshape(rows, dh);
+        double[] invFreq = cache.rotaryFrequencies();
+        LshDecodeState st = cache.lshState(layer, () -> new LshDecodeState(rows, dh, cache.capacity(), cfg.bucketSize, hashes,
+                cfg.lshAttendAcrossBuckets, cfg.lshAllowDuplicateAttention, cfg.dtype, invFreq));
+        if (st.rows() != rows || st.hashes() != hashes) {
+            throw new IllegalArgumentException("LSHSelfAttention.step: layer " + layer + " was started with " + st.rows() + " rows and "
+                    + st.hashes() + " hash rounds, this step has " + rows + " and " + hashes + " (make a new DecodeCache)");
+        }
+        st.append(qk.toDoubleArray(), v.toDoubleArray());
+        int len = st.length();
+        double[] out;
+        if (cfg.useFullAttn || len <= cfg.fullAttnThres) {
+            out = st.attendFull();
+        } else {
+            int nb = 2 * Math.ceilDiv(len, 2 * cfg.bucketSize);
+            int[] shape = {cfg.randomRotationsPerHead ? rows : 1, dh, hashes, nb / 2};
+            Tensor rot = cache.rotations(layer, nb, () -> s.rotations.rotations(layer, shape, cfg.dtype));
+            if (st.bucketCount() != nb) {
+                Tensor all = Tensor.of(st.rawPrefix(), rows, len, dh).to(cfg.dtype);
+                st.setBuckets(nb, LshBuckets.hash(all, rot, hashes, nb));
+            } else {
+                st.setNewestBuckets(nb, LshBuckets.hash(qk, rot, hashes, nb));
+            }
+            out = st.attendLsh();
+        }
+        return toOut.forward(Tensor.of(out, b, 1, h * dh).to(cfg.dtype));
     }
 
     private static Tensor unit(Tensor t) {

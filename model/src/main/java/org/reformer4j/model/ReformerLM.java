@@ -203,11 +203,31 @@ public final class ReformerLM extends Module {
     }
 
     /**
-     * True when {@link #step} reproduces {@link #forward} exactly: a causal model without local heads whose
-     * layers run full attention at every length up to {@code maxSeqLen}.
+     * True when {@link #step} can decode this model: a causal model without local heads whose layers run full
+     * attention at every length up to {@code maxSeqLen} (then a step reproduces {@link #forward} exactly), or
+     * whose layers may run LSH attention, on the CPU and without memory slots (see {@link DecodeCache} for what
+     * the LSH step reproduces).
      */
     public boolean supportsDecodeCache() {
-        return cfg.causal && cfg.nLocalAttnHeads == 0 && (cfg.useFullAttn || cfg.maxSeqLen + cfg.numMemKv <= cfg.fullAttnThres);
+        return decodeRefusal() == null;
+    }
+
+    /** Whether every layer runs full attention at every length up to maxSeqLen. */
+    private boolean allFullAttention() {
+        return cfg.useFullAttn || cfg.maxSeqLen + cfg.numMemKv <= cfg.fullAttnThres;
+    }
+
+    /** Why {@link #step} cannot decode this model, or null when it can. */
+    private String decodeRefusal() {
+        if (!cfg.causal) return "the model is not causal";
+        if (cfg.nLocalAttnHeads > 0) return "local attention heads (nLocalAttnHeads = " + cfg.nLocalAttnHeads + ") are not cached";
+        if (allFullAttention()) return null;
+        if (cfg.numMemKv > 0) {
+            return "memory slots (numMemKv = " + cfg.numMemKv + ") with LSH layers (maxSeqLen + numMemKv = " + (cfg.maxSeqLen + cfg.numMemKv)
+                    + " > fullAttnThres = " + cfg.fullAttnThres + ") are not cached";
+        }
+        if (!device().isCpu()) return "LSH layers decode on the CPU only; the model is on " + device();
+        return null;
     }
 
     /** An empty cache for {@link #step}: on flat arrays where {@link FlatDecoder} covers the model, else tensors. */
@@ -217,13 +237,15 @@ public final class ReformerLM extends Module {
 
     /** An empty cache; {@code flat = false} keeps every step on tensor ops (the reference for the flat decoder). */
     DecodeCache newDecodeCache(boolean flat) {
-        if (!supportsDecodeCache()) {
-            throw new IllegalStateException("ReformerLM: incremental decoding needs a causal model whose layers all use full attention "
-                    + "(useFullAttn, or maxSeqLen + numMemKv <= fullAttnThres) and no local heads; causal=" + cfg.causal
-                    + ", useFullAttn=" + cfg.useFullAttn + ", maxSeqLen=" + cfg.maxSeqLen + ", fullAttnThres=" + cfg.fullAttnThres
-                    + ", nLocalAttnHeads=" + cfg.nLocalAttnHeads);
+        String why = decodeRefusal();
+        if (why != null) {
+            throw new IllegalStateException("ReformerLM: no incremental decoding for this model: " + why + " (covered: causal models "
+                    + "without local heads whose layers run full attention, or LSH attention on the CPU without memory slots)");
         }
-        return new DecodeCache(cfg.depth, cfg.numMemKv + cfg.maxSeqLen, flat ? FlatDecoder.of(this) : null);
+        if (allFullAttention()) return new DecodeCache(cfg.depth, cfg.numMemKv + cfg.maxSeqLen, flat ? FlatDecoder.of(this) : null);
+        DecodeCache c = new DecodeCache(cfg.depth, cfg.maxSeqLen, null, true);
+        if (cfg.usesRotary()) c.rotaryFrequencies(((PositionalEmbeddings.Fixed) module("layer_pos_emb")).invFreq());
+        return c;
     }
 
     /**
@@ -233,6 +255,7 @@ public final class ReformerLM extends Module {
     public Tensor step(Tensor ids, DecodeCache cache) {
         checkIds(ids);
         if (ids.size(1) != 1) throw new IllegalArgumentException("ReformerLM.step: ids must be [B, 1] (one new position), got " + Shape.str(ids.shape()));
+        cache.checkBatch(ids.size(0));
         int p = cache.length();
         if (p >= cfg.maxSeqLen) {
             throw new IllegalArgumentException("ReformerLM.step: position " + p + " is beyond maxSeqLen " + cfg.maxSeqLen);

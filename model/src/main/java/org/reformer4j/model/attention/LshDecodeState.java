@@ -1,0 +1,323 @@
+package org.reformer4j.model.attention;
+
+import static org.reformer4j.model.attention.Arrays2.round;
+
+import org.reformer4j.core.DType;
+
+/**
+ * The decode-time state of one LSH attention layer (the role of HuggingFace's past buckets and states in
+ * {@code LSHSelfAttention.forward}, with reformer-pytorch's sort-and-chunk window): per row (batch x head) the
+ * projected shared query/key, the unit-normalised (rotary-turned) key and the value of every decoded position,
+ * and each position's bucket per round with per-bucket position lists. The newest position is the last of its
+ * bucket, so its sorted index in round k is k*L + #(smaller buckets) + #(its bucket) - 1 and its window is
+ * chunk c = index / bs and chunk c-1 (chunk 0 wraps to the last) of the current prefix's H*L sorted items,
+ * found by walking the bucket lists: O(nBuckets + 2 bs dh) per round, no sort. Scores, masks (self -5e4,
+ * other bucket, duplicate count) and the logsumexp mix of rounds are {@link LshChunks}'s and
+ * {@link LshAttentionCore}'s, in float64 with their float32 rounding points. Shapes: rows N, head dim dh.
+ */
+public final class LshDecodeState {
+    private final int rows, dh, capacity, bs, h;
+    private final boolean acrossBuckets, allowDuplicates, f32;
+    private final double scale, masked;
+    /** Rotary inverse frequencies [dh/2], or null. */
+    private final double[] invFreq;
+    /** Per row [capacity, dh]: projected qk, unit (turned) keys, values. */
+    private final double[] raw, keys, vals;
+    private int len, nb;
+    /** Bucket of position p in round k of row r at (r*h + k)*capacity + p (no round offset). */
+    private int[] bucket;
+    /** Positions (ascending) of list (r*h + k)*nb + b, and how many. */
+    private int[][] lists;
+    private int[] counts;
+
+    public LshDecodeState(int rows, int dh, int capacity, int bucketSize, int nHashes, boolean attendAcrossBuckets,
+                          boolean allowDuplicateAttention, DType dtype, double[] invFreq) {
+        if (invFreq != null && invFreq.length * 2 != dh) {
+            throw new IllegalArgumentException("LshDecodeState: rotary needs dh/2 = " + dh / 2 + " frequencies, got " + invFreq.length);
+        }
+        this.rows = rows;
+        this.dh = dh;
+        this.capacity = capacity;
+        this.bs = bucketSize;
+        this.h = nHashes;
+        this.acrossBuckets = attendAcrossBuckets;
+        this.allowDuplicates = allowDuplicateAttention;
+        this.f32 = dtype == DType.F32;
+        this.scale = Math.pow(dh, -0.5);
+        this.masked = Arrays2.maskValue(dtype);
+        this.invFreq = invFreq;
+        raw = new double[rows * capacity * dh];
+        keys = new double[rows * capacity * dh];
+        vals = new double[rows * capacity * dh];
+    }
+
+    /** Positions held (the newest is length() - 1). */
+    public int length() {
+        return len;
+    }
+
+    public int rows() {
+        return rows;
+    }
+
+    public int hashes() {
+        return h;
+    }
+
+    /** The bucket count the held buckets were made for (0: none yet). */
+    public int bucketCount() {
+        return nb;
+    }
+
+    /** Appends a position: projected qk and v of every row, [rows * dh] each. Buckets are given after (see below). */
+    public void append(double[] qk, double[] v) {
+        if (len >= capacity) throw new IllegalArgumentException("LshDecodeState: all " + capacity + " positions are used");
+        if (qk.length != rows * dh || v.length != rows * dh) {
+            throw new IllegalArgumentException("LshDecodeState: a position needs qk and v of " + rows + " x " + dh + " values, got "
+                    + qk.length + " and " + v.length);
+        }
+        int p = len;
+        double[] q = new double[dh];
+        for (int r = 0; r < rows; r++) {
+            int o = (r * capacity + p) * dh;
+            System.arraycopy(qk, r * dh, raw, o, dh);
+            System.arraycopy(v, r * dh, vals, o, dh);
+            turned(r, p, q);
+            double ss = 0;
+            for (int f = 0; f < dh; f++) ss += q[f] * q[f];
+            double nrm = Math.max(Math.sqrt(ss), 1e-12);
+            for (int f = 0; f < dh; f++) keys[o + f] = round(f32, q[f] / nrm);
+        }
+        len++;
+    }
+
+    /** The projected qk of every held position, [rows, length, dh] row-major (to hash them all). */
+    public double[] rawPrefix() {
+        double[] out = new double[rows * len * dh];
+        for (int r = 0; r < rows; r++) System.arraycopy(raw, r * capacity * dh, out, r * len * dh, len * dh);
+        return out;
+    }
+
+    /** The projected qk of the newest position, [rows, dh]. */
+    public double[] rawNewest() {
+        double[] out = new double[rows * dh];
+        for (int r = 0; r < rows; r++) System.arraycopy(raw, (r * capacity + len - 1) * dh, out, r * dh, dh);
+        return out;
+    }
+
+    /**
+     * Replaces every bucket by {@code all} [rows][H*length] as {@link LshBuckets#hash} gives them (round offsets
+     * k*nBuckets included) for {@code nBuckets} buckets: the prefix re-hashed when the bucket count changes.
+     */
+    public void setBuckets(int nBuckets, int[][] all) {
+        check(all, len, nBuckets);
+        nb = nBuckets;
+        bucket = new int[rows * h * capacity];
+        lists = new int[rows * h * nb][];
+        counts = new int[rows * h * nb];
+        for (int r = 0; r < rows; r++) {
+            for (int k = 0; k < h; k++) {
+                for (int p = 0; p < len; p++) add(r, k, p, all[r][k * len + p] - k * nb);
+            }
+        }
+    }
+
+    /** Buckets [rows][H] of the newest position (offsets included), under the bucket count already held. */
+    public void setNewestBuckets(int nBuckets, int[][] newest) {
+        if (nBuckets != nb) throw new IllegalStateException("LshDecodeState: buckets held for " + nb + " buckets, given for " + nBuckets);
+        check(newest, 1, nBuckets);
+        for (int r = 0; r < rows; r++) {
+            for (int k = 0; k < h; k++) add(r, k, len - 1, newest[r][k] - k * nb);
+        }
+    }
+
+    private void check(int[][] b, int perRound, int nBuckets) {
+        if (b.length != rows || b[0].length != h * perRound) {
+            throw new IllegalArgumentException("LshDecodeState: buckets [" + b.length + ", " + b[0].length + "] for " + rows + " rows x "
+                    + h + " rounds x " + perRound + " positions");
+        }
+        for (int[] row : b) {
+            for (int j = 0; j < row.length; j++) {
+                int v = row[j] - (j / perRound) * nBuckets;
+                if (v < 0 || v >= nBuckets) {
+                    throw new IllegalArgumentException("LshDecodeState: bucket " + row[j] + " of round " + j / perRound + " outside ["
+                            + (j / perRound) * nBuckets + ", " + (j / perRound + 1) * nBuckets + ")");
+                }
+            }
+        }
+    }
+
+    private void add(int r, int k, int p, int b) {
+        bucket[(r * h + k) * capacity + p] = b;
+        int li = (r * h + k) * nb + b, c = counts[li];
+        int[] l = lists[li];
+        if (l == null || l.length == c) lists[li] = l = java.util.Arrays.copyOf(l == null ? new int[0] : l, Math.max(8, 2 * c));
+        l[c] = p;
+        counts[li] = c + 1;
+    }
+
+    /** qk of row r at position p turned by the rotary angle p * invFreq (as LshAttentionCore.rotate), into q. */
+    private void turned(int r, int p, double[] q) {
+        int o = (r * capacity + p) * dh;
+        if (invFreq == null) {
+            System.arraycopy(raw, o, q, 0, dh);
+            return;
+        }
+        for (int i = 0; i < dh / 2; i++) {
+            double ang = round(f32, p * invFreq[i]), sn = round(f32, Math.sin(ang)), cs = round(f32, Math.cos(ang));
+            double a = raw[o + 2 * i], b = raw[o + 2 * i + 1];
+            q[2 * i] = round(f32, round(f32, a * cs) - round(f32, b * sn));
+            q[2 * i + 1] = round(f32, round(f32, b * cs) + round(f32, a * sn));
+        }
+    }
+
+    /**
+     * Causal full attention of the newest position over every held one (the layer at lengths up to
+     * fullAttnThres): unit un-turned keys, self -5e4, softmax. Returns [rows * dh].
+     */
+    public double[] attendFull() {
+        int q = len - 1;
+        double[] out = new double[rows * dh], sc = new double[len], key = new double[dh];
+        for (int r = 0; r < rows; r++) {
+            int oq = (r * capacity + q) * dh;
+            double mx = Double.NEGATIVE_INFINITY;
+            for (int p = 0; p < len; p++) {
+                int o = (r * capacity + p) * dh;
+                double ss = 0;
+                for (int f = 0; f < dh; f++) ss += raw[o + f] * raw[o + f];
+                double nrm = Math.max(Math.sqrt(ss), 1e-12), d = 0;
+                for (int f = 0; f < dh; f++) key[f] = round(f32, raw[o + f] / nrm);
+                for (int f = 0; f < dh; f++) d += raw[oq + f] * key[f];
+                sc[p] = p == q ? LshAttentionCore.SELF_VALUE : round(f32, round(f32, d) * scale);
+                mx = Math.max(mx, sc[p]);
+            }
+            double sum = 0;
+            for (int p = 0; p < len; p++) sum += Math.exp(sc[p] - mx);
+            for (int p = 0; p < len; p++) {
+                double w = Math.exp(sc[p] - mx) / sum;
+                int o = (r * capacity + p) * dh;
+                for (int f = 0; f < dh; f++) out[r * dh + f] += w * vals[o + f];
+            }
+        }
+        return out;
+    }
+
+    /**
+     * LSH attention of the newest position over its chunk windows of the current prefix, one per round, mixed
+     * by the rounds' logsumexps. Needs the buckets of every held position ({@link #setBuckets},
+     * {@link #setNewestBuckets}). Returns [rows * dh].
+     */
+    public double[] attendLsh() {
+        if (nb == 0) throw new IllegalStateException("LshDecodeState: no buckets (setBuckets first)");
+        int q = len - 1, hl = h * len, c = Math.ceilDiv(hl, bs), w2 = 2 * bs;
+        double[] out = new double[rows * dh], query = new double[dh], row = new double[w2], lse = new double[h], bo = new double[h * dh];
+        int[] pre = new int[h * (nb + 1)], kPos = new int[w2], kRound = new int[w2];
+        for (int r = 0; r < rows; r++) {
+            prefix(r, pre);
+            turned(r, q, query);
+            for (int k = 0; k < h; k++) {
+                int s = k * len + index(r, k, q, pre), ch = s / bs, prev = (ch - 1 + c) % c;
+                int n1 = walk(r, ch * bs, Math.min(bs, hl - ch * bs), pre, kPos, kRound, 0);
+                int n = n1 + walk(r, prev * bs, Math.min(bs, hl - prev * bs), pre, kPos, kRound, n1);
+                int bq = bucket[(r * h + k) * capacity + q] + k * nb;
+                double mx = Double.NEGATIVE_INFINITY;
+                for (int j = 0; j < n; j++) {
+                    int pk = kPos[j], o = (r * capacity + pk) * dh;
+                    double d = 0;
+                    for (int f = 0; f < dh; f++) d += query[f] * keys[o + f];
+                    double x = round(f32, round(f32, d) * scale);
+                    if (pk == q) x = LshAttentionCore.SELF_VALUE;
+                    if (!acrossBuckets && bq != bucket[(r * h + kRound[j]) * capacity + pk] + kRound[j] * nb) x = masked;
+                    if (!allowDuplicates) x = round(f32, x - duplicateLog(r, q, pk, pre, c));
+                    row[j] = x;
+                    mx = Math.max(mx, x);
+                }
+                double sum = 0;
+                for (int j = 0; j < n; j++) sum += exp(row[j] - mx);
+                double l = round(f32, mx + Math.log(sum));
+                lse[k] = l;
+                java.util.Arrays.fill(bo, k * dh, (k + 1) * dh, 0.0);
+                for (int j = 0; j < n; j++) {
+                    double pr = round(f32, exp(round(f32, row[j] - l)));
+                    int o = (r * capacity + kPos[j]) * dh;
+                    for (int f = 0; f < dh; f++) bo[k * dh + f] += pr * vals[o + f];
+                }
+                for (int f = 0; f < dh; f++) bo[k * dh + f] = round(f32, bo[k * dh + f]);
+            }
+            double mx = Double.NEGATIVE_INFINITY, sum = 0;
+            for (int k = 0; k < h; k++) mx = Math.max(mx, lse[k]);
+            for (int k = 0; k < h; k++) sum += Math.exp(lse[k] - mx);
+            double all = round(f32, mx + Math.log(sum));
+            for (int k = 0; k < h; k++) {
+                double wk = round(f32, Math.exp(round(f32, lse[k] - all)));
+                for (int f = 0; f < dh; f++) out[r * dh + f] += wk * bo[k * dh + f];
+            }
+        }
+        return out;
+    }
+
+    private static double exp(double x) {
+        return x < -750 ? 0 : Math.exp(x);
+    }
+
+    /** pre[k*(nb+1) + b] = #positions of row r in round k with a bucket below b. */
+    private void prefix(int r, int[] pre) {
+        for (int k = 0; k < h; k++) {
+            int o = k * (nb + 1), ci = (r * h + k) * nb;
+            pre[o] = 0;
+            for (int b = 0; b < nb; b++) pre[o + b + 1] = pre[o + b] + counts[ci + b];
+        }
+    }
+
+    /** Index of position p within round k's sorted order (by bucket, then position). */
+    private int index(int r, int k, int p, int[] pre) {
+        int b = bucket[(r * h + k) * capacity + p], li = (r * h + k) * nb + b;
+        int at = java.util.Arrays.binarySearch(lists[li], 0, counts[li], p);
+        return pre[k * (nb + 1) + b] + at;
+    }
+
+    /**
+     * The positions (and rounds) of n sorted items from index s0 of row r into pos/round from {@code at}: the
+     * round's bucket found on the prefix counts, then bucket lists in order (crossing into the next round).
+     */
+    private int walk(int r, int s0, int n, int[] pre, int[] pos, int[] round, int at) {
+        int k = s0 / len, i = s0 % len, o = k * (nb + 1);
+        int b = 0;
+        while (pre[o + b + 1] <= i) b++;
+        for (int j = 0; j < n; j++) {
+            while (pre[o + b + 1] <= i) b++;
+            pos[at + j] = lists[(r * h + k) * nb + b][i - pre[o + b]];
+            round[at + j] = k;
+            if (++i == len && j + 1 < n) {
+                k++;
+                i = 0;
+                b = 0;
+                o = k * (nb + 1);
+            }
+        }
+        return n;
+    }
+
+    /**
+     * log(count + 1e-9) in float32 of query a and key b (LshChunks' duplicate correction): over rounds, whether
+     * b's chunk, or the chunk after it (which looks back onto it), is a's chunk; bucket-qualified when buckets
+     * may not be crossed.
+     */
+    private double duplicateLog(int r, int a, int b, int[] pre, int c) {
+        int count = 0;
+        for (int k = 0; k < h; k++) {
+            long la = location(r, k, a, pre, c), lb = location(r, k, b, pre, c);
+            long lb2 = acrossBuckets ? (lb + 1) % c : lb - lb % c + (lb % c + 1) % c;
+            if (la == lb) count++;
+            if (la == lb2) count++;
+        }
+        return (float) Math.log((float) count + 1e-9f);
+    }
+
+    /** Chunk of position p in round k (plus bucket * chunks when buckets may not be crossed). */
+    private long location(int r, int k, int p, int[] pre, int c) {
+        long l = (k * len + index(r, k, p, pre)) / bs;
+        if (!acrossBuckets) l += (long) (bucket[(r * h + k) * capacity + p] + k * nb) * c;
+        return l;
+    }
+}
