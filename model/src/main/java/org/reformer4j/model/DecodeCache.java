@@ -7,21 +7,22 @@ import org.reformer4j.model.attention.LshDecodeState;
 /**
  * The state of incremental decoding (as HuggingFace's Reformer keeps past buckets and states for generation):
  * each new token costs one position per layer (its projections, one attention row, the position-wise layers).
- * Full-attention layers keep the unit-normalised shared query/keys and the values of every position decoded so
- * far (memory slots first), [B*heads, n, dimHead]: their step equals re-running the prefix. LSH layers keep an
- * {@link LshDecodeState} per layer: keys (unit, rotary-turned), values and buckets per round of every position,
- * and attend with the newest position's chunk window of the current prefix's sort (chunk c = sorted index / bs
- * and chunk c-1; see LshDecodeState), at lengths above fullAttnThres (full attention over the cache below it).
- * What agrees with re-running the prefix: layer 0, and a depth-1 model, whenever the prefix length is a multiple
- * of 2 x bucketSize (no padding) and the same rotations are used; every layer while each window covers the whole
- * causal prefix (H*L <= 2 bs). Beyond that a past position's state at layers >= 1 depends on the whole sequence
- * under LSH (its chunk changes as the sequence grows), and the cache keeps the state it had when it was decoded,
- * as HuggingFace's does. Rotations are fixed for the session: drawn once per layer and bucket count (the bucket
- * count is that of the padded prefix, 2 x ceil(L / 2bs); the prefix is re-hashed when it changes, every 2bs
- * tokens) from the model's {@link RotationSource}. Not covered (refused by {@link ReformerLM#newDecodeCache}):
- * non-causal models, local heads, memory slots with LSH layers, LSH layers on a device, encoder keys.
- * Buffers hold numMemKv + maxSeqLen positions and are made at the first step; a cache reads the model's weights
- * when it is made (flat decoder): make a new one after loading other weights.
+ * Full-attention models keep per layer the unit-normalised shared query/keys and the values of every position
+ * decoded so far (memory slots first), [B*heads, n, dimHead]: their step equals re-running the prefix.
+ * Models whose layers may run LSH attention keep an {@link LshDecodeState} per layer: keys (unit, rotary-turned),
+ * values and per-round buckets of every position and memory slot; above fullAttnThres the newest position
+ * attends to its chunk window of the current prefix's sort (chunk c = sorted index / bs and chunk c-1, chunk 0
+ * wrapping to the last; no sort: O(nBuckets + 2 bs dh) per round), below it to the whole cache.
+ * What agrees with re-running the prefix: layer 0 (so a depth-1 model) whenever prefix + memory slots is a
+ * multiple of 2 x bucketSize (no padding) and the rotations are the same; every layer while each window holds
+ * the whole causal prefix (H*L <= 2 bs). Beyond that a past position's state at layers >= 1 depends on the whole
+ * sequence under LSH (its chunk changes as the sequence grows); the cache keeps the state each position had when
+ * it was decoded, as HuggingFace's does. Rotations are fixed for the session: drawn once per layer and bucket
+ * count from the model's {@link RotationSource} (its generator, or the caller's); the bucket count is that of the
+ * padded prefix, 2 x ceil((L + numMemKv) / 2bs), and the prefix is re-hashed when it changes (every 2bs tokens).
+ * Not covered (refused by {@link ReformerLM#newDecodeCache}): non-causal models, local heads, LSH layers on a
+ * device, encoder keys (generation with keys re-runs the window). Buffers hold numMemKv + maxSeqLen positions,
+ * made at the first step; a cache reads the model's weights when it is made: make a new one after loading others.
  */
 public final class DecodeCache {
     private final int capacity;

@@ -91,19 +91,29 @@ public final class LSHSelfAttention extends Module implements Branch {
     }
 
     /**
-     * One position of a layer that may run LSH attention (CPU, no memory slots, no local heads): full attention
-     * over the cache while the prefix length L is at most fullAttnThres, else the newest position's LSH chunk
-     * windows ({@link LshDecodeState}) with the session's rotations for the bucket count of the padded prefix
-     * (2 x ceil(L / 2bs)); the whole prefix is re-hashed when that count changes.
+     * One position of a layer that may run LSH attention (CPU, no local heads): full attention over the cache
+     * and memory slots while the prefix length L + numMemKv is at most fullAttnThres, else the newest position's
+     * LSH chunk windows ({@link LshDecodeState}) with the session's rotations for the bucket count of the padded
+     * prefix (2 x ceil((L + numMemKv) / 2bs)); the whole prefix is re-hashed when that count changes.
      */
     private Tensor stepLsh(Tensor x, ForwardState s, int layer, DecodeCache cache) {
-        int b = x.size(0), h = cfg.heads, dh = cfg.dimHead, rows = b * h, hashes = s.nHashes;
+        int b = x.size(0), h = cfg.heads, dh = cfg.dimHead, rows = b * h, hashes = s.nHashes, m = cfg.numMemKv;
         Tensor qk = toqk.forward(x).reshape(rows, 1, dh);
         Tensor v = tov.forward(x);
         v = (cfg.oneValueHead ? v.unsqueeze(2).expand(b, 1, h, dh) : v.reshape(b, 1, h, dh)).reshape(rows, dh);
         double[] invFreq = cache.rotaryFrequencies();
-        LshDecodeState st = cache.lshState(layer, () -> new LshDecodeState(rows, dh, cache.capacity(), cfg.bucketSize, hashes,
-                cfg.lshAttendAcrossBuckets, cfg.lshAllowDuplicateAttention, cfg.dtype, invFreq));
+        LshDecodeState st = cache.lshState(layer, () -> {
+            var made = new LshDecodeState(rows, dh, cache.capacity(), m, cfg.bucketSize, hashes, cfg.lshAttendAcrossBuckets,
+                    cfg.lshAllowDuplicateAttention, cfg.dtype, invFreq);
+            if (m > 0) {
+                Tensor mem = memKv.tensor().expand(b, m, cfg.dim);
+                Tensor mqk = toqk.forward(mem).reshape(b, m, h, dh).transpose(1, 2);
+                Tensor mv = tov.forward(mem);
+                mv = (cfg.oneValueHead ? mv.unsqueeze(2).expand(b, m, h, dh) : mv.reshape(b, m, h, dh)).transpose(1, 2);
+                made.setMemory(mqk.contiguous().toDoubleArray(), mv.contiguous().toDoubleArray());
+            }
+            return made;
+        });
         if (st.rows() != rows || st.hashes() != hashes) {
             throw new IllegalArgumentException("LSHSelfAttention.step: layer " + layer + " was started with " + st.rows() + " rows and "
                     + st.hashes() + " hash rounds, this step has " + rows + " and " + hashes + " (make a new DecodeCache)");
@@ -111,14 +121,14 @@ public final class LSHSelfAttention extends Module implements Branch {
         st.append(qk.toDoubleArray(), v.toDoubleArray());
         int len = st.length();
         double[] out;
-        if (cfg.useFullAttn || len <= cfg.fullAttnThres) {
+        if (cfg.useFullAttn || len + m <= cfg.fullAttnThres) {
             out = st.attendFull();
         } else {
-            int nb = 2 * Math.ceilDiv(len, 2 * cfg.bucketSize);
+            int nb = 2 * Math.ceilDiv(len + m, 2 * cfg.bucketSize);
             int[] shape = {cfg.randomRotationsPerHead ? rows : 1, dh, hashes, nb / 2};
             Tensor rot = cache.rotations(layer, nb, () -> s.rotations.rotations(layer, shape, cfg.dtype));
             if (st.bucketCount() != nb) {
-                Tensor all = Tensor.of(st.rawPrefix(), rows, len, dh).to(cfg.dtype);
+                Tensor all = Tensor.of(st.rawPrefix(), rows, len + m, dh).to(cfg.dtype);
                 st.setBuckets(nb, LshBuckets.hash(all, rot, hashes, nb));
             } else {
                 st.setNewestBuckets(nb, LshBuckets.hash(qk, rot, hashes, nb));

@@ -205,8 +205,7 @@ public final class ReformerLM extends Module {
     /**
      * True when {@link #step} can decode this model: a causal model without local heads whose layers run full
      * attention at every length up to {@code maxSeqLen} (then a step reproduces {@link #forward} exactly), or
-     * whose layers may run LSH attention, on the CPU and without memory slots (see {@link DecodeCache} for what
-     * the LSH step reproduces).
+     * whose layers may run LSH attention, on the CPU (see {@link DecodeCache} for what the LSH step reproduces).
      */
     public boolean supportsDecodeCache() {
         return decodeRefusal() == null;
@@ -222,10 +221,6 @@ public final class ReformerLM extends Module {
         if (!cfg.causal) return "the model is not causal";
         if (cfg.nLocalAttnHeads > 0) return "local attention heads (nLocalAttnHeads = " + cfg.nLocalAttnHeads + ") are not cached";
         if (allFullAttention()) return null;
-        if (cfg.numMemKv > 0) {
-            return "memory slots (numMemKv = " + cfg.numMemKv + ") with LSH layers (maxSeqLen + numMemKv = " + (cfg.maxSeqLen + cfg.numMemKv)
-                    + " > fullAttnThres = " + cfg.fullAttnThres + ") are not cached";
-        }
         if (!device().isCpu()) return "LSH layers decode on the CPU only; the model is on " + device();
         return null;
     }
@@ -240,7 +235,7 @@ public final class ReformerLM extends Module {
         String why = decodeRefusal();
         if (why != null) {
             throw new IllegalStateException("ReformerLM: no incremental decoding for this model: " + why + " (covered: causal models "
-                    + "without local heads whose layers run full attention, or LSH attention on the CPU without memory slots)");
+                    + "without local heads whose layers run full attention, or LSH attention on the CPU)");
         }
         if (allFullAttention()) return new DecodeCache(cfg.depth, cfg.numMemKv + cfg.maxSeqLen, flat ? FlatDecoder.of(this) : null);
         DecodeCache c = new DecodeCache(cfg.depth, cfg.maxSeqLen, null, true);

@@ -19,8 +19,8 @@ import org.reformer4j.core.nn.Module;
 /**
  * Incremental decoding of models with LSH layers ({@link DecodeCache}, {@link LSHSelfAttention#step}):
  * (a) a depth-1 model's cached step equals the uncached forward's last position at every prefix length that is a
- * multiple of 2 x bucketSize (1-3 hash rounds, duplicate correction, no crossing of buckets, rotations per head,
- * rotary positions, float64 and float32, mixed full/LSH lengths); (b) at every depth while each window covers the
+ * multiple of 2 x bucketSize (1-4 hash rounds, duplicate correction, no crossing of buckets, rotations per head,
+ * rotary or absolute positions, memory slots, float64 and float32, mixed full/LSH lengths); (b) at every depth while each window covers the
  * whole causal prefix, cached equals uncached at every position, and beyond that a depth-2 model's steps equal a
  * plain float64 reference of the window rule written here (explicit sort of (round, bucket, position), chunks of
  * bs, chunk c and c-1 with chunk 0 wrapping, masks, logsumexp mix of rounds); (c) generation uses the cache, and
@@ -86,6 +86,10 @@ class LshDecodeCacheTest {
                 new Case("2 rounds, absolute positions, one value head f64", 2, DType.F64, 1e-10,
                         b -> b.absolutePositionEmb(true).oneValueHead(true)),
                 new Case("2 rounds, full attention up to 8 f64", 2, DType.F64, 1e-10, b -> b.fullAttnThres(8)),
+                new Case("2 rounds, 3 memory slots f64", 2, DType.F64, 1e-10, b -> b.numMemKv(3)),
+                new Case("3 rounds, 5 memory slots, no duplicates, no crossing f64", 3, DType.F64, 1e-10,
+                        b -> b.numMemKv(5).lshAllowDuplicateAttention(false).lshAttendAcrossBuckets(false)),
+                new Case("2 rounds, 3 memory slots, full attention up to 8 f32", 2, DType.F32, 2e-5, b -> b.numMemKv(3).fullAttnThres(8)),
                 new Case("1 round f32", 1, DType.F32, 2e-5, b -> b),
                 new Case("4 rounds, no duplicates f32", 4, DType.F32, 2e-5, b -> b.lshAllowDuplicateAttention(false)));
         long[][] ids = {tokens(32, 1), tokens(32, 2)};
@@ -93,13 +97,14 @@ class LshDecodeCacheTest {
             for (Case c : cases) {
                 ReformerLM m = model(1, c.hashes(), c.dt(), c.more());
                 double[][][] got = cached(m, ids);
-                for (int len = 8; len <= 32; len += 8) {
+                int mem = m.config().numMemKv;
+                for (int len = 8 - mem; len <= 32; len += 8) { // token + memory lengths that need no padding
                     double[][][] want = uncached(m, ids, len);
                     for (int i = 0; i < 2; i++) assertClose(want[i][len - 1], got[i][len - 1], c.tol(), c.name() + " length " + len + " row " + i);
                 }
                 if (c.name().contains("full attention")) {
-                    double[][][] want = uncached(m, ids, 8); // lengths up to fullAttnThres: every position agrees
-                    for (int p = 0; p < 8; p++) assertClose(want[0][p], got[0][p], c.tol(), c.name() + " position " + p);
+                    double[][][] want = uncached(m, ids, 8 - mem); // lengths up to fullAttnThres: every position agrees
+                    for (int p = 0; p < 8 - mem; p++) assertClose(want[0][p], got[0][p], c.tol(), c.name() + " position " + p);
                 }
             }
         }
@@ -120,10 +125,11 @@ class LshDecodeCacheTest {
 
     @Test
     void deeperStepsEqualThePlainWindowRule() {
-        record Case(int hashes, boolean across, boolean dup, boolean perHead) {}
-        for (Case c : List.of(new Case(2, true, true, false), new Case(3, false, false, true), new Case(1, true, false, false))) {
+        record Case(int hashes, boolean across, boolean dup, boolean perHead, int mem) {}
+        for (Case c : List.of(new Case(2, true, true, false, 0), new Case(3, false, false, true, 0), new Case(1, true, false, false, 0),
+                new Case(2, true, false, false, 3))) {
             ReformerLM m = model(2, c.hashes(), DType.F64, b -> b.lshAttendAcrossBuckets(c.across()).lshAllowDuplicateAttention(c.dup())
-                    .randomRotationsPerHead(c.perHead()).maxSeqLen(40));
+                    .randomRotationsPerHead(c.perHead()).numMemKv(c.mem()).maxSeqLen(40));
             long[][] ids = {tokens(40, 4), tokens(40, 6)};
             try (var ng = GradMode.noGrad()) {
                 double[][][] got = cached(m, ids);
@@ -173,8 +179,6 @@ class LshDecodeCacheTest {
             e = assertThrows(IllegalArgumentException.class, () -> m.step(Tensor.of(new long[] {1}, 1, 1), one));
             assertTrue(e.getMessage().contains("beyond maxSeqLen 32"), e.getMessage());
         }
-        var mem = assertThrows(IllegalStateException.class, () -> model(1, 1, DType.F64, b -> b.numMemKv(2)).newDecodeCache());
-        assertTrue(mem.getMessage().contains("numMemKv = 2"), mem.getMessage());
         var local = assertThrows(IllegalStateException.class, () -> model(1, 1, DType.F64, b -> b.nLocalAttnHeads(1)).newDecodeCache());
         assertTrue(local.getMessage().contains("nLocalAttnHeads = 1"), local.getMessage());
         var acausal = assertThrows(IllegalStateException.class, () -> model(1, 1, DType.F64, b -> b.causal(false)).newDecodeCache());
@@ -185,7 +189,7 @@ class LshDecodeCacheTest {
      * A plain float64 decode of a {@link ReformerLM} whose attention follows the window rule directly: per layer
      * and row the projected qk and v of each position are kept as it is decoded; the newest position hashes every
      * kept position (argmax of cat(xR, -xR) with the fixed rotations of the padded prefix's bucket count), sorts
-     * the (round, bucket, position) items with a comparator, and attends per round to the chunk holding it and the
+     * the (round, bucket, position) items (memory slots after the tokens) with a comparator, and attends per round to the chunk holding it and the
      * one before (chunk 0: the last), with the self, other-bucket and duplicate-count rules, then mixes the rounds
      * by their logsumexps. Embedding, norms, projections and feed-forward are the model's own modules.
      */
@@ -194,8 +198,8 @@ class LshDecodeCacheTest {
         final ReformerConfig cfg;
         final int depth;
         final double[] invFreq;
-        /** Per layer and row (b * heads + head): the kept qk and v of each position. */
-        final List<List<List<double[]>>> qks = new ArrayList<>(), vs = new ArrayList<>();
+        /** Per layer and row (b * heads + head): the kept qk and v of each position, and of the memory slots. */
+        final List<List<List<double[]>>> qks = new ArrayList<>(), vs = new ArrayList<>(), memQks = new ArrayList<>(), memVs = new ArrayList<>();
 
         Reference(ReformerLM m, int depth) {
             this.m = m;
@@ -206,17 +210,30 @@ class LshDecodeCacheTest {
 
         double[][][] decode(long[][] ids) {
             int b = ids.length, t = ids[0].length, h = cfg.heads, dh = cfg.dimHead, v = cfg.numTokens;
+            ReversibleSequence seq = m.trunk().layers();
+            int mem = cfg.numMemKv;
             for (int d = 0; d < depth; d++) {
-                List<List<double[]>> q = new ArrayList<>(), w = new ArrayList<>();
+                List<List<double[]>> q = new ArrayList<>(), w = new ArrayList<>(), mq = new ArrayList<>(), mw = new ArrayList<>();
+                var attn = (LSHSelfAttention) ((Residual.PreNorm) seq.f(d)).fn();
+                double[] mqk = mem == 0 ? null : attn.toqk().forward(attn.memKv().tensor()).toDoubleArray();
+                double[] mv = mem == 0 ? null : attn.tov().forward(attn.memKv().tensor()).toDoubleArray();
                 for (int r = 0; r < b * h; r++) {
                     q.add(new ArrayList<>());
                     w.add(new ArrayList<>());
+                    mq.add(new ArrayList<>());
+                    mw.add(new ArrayList<>());
+                    int head = r % h, vh = cfg.oneValueHead ? 0 : head, vw = cfg.oneValueHead ? dh : h * dh;
+                    for (int j = 0; j < mem; j++) {
+                        mq.get(r).add(java.util.Arrays.copyOfRange(mqk, j * h * dh + head * dh, j * h * dh + (head + 1) * dh));
+                        mw.get(r).add(java.util.Arrays.copyOfRange(mv, j * vw + vh * dh, j * vw + (vh + 1) * dh));
+                    }
                 }
                 qks.add(q);
                 vs.add(w);
+                memQks.add(mq);
+                memVs.add(mw);
             }
             var state = new ForwardState(depth, null, null, FIXED, m.generator(), false, m.numHashes(), null);
-            ReversibleSequence seq = m.trunk().layers();
             double[][][] out = new double[b][t][v];
             for (int p = 0; p < t; p++) {
                 long[] col = new long[b];
@@ -233,8 +250,11 @@ class LshDecodeCacheTest {
                         qks.get(d).get(r).add(java.util.Arrays.copyOfRange(qk, r * dh, (r + 1) * dh));
                         int vr = cfg.oneValueHead ? r / h : r;
                         vs.get(d).get(r).add(java.util.Arrays.copyOfRange(vv, vr * dh, (vr + 1) * dh));
-                        double[] rot = rotations(d, b * h, r, p + 1);
-                        System.arraycopy(attend(qks.get(d).get(r), vs.get(d).get(r), rot), 0, o, r * dh, dh);
+                        double[] rot = rotations(d, b * h, r, p + 1 + mem);
+                        List<double[]> kq = new ArrayList<>(qks.get(d).get(r)), kv = new ArrayList<>(vs.get(d).get(r));
+                        kq.addAll(memQks.get(d).get(r));
+                        kv.addAll(memVs.get(d).get(r));
+                        System.arraycopy(attend(kq, kv, p + 1, rot), 0, o, r * dh, dh);
                     }
                     Tensor y1 = x1.add(attn.toOut().forward(Tensor.of(o, b, 1, h * dh)));
                     Tensor y2 = x2.add(seq.g(d).apply(y1, state, d));
@@ -248,7 +268,7 @@ class LshDecodeCacheTest {
             return out;
         }
 
-        /** Rotations [dh][H][nb/2] of row r for prefix length len (the padded prefix's bucket count). */
+        /** Rotations [dh][H][nb/2] of row r for prefix length len with memory (the padded prefix's bucket count). */
         double[] rotations(int layer, int rows, int r, int len) {
             int nb = 2 * Math.ceilDiv(len, 2 * cfg.bucketSize), per = cfg.randomRotationsPerHead ? rows : 1;
             int[] shape = {per, cfg.dimHead, cfg.nHashes, nb / 2};
@@ -257,10 +277,13 @@ class LshDecodeCacheTest {
             return java.util.Arrays.copyOfRange(all, from, from + n);
         }
 
-        /** The newest position's attention output [dh] over the kept qk and v of one row. */
-        double[] attend(List<double[]> qk, List<double[]> v, double[] rot) {
+        /**
+         * The newest token's attention output [dh] over the kept qk and v of one row: {@code tokens} tokens, then
+         * the memory slots (not turned by the rotary angles).
+         */
+        double[] attend(List<double[]> qk, List<double[]> v, int tokens, double[] rot) {
             int len = qk.size(), dh = cfg.dimHead, hashes = cfg.nHashes, bs = cfg.bucketSize, half = rot.length / (dh * hashes);
-            int nb = 2 * half, q = len - 1;
+            int nb = 2 * half, q = tokens - 1;
             int[][] bucket = new int[hashes][len];
             for (int k = 0; k < hashes; k++) {
                 for (int p = 0; p < len; p++) {
@@ -284,7 +307,7 @@ class LshDecodeCacheTest {
             int[][] where = new int[hashes][len];
             for (int s = 0; s < hl; s++) where[items.get(s)[0]][items.get(s)[1]] = s;
             double[][] turned = new double[len][];
-            for (int p = 0; p < len; p++) turned[p] = turn(qk.get(p), p);
+            for (int p = 0; p < len; p++) turned[p] = p < tokens ? turn(qk.get(p), p) : qk.get(p);
             double[] lse = new double[hashes];
             double[][] outs = new double[hashes][dh];
             for (int k = 0; k < hashes; k++) {

@@ -8,29 +8,32 @@ import org.reformer4j.core.DType;
  * The decode-time state of one LSH attention layer (the role of HuggingFace's past buckets and states in
  * {@code LSHSelfAttention.forward}, with reformer-pytorch's sort-and-chunk window): per row (batch x head) the
  * projected shared query/key, the unit-normalised (rotary-turned) key and the value of every decoded position,
- * and each position's bucket per round with per-bucket position lists. The newest position is the last of its
- * bucket, so its sorted index in round k is k*L + #(smaller buckets) + #(its bucket) - 1 and its window is
- * chunk c = index / bs and chunk c-1 (chunk 0 wraps to the last) of the current prefix's H*L sorted items,
- * found by walking the bucket lists: O(nBuckets + 2 bs dh) per round, no sort. Scores, masks (self -5e4,
+ * and each position's bucket per round with per-bucket position lists; memory slots (after the tokens, as
+ * reformer-pytorch appends them) likewise. The newest token is the last token of its bucket, so its sorted
+ * index in round k is k*n + #(smaller buckets) + #(its bucket's tokens) - 1 (n = tokens + slots), and its
+ * window is chunk c = index / bs and chunk c-1 (chunk 0 wraps to the last) of the current prefix's H*n sorted
+ * items, found by walking the bucket lists: O(nBuckets + 2 bs dh) per round, no sort. Scores, masks (self -5e4,
  * other bucket, duplicate count) and the logsumexp mix of rounds are {@link LshChunks}'s and
  * {@link LshAttentionCore}'s, in float64 with their float32 rounding points. Shapes: rows N, head dim dh.
  */
 public final class LshDecodeState {
-    private final int rows, dh, capacity, bs, h;
+    /** Token slots [0, capacity), memory slots [capacity, capacity + mem): slot order is the sort's position order. */
+    private final int rows, dh, capacity, mem, slots, bs, h;
     private final boolean acrossBuckets, allowDuplicates, f32;
     private final double scale, masked;
     /** Rotary inverse frequencies [dh/2], or null. */
     private final double[] invFreq;
-    /** Per row [capacity, dh]: projected qk, unit (turned) keys, values. */
+    /** Per row [slots, dh]: projected qk, unit (turned) keys, values. */
     private final double[] raw, keys, vals;
     private int len, nb;
-    /** Bucket of position p in round k of row r at (r*h + k)*capacity + p (no round offset). */
+    /** Bucket of slot p in round k of row r at (r*h + k)*slots + p (no round offset). */
     private int[] bucket;
-    /** Positions (ascending) of list (r*h + k)*nb + b, and how many. */
-    private int[][] lists;
-    private int[] counts;
+    /** Token positions and memory slots (ascending) in bucket list (r*h + k)*nb + b, and how many of each. */
+    private int[][] lists, memLists;
+    private int[] counts, memCounts;
 
-    public LshDecodeState(int rows, int dh, int capacity, int bucketSize, int nHashes, boolean attendAcrossBuckets,
+    /** {@code memSlots} memory slots follow the tokens ({@link #setMemory} before the first token). */
+    public LshDecodeState(int rows, int dh, int capacity, int memSlots, int bucketSize, int nHashes, boolean attendAcrossBuckets,
                           boolean allowDuplicateAttention, DType dtype, double[] invFreq) {
         if (invFreq != null && invFreq.length * 2 != dh) {
             throw new IllegalArgumentException("LshDecodeState: rotary needs dh/2 = " + dh / 2 + " frequencies, got " + invFreq.length);
@@ -38,6 +41,8 @@ public final class LshDecodeState {
         this.rows = rows;
         this.dh = dh;
         this.capacity = capacity;
+        this.mem = memSlots;
+        this.slots = capacity + memSlots;
         this.bs = bucketSize;
         this.h = nHashes;
         this.acrossBuckets = attendAcrossBuckets;
@@ -46,9 +51,36 @@ public final class LshDecodeState {
         this.scale = Math.pow(dh, -0.5);
         this.masked = Arrays2.maskValue(dtype);
         this.invFreq = invFreq;
-        raw = new double[rows * capacity * dh];
-        keys = new double[rows * capacity * dh];
-        vals = new double[rows * capacity * dh];
+        raw = new double[rows * slots * dh];
+        keys = new double[rows * slots * dh];
+        vals = new double[rows * slots * dh];
+    }
+
+    /**
+     * The memory slots' projected qk and v, [rows, mem, dh] each (their keys are not turned: rotary positions
+     * apply to the tokens only).
+     */
+    public void setMemory(double[] qk, double[] v) {
+        if (qk.length != rows * mem * dh || v.length != rows * mem * dh) {
+            throw new IllegalArgumentException("LshDecodeState: memory needs qk and v of " + rows + " x " + mem + " x " + dh + " values, got "
+                    + qk.length + " and " + v.length);
+        }
+        for (int r = 0; r < rows; r++) {
+            for (int j = 0; j < mem; j++) {
+                int o = (r * slots + capacity + j) * dh, i = (r * mem + j) * dh;
+                System.arraycopy(qk, i, raw, o, dh);
+                System.arraycopy(v, i, vals, o, dh);
+                unitKey(o, raw, o);
+            }
+        }
+    }
+
+    /** keys[o ..] = the unit vector of src[from .. from + dh) (rounded to float32 in a float32 layer). */
+    private void unitKey(int o, double[] src, int from) {
+        double ss = 0;
+        for (int f = 0; f < dh; f++) ss += src[from + f] * src[from + f];
+        double nrm = Math.max(Math.sqrt(ss), 1e-12);
+        for (int f = 0; f < dh; f++) keys[o + f] = round(f32, src[from + f] / nrm);
     }
 
     /** Positions held (the newest is length() - 1). */
@@ -79,45 +111,50 @@ public final class LshDecodeState {
         int p = len;
         double[] q = new double[dh];
         for (int r = 0; r < rows; r++) {
-            int o = (r * capacity + p) * dh;
+            int o = (r * slots + p) * dh;
             System.arraycopy(qk, r * dh, raw, o, dh);
             System.arraycopy(v, r * dh, vals, o, dh);
             turned(r, p, q);
-            double ss = 0;
-            for (int f = 0; f < dh; f++) ss += q[f] * q[f];
-            double nrm = Math.max(Math.sqrt(ss), 1e-12);
-            for (int f = 0; f < dh; f++) keys[o + f] = round(f32, q[f] / nrm);
+            unitKey(o, q, 0);
         }
         len++;
     }
 
-    /** The projected qk of every held position, [rows, length, dh] row-major (to hash them all). */
+    /** The projected qk of every held position, then of the memory slots, [rows, length + mem, dh] (to hash them all). */
     public double[] rawPrefix() {
-        double[] out = new double[rows * len * dh];
-        for (int r = 0; r < rows; r++) System.arraycopy(raw, r * capacity * dh, out, r * len * dh, len * dh);
+        int n = len + mem;
+        double[] out = new double[rows * n * dh];
+        for (int r = 0; r < rows; r++) {
+            System.arraycopy(raw, r * slots * dh, out, r * n * dh, len * dh);
+            System.arraycopy(raw, (r * slots + capacity) * dh, out, (r * n + len) * dh, mem * dh);
+        }
         return out;
     }
 
     /** The projected qk of the newest position, [rows, dh]. */
     public double[] rawNewest() {
         double[] out = new double[rows * dh];
-        for (int r = 0; r < rows; r++) System.arraycopy(raw, (r * capacity + len - 1) * dh, out, r * dh, dh);
+        for (int r = 0; r < rows; r++) System.arraycopy(raw, (r * slots + len - 1) * dh, out, r * dh, dh);
         return out;
     }
 
     /**
-     * Replaces every bucket by {@code all} [rows][H*length] as {@link LshBuckets#hash} gives them (round offsets
-     * k*nBuckets included) for {@code nBuckets} buckets: the prefix re-hashed when the bucket count changes.
+     * Replaces every bucket by {@code all} [rows][H*(length + mem)] as {@link LshBuckets#hash} gives them for
+     * {@link #rawPrefix} (round offsets k*nBuckets included) for {@code nBuckets} buckets: the prefix re-hashed
+     * when the bucket count changes.
      */
     public void setBuckets(int nBuckets, int[][] all) {
-        check(all, len, nBuckets);
+        int n = len + mem;
+        check(all, n, nBuckets);
         nb = nBuckets;
-        bucket = new int[rows * h * capacity];
+        bucket = new int[rows * h * slots];
         lists = new int[rows * h * nb][];
+        memLists = new int[rows * h * nb][];
         counts = new int[rows * h * nb];
+        memCounts = new int[rows * h * nb];
         for (int r = 0; r < rows; r++) {
             for (int k = 0; k < h; k++) {
-                for (int p = 0; p < len; p++) add(r, k, p, all[r][k * len + p] - k * nb);
+                for (int p = 0; p < n; p++) add(r, k, p < len ? p : capacity + p - len, all[r][k * n + p] - k * nb);
             }
         }
     }
@@ -147,18 +184,22 @@ public final class LshDecodeState {
         }
     }
 
+    /** Adds slot p (a token below capacity, else a memory slot) to bucket b of round k, row r. */
     private void add(int r, int k, int p, int b) {
-        bucket[(r * h + k) * capacity + p] = b;
-        int li = (r * h + k) * nb + b, c = counts[li];
-        int[] l = lists[li];
-        if (l == null || l.length == c) lists[li] = l = java.util.Arrays.copyOf(l == null ? new int[0] : l, Math.max(8, 2 * c));
+        bucket[(r * h + k) * slots + p] = b;
+        boolean token = p < capacity;
+        int[][] ls = token ? lists : memLists;
+        int[] cs = token ? counts : memCounts;
+        int li = (r * h + k) * nb + b, c = cs[li];
+        int[] l = ls[li];
+        if (l == null || l.length == c) ls[li] = l = java.util.Arrays.copyOf(l == null ? new int[0] : l, Math.max(8, 2 * c));
         l[c] = p;
-        counts[li] = c + 1;
+        cs[li] = c + 1;
     }
 
     /** qk of row r at position p turned by the rotary angle p * invFreq (as LshAttentionCore.rotate), into q. */
     private void turned(int r, int p, double[] q) {
-        int o = (r * capacity + p) * dh;
+        int o = (r * slots + p) * dh;
         if (invFreq == null) {
             System.arraycopy(raw, o, q, 0, dh);
             return;
@@ -172,30 +213,30 @@ public final class LshDecodeState {
     }
 
     /**
-     * Causal full attention of the newest position over every held one (the layer at lengths up to
-     * fullAttnThres): unit un-turned keys, self -5e4, softmax. Returns [rows * dh].
+     * Causal full attention of the newest position over every held one and the memory slots (the layer at
+     * lengths up to fullAttnThres): unit un-turned keys, self -5e4, softmax. Returns [rows * dh].
      */
     public double[] attendFull() {
-        int q = len - 1;
-        double[] out = new double[rows * dh], sc = new double[len], key = new double[dh];
+        int q = len - 1, n = len + mem;
+        double[] out = new double[rows * dh], sc = new double[n], key = new double[dh];
         for (int r = 0; r < rows; r++) {
-            int oq = (r * capacity + q) * dh;
+            int oq = (r * slots + q) * dh;
             double mx = Double.NEGATIVE_INFINITY;
-            for (int p = 0; p < len; p++) {
-                int o = (r * capacity + p) * dh;
+            for (int j = 0; j < n; j++) {
+                int p = j < len ? j : capacity + j - len, o = (r * slots + p) * dh;
                 double ss = 0;
                 for (int f = 0; f < dh; f++) ss += raw[o + f] * raw[o + f];
                 double nrm = Math.max(Math.sqrt(ss), 1e-12), d = 0;
                 for (int f = 0; f < dh; f++) key[f] = round(f32, raw[o + f] / nrm);
                 for (int f = 0; f < dh; f++) d += raw[oq + f] * key[f];
-                sc[p] = p == q ? LshAttentionCore.SELF_VALUE : round(f32, round(f32, d) * scale);
-                mx = Math.max(mx, sc[p]);
+                sc[j] = p == q ? LshAttentionCore.SELF_VALUE : round(f32, round(f32, d) * scale);
+                mx = Math.max(mx, sc[j]);
             }
             double sum = 0;
-            for (int p = 0; p < len; p++) sum += Math.exp(sc[p] - mx);
-            for (int p = 0; p < len; p++) {
-                double w = Math.exp(sc[p] - mx) / sum;
-                int o = (r * capacity + p) * dh;
+            for (int j = 0; j < n; j++) sum += Math.exp(sc[j] - mx);
+            for (int j = 0; j < n; j++) {
+                double w = Math.exp(sc[j] - mx) / sum;
+                int o = (r * slots + (j < len ? j : capacity + j - len)) * dh;
                 for (int f = 0; f < dh; f++) out[r * dh + f] += w * vals[o + f];
             }
         }
@@ -209,37 +250,37 @@ public final class LshDecodeState {
      */
     public double[] attendLsh() {
         if (nb == 0) throw new IllegalStateException("LshDecodeState: no buckets (setBuckets first)");
-        int q = len - 1, hl = h * len, c = Math.ceilDiv(hl, bs), w2 = 2 * bs;
+        int q = len - 1, n = len + mem, hl = h * n, c = Math.ceilDiv(hl, bs), w2 = 2 * bs;
         double[] out = new double[rows * dh], query = new double[dh], row = new double[w2], lse = new double[h], bo = new double[h * dh];
         int[] pre = new int[h * (nb + 1)], kPos = new int[w2], kRound = new int[w2];
         for (int r = 0; r < rows; r++) {
             prefix(r, pre);
             turned(r, q, query);
             for (int k = 0; k < h; k++) {
-                int s = k * len + index(r, k, q, pre), ch = s / bs, prev = (ch - 1 + c) % c;
+                int s = k * n + index(r, k, q, pre), ch = s / bs, prev = (ch - 1 + c) % c;
                 int n1 = walk(r, ch * bs, Math.min(bs, hl - ch * bs), pre, kPos, kRound, 0);
-                int n = n1 + walk(r, prev * bs, Math.min(bs, hl - prev * bs), pre, kPos, kRound, n1);
-                int bq = bucket[(r * h + k) * capacity + q] + k * nb;
+                int nw = n1 + walk(r, prev * bs, Math.min(bs, hl - prev * bs), pre, kPos, kRound, n1);
+                int bq = bucket[(r * h + k) * slots + q] + k * nb;
                 double mx = Double.NEGATIVE_INFINITY;
-                for (int j = 0; j < n; j++) {
-                    int pk = kPos[j], o = (r * capacity + pk) * dh;
+                for (int j = 0; j < nw; j++) {
+                    int pk = kPos[j], o = (r * slots + pk) * dh;
                     double d = 0;
                     for (int f = 0; f < dh; f++) d += query[f] * keys[o + f];
                     double x = round(f32, round(f32, d) * scale);
                     if (pk == q) x = LshAttentionCore.SELF_VALUE;
-                    if (!acrossBuckets && bq != bucket[(r * h + kRound[j]) * capacity + pk] + kRound[j] * nb) x = masked;
+                    if (!acrossBuckets && bq != bucket[(r * h + kRound[j]) * slots + pk] + kRound[j] * nb) x = masked;
                     if (!allowDuplicates) x = round(f32, x - duplicateLog(r, q, pk, pre, c));
                     row[j] = x;
                     mx = Math.max(mx, x);
                 }
                 double sum = 0;
-                for (int j = 0; j < n; j++) sum += exp(row[j] - mx);
+                for (int j = 0; j < nw; j++) sum += exp(row[j] - mx);
                 double l = round(f32, mx + Math.log(sum));
                 lse[k] = l;
                 java.util.Arrays.fill(bo, k * dh, (k + 1) * dh, 0.0);
-                for (int j = 0; j < n; j++) {
+                for (int j = 0; j < nw; j++) {
                     double pr = round(f32, exp(round(f32, row[j] - l)));
-                    int o = (r * capacity + kPos[j]) * dh;
+                    int o = (r * slots + kPos[j]) * dh;
                     for (int f = 0; f < dh; f++) bo[k * dh + f] += pr * vals[o + f];
                 }
                 for (int f = 0; f < dh; f++) bo[k * dh + f] = round(f32, bo[k * dh + f]);
@@ -260,19 +301,20 @@ public final class LshDecodeState {
         return x < -750 ? 0 : Math.exp(x);
     }
 
-    /** pre[k*(nb+1) + b] = #positions of row r in round k with a bucket below b. */
+    /** pre[k*(nb+1) + b] = #items (tokens and memory slots) of row r in round k with a bucket below b. */
     private void prefix(int r, int[] pre) {
         for (int k = 0; k < h; k++) {
             int o = k * (nb + 1), ci = (r * h + k) * nb;
             pre[o] = 0;
-            for (int b = 0; b < nb; b++) pre[o + b + 1] = pre[o + b] + counts[ci + b];
+            for (int b = 0; b < nb; b++) pre[o + b + 1] = pre[o + b] + counts[ci + b] + memCounts[ci + b];
         }
     }
 
-    /** Index of position p within round k's sorted order (by bucket, then position). */
+    /** Index of slot p within round k's sorted order (by bucket, then position: tokens before memory slots). */
     private int index(int r, int k, int p, int[] pre) {
-        int b = bucket[(r * h + k) * capacity + p], li = (r * h + k) * nb + b;
-        int at = java.util.Arrays.binarySearch(lists[li], 0, counts[li], p);
+        int b = bucket[(r * h + k) * slots + p], li = (r * h + k) * nb + b;
+        int at = p < capacity ? java.util.Arrays.binarySearch(lists[li], 0, counts[li], p)
+                : counts[li] + java.util.Arrays.binarySearch(memLists[li], 0, memCounts[li], p);
         return pre[k * (nb + 1) + b] + at;
     }
 
@@ -281,14 +323,15 @@ public final class LshDecodeState {
      * round's bucket found on the prefix counts, then bucket lists in order (crossing into the next round).
      */
     private int walk(int r, int s0, int n, int[] pre, int[] pos, int[] round, int at) {
-        int k = s0 / len, i = s0 % len, o = k * (nb + 1);
+        int per = len + mem, k = s0 / per, i = s0 % per, o = k * (nb + 1);
         int b = 0;
         while (pre[o + b + 1] <= i) b++;
         for (int j = 0; j < n; j++) {
             while (pre[o + b + 1] <= i) b++;
-            pos[at + j] = lists[(r * h + k) * nb + b][i - pre[o + b]];
+            int li = (r * h + k) * nb + b, off = i - pre[o + b];
+            pos[at + j] = off < counts[li] ? lists[li][off] : memLists[li][off - counts[li]];
             round[at + j] = k;
-            if (++i == len && j + 1 < n) {
+            if (++i == per && j + 1 < n) {
                 k++;
                 i = 0;
                 b = 0;
@@ -316,8 +359,8 @@ public final class LshDecodeState {
 
     /** Chunk of position p in round k (plus bucket * chunks when buckets may not be crossed). */
     private long location(int r, int k, int p, int[] pre, int c) {
-        long l = (k * len + index(r, k, p, pre)) / bs;
-        if (!acrossBuckets) l += (long) (bucket[(r * h + k) * capacity + p] + k * nb) * c;
+        long l = ((long) k * (len + mem) + index(r, k, p, pre)) / bs;
+        if (!acrossBuckets) l += (long) (bucket[(r * h + k) * slots + p] + k * nb) * c;
         return l;
     }
 }
