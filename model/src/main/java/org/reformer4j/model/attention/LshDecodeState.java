@@ -3,6 +3,7 @@ package org.reformer4j.model.attention;
 import static org.reformer4j.model.attention.Arrays2.round;
 
 import org.reformer4j.core.DType;
+import org.reformer4j.core.cpu.Parallel;
 
 /**
  * The decode-time state of one LSH attention layer (the role of HuggingFace's past buckets and states in
@@ -26,6 +27,8 @@ public final class LshDecodeState {
     /** Per row [slots, dh]: projected qk, unit (turned) keys, values. */
     private final double[] raw, keys, vals;
     private int len, nb;
+    /** Whether {@link #attendLsh} splits its rows over threads (benchmarks turn it off to compare). */
+    static volatile boolean parallelRows = true;
     /** Bucket of slot p in round k of row r at (r*h + k)*slots + p (no round offset). */
     private int[] bucket;
     /** Token positions and memory slots (ascending) in bucket list (r*h + k)*nb + b, and how many of each. */
@@ -128,13 +131,6 @@ public final class LshDecodeState {
             System.arraycopy(raw, r * slots * dh, out, r * n * dh, len * dh);
             System.arraycopy(raw, (r * slots + capacity) * dh, out, (r * n + len) * dh, mem * dh);
         }
-        return out;
-    }
-
-    /** The projected qk of the newest position, [rows, dh]. */
-    public double[] rawNewest() {
-        double[] out = new double[rows * dh];
-        for (int r = 0; r < rows; r++) System.arraycopy(raw, (r * slots + len - 1) * dh, out, r * dh, dh);
         return out;
     }
 
@@ -250,51 +246,58 @@ public final class LshDecodeState {
      */
     public double[] attendLsh() {
         if (nb == 0) throw new IllegalStateException("LshDecodeState: no buckets (setBuckets first)");
-        int q = len - 1, n = len + mem, hl = h * n, c = Math.ceilDiv(hl, bs), w2 = 2 * bs;
-        double[] out = new double[rows * dh], query = new double[dh], row = new double[w2], lse = new double[h], bo = new double[h * dh];
-        int[] pre = new int[h * (nb + 1)], kPos = new int[w2], kRound = new int[w2];
-        for (int r = 0; r < rows; r++) {
-            prefix(r, pre);
-            turned(r, q, query);
-            for (int k = 0; k < h; k++) {
-                int s = k * n + index(r, k, q, pre), ch = s / bs, prev = (ch - 1 + c) % c;
-                int n1 = walk(r, ch * bs, Math.min(bs, hl - ch * bs), pre, kPos, kRound, 0);
-                int nw = n1 + walk(r, prev * bs, Math.min(bs, hl - prev * bs), pre, kPos, kRound, n1);
-                int bq = bucket[(r * h + k) * slots + q] + k * nb;
-                double mx = Double.NEGATIVE_INFINITY;
-                for (int j = 0; j < nw; j++) {
-                    int pk = kPos[j], o = (r * slots + pk) * dh;
-                    double d = 0;
-                    for (int f = 0; f < dh; f++) d += query[f] * keys[o + f];
-                    double x = round(f32, round(f32, d) * scale);
-                    if (pk == q) x = LshAttentionCore.SELF_VALUE;
-                    if (!acrossBuckets && bq != bucket[(r * h + kRound[j]) * slots + pk] + kRound[j] * nb) x = masked;
-                    if (!allowDuplicates) x = round(f32, x - duplicateLog(r, q, pk, pre, c));
-                    row[j] = x;
-                    mx = Math.max(mx, x);
-                }
-                double sum = 0;
-                for (int j = 0; j < nw; j++) sum += exp(row[j] - mx);
-                double l = round(f32, mx + Math.log(sum));
-                lse[k] = l;
-                java.util.Arrays.fill(bo, k * dh, (k + 1) * dh, 0.0);
-                for (int j = 0; j < nw; j++) {
-                    double pr = round(f32, exp(round(f32, row[j] - l)));
-                    int o = (r * slots + kPos[j]) * dh;
-                    for (int f = 0; f < dh; f++) bo[k * dh + f] += pr * vals[o + f];
-                }
-                for (int f = 0; f < dh; f++) bo[k * dh + f] = round(f32, bo[k * dh + f]);
-            }
-            double mx = Double.NEGATIVE_INFINITY, sum = 0;
-            for (int k = 0; k < h; k++) mx = Math.max(mx, lse[k]);
-            for (int k = 0; k < h; k++) sum += Math.exp(lse[k] - mx);
-            double all = round(f32, mx + Math.log(sum));
-            for (int k = 0; k < h; k++) {
-                double wk = round(f32, Math.exp(round(f32, lse[k] - all)));
-                for (int f = 0; f < dh; f++) out[r * dh + f] += wk * bo[k * dh + f];
-            }
-        }
+        double[] out = new double[rows * dh];
+        // rows are independent: split over the CPU backend's threads (4-16 rows of ~100k multiply-adds each)
+        Parallel.forRange(rows, parallelRows ? 1 : rows, (r0, r1) -> {
+            double[] query = new double[dh], row = new double[2 * bs], lse = new double[h], bo = new double[h * dh];
+            int[] pre = new int[h * (nb + 1)], kPos = new int[2 * bs], kRound = new int[2 * bs];
+            for (int r = r0; r < r1; r++) attendRow(r, out, query, row, lse, bo, pre, kPos, kRound);
+        });
         return out;
+    }
+
+    /** {@link #attendLsh} of row r into out[r*dh ..], with the caller's scratch arrays. */
+    private void attendRow(int r, double[] out, double[] query, double[] row, double[] lse, double[] bo, int[] pre, int[] kPos, int[] kRound) {
+        int q = len - 1, n = len + mem, hl = h * n, c = Math.ceilDiv(hl, bs);
+        prefix(r, pre);
+        turned(r, q, query);
+        for (int k = 0; k < h; k++) {
+            int s = k * n + index(r, k, q, pre), ch = s / bs, prev = (ch - 1 + c) % c;
+            int n1 = walk(r, ch * bs, Math.min(bs, hl - ch * bs), pre, kPos, kRound, 0);
+            int nw = n1 + walk(r, prev * bs, Math.min(bs, hl - prev * bs), pre, kPos, kRound, n1);
+            int bq = bucket[(r * h + k) * slots + q] + k * nb;
+            double mx = Double.NEGATIVE_INFINITY;
+            for (int j = 0; j < nw; j++) {
+                int pk = kPos[j], o = (r * slots + pk) * dh;
+                double d = 0;
+                for (int f = 0; f < dh; f++) d += query[f] * keys[o + f];
+                double x = round(f32, round(f32, d) * scale);
+                if (pk == q) x = LshAttentionCore.SELF_VALUE;
+                if (!acrossBuckets && bq != bucket[(r * h + kRound[j]) * slots + pk] + kRound[j] * nb) x = masked;
+                if (!allowDuplicates) x = round(f32, x - duplicateLog(r, q, pk, pre, c));
+                row[j] = x;
+                mx = Math.max(mx, x);
+            }
+            double sum = 0;
+            for (int j = 0; j < nw; j++) sum += exp(row[j] - mx);
+            double l = round(f32, mx + Math.log(sum));
+            lse[k] = l;
+            java.util.Arrays.fill(bo, k * dh, (k + 1) * dh, 0.0);
+            for (int j = 0; j < nw; j++) {
+                double pr = round(f32, exp(round(f32, row[j] - l)));
+                int o = (r * slots + kPos[j]) * dh;
+                for (int f = 0; f < dh; f++) bo[k * dh + f] += pr * vals[o + f];
+            }
+            for (int f = 0; f < dh; f++) bo[k * dh + f] = round(f32, bo[k * dh + f]);
+        }
+        double mx = Double.NEGATIVE_INFINITY, sum = 0;
+        for (int k = 0; k < h; k++) mx = Math.max(mx, lse[k]);
+        for (int k = 0; k < h; k++) sum += Math.exp(lse[k] - mx);
+        double all = round(f32, mx + Math.log(sum));
+        for (int k = 0; k < h; k++) {
+            double wk = round(f32, Math.exp(round(f32, lse[k] - all)));
+            for (int f = 0; f < dh; f++) out[r * dh + f] += wk * bo[k * dh + f];
+        }
     }
 
     private static double exp(double x) {
