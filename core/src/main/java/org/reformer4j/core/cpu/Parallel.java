@@ -12,7 +12,8 @@ import java.util.concurrent.locks.LockSupport;
  * a small loop runs inline on the caller and a large one costs one task per core. The calling thread works
  * too: it and {@code threads - 1} pool helpers claim the parts one at a time from a shared counter, so a
  * helper that is slow to wake (or not scheduled at all on a busy machine) costs nothing but its share,
- * which the caller then takes; the caller returns when every part is done.
+ * which the caller then takes; the caller returns when every part is done. A loop nested inside a part
+ * runs inline on whichever thread runs that part (caller or helper).
  */
 public final class Parallel {
     private static volatile int threads = Integer.getInteger("reformer4j.threads",
@@ -68,9 +69,24 @@ public final class Parallel {
         Claims work = new Claims(body, n, parts);
         ForkJoinPool p = pool;
         for (int h = Math.min(threads, parts) - 1; h > 0; h--) p.execute(work::run);
-        work.run();
+        boolean[] inside = CALLER_INSIDE.get();
+        inside[0] = true;
+        try {
+            work.run();
+        } finally {
+            inside[0] = false;
+        }
         work.await();
     }
+
+    /**
+     * Whether this (non-pool) thread is running parts of a parallel loop: a loop nested in one of its parts
+     * then runs inline, as it does on the pool's workers. Otherwise the caller's nested loop (an LSH row's
+     * batched chunk products, say) was handed to a worker as soon as that worker finished its own part, and
+     * the products' outputs were written by one core and read by the other: 20% of an LSH training step's
+     * samples sat in the GEMM's stores of such lines.
+     */
+    private static final ThreadLocal<boolean[]> CALLER_INSIDE = ThreadLocal.withInitial(() -> new boolean[1]);
 
     /** One parallel loop's parts, claimed in order by the caller and its helpers. */
     private static final class Claims {
@@ -112,8 +128,14 @@ public final class Parallel {
         }
     }
 
+    /** Whether the current thread is running a part of a parallel loop (nested loops then run inline). */
+    static boolean insidePart() {
+        return inWorker();
+    }
+
     private static boolean inWorker() {
-        return Thread.currentThread() instanceof java.util.concurrent.ForkJoinWorkerThread w
-                && w.getPool() == pool;
+        Thread t = Thread.currentThread();
+        if (t instanceof java.util.concurrent.ForkJoinWorkerThread w) return w.getPool() == pool;
+        return CALLER_INSIDE.get()[0];
     }
 }
