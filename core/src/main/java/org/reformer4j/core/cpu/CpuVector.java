@@ -151,13 +151,21 @@ final class CpuVector {
         return s;
     }
 
-    /** max of x[p .. p+n), n >= 1 (NaN-propagating is handled by the caller's scalar check). */
+    /**
+     * max of x[p .. p+n), n >= 1, as the shift of a softmax or logsumexp row. Lanes keep the larger value by a
+     * compare and blend: FloatVector.max with Java's NaN and -0 rules costs three times as much. A NaN element
+     * may therefore be skipped (and -0 may stand for +0); the callers' next pass, exp(x - max), carries any NaN
+     * into their result all the same.
+     */
     static float max(float[] x, int p, int n) {
         int i = 0, up = S.loopBound(n);
         float m = Float.NEGATIVE_INFINITY;
         if (up > 0) {
             FloatVector acc = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
-            for (; i < up; i += L) acc = acc.max(FloatVector.fromArray(S, x, p + i));
+            for (; i < up; i += L) {
+                FloatVector v = FloatVector.fromArray(S, x, p + i);
+                acc = acc.blend(v, acc.compare(VectorOperators.LT, v));
+            }
             m = acc.reduceLanes(VectorOperators.MAX);
         }
         for (; i < n; i++) m = Math.max(m, x[p + i]);

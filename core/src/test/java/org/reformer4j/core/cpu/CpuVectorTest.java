@@ -105,6 +105,33 @@ class CpuVectorTest {
         for (int i = 0; i < n; i++) assertEquals(Float.floatToIntBits(s[i]), Float.floatToIntBits(v[i]), "gelu'(" + x[i] + ") element " + i);
     }
 
+    /**
+     * The vector row max skips NaN lanes (a blend, not Java's max), so softmax, log-softmax and cross entropy
+     * must still turn a NaN anywhere in a row into NaN, and a row of signed zeros into the uniform distribution.
+     */
+    @Test
+    void rowsWithNaNOrSignedZerosKeepTheirMeaning() {
+        assumeTrue(VectorSupport.ENABLED, "Vector API not loaded");
+        int n = 53;
+        float[] x = randn(31, 3 * n);
+        x[5] = Float.NaN;                                      // row 0: NaN inside the vector part
+        for (int j = 0; j < n; j++) x[n + j] = (j % 2 == 0) ? 0f : -0f; // row 1: signed zeros
+        x[2 * n + n - 1] = Float.NaN;                          // row 2: NaN in the scalar tail
+        var t = org.reformer4j.core.Tensor.of(x, 3, n);
+        for (boolean log : new boolean[] {false, true}) {
+            float[] y = (log ? t.logSoftmax(1) : t.softmax(1)).toFloatArray();
+            for (int j = 0; j < n; j++) {
+                assertTrue(Float.isNaN(y[j]), "row 0 col " + j + " log=" + log);
+                assertTrue(Float.isNaN(y[2 * n + j]), "row 2 col " + j + " log=" + log);
+                double want = log ? -Math.log(n) : 1.0 / n;
+                assertEquals(want, y[n + j], 1e-6, "row 1 col " + j + " log=" + log);
+            }
+        }
+        var target = org.reformer4j.core.Tensor.of(new long[] {1, 2, 3}, 3);
+        float loss = org.reformer4j.core.Functional.crossEntropy(t, target, -100).toFloatArray()[0];
+        assertTrue(Float.isNaN(loss), "cross entropy over rows with NaN: " + loss);
+    }
+
     /** GELU's backward vector loop (and its scalar tail) equals the scalar twin bit for bit, also when written over x. */
     @Test
     void geluBackwardEqualsItsScalarTwinBitForBit() {
