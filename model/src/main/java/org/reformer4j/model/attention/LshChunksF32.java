@@ -281,7 +281,7 @@ final class LshChunksF32 {
             if (!across) x = x.blend(MASKED, FloatVector.fromArray(S, kb, j).compare(VectorOperators.NE, bq));
             if (dupFix) x = x.sub(FloatVector.fromArray(S, dup, j));
             x.intoArray(row, j);
-            mx = mx.max(x);
+            mx = mx.blend(x, mx.compare(VectorOperators.LT, x)); // not max(): Java's NaN/-0 rules cost 3x; exp(x - m) carries a NaN
         }
         float m = mx.reduceLanes(VectorOperators.MAX); // max is exact in any order
         return j < w2 ? Math.max(m, scores(dots, o, j, w2, pq, bq, kq)) : m;
