@@ -20,8 +20,9 @@ import org.reformer4j.model.attention.LshDecodeState;
  * it was decoded, as HuggingFace's does. Rotations are fixed for the session: drawn once per layer and bucket
  * count from the model's {@link RotationSource} (its generator, or the caller's); the bucket count is that of the
  * padded prefix, 2 x ceil((L + numMemKv) / 2bs), and the prefix is re-hashed when it changes (every 2bs tokens).
- * Not covered (refused by {@link ReformerLM#newDecodeCache}): non-causal models, local heads, LSH layers on a
- * device, encoder keys (generation with keys re-runs the window). Buffers hold numMemKv + maxSeqLen positions,
+ * Local heads attend to their window and the one before (exact at every layer). Not covered (refused by
+ * {@link ReformerLM#newDecodeCache}): non-causal models, LSH layers or local heads on a device, encoder keys
+ * (generation with keys re-runs the window). Buffers hold numMemKv + maxSeqLen positions,
  * made at the first step; a cache reads the model's weights when it is made: make a new one after loading others.
  */
 public final class DecodeCache {
@@ -32,7 +33,7 @@ public final class DecodeCache {
     private float[][] flatKv;
     private int batch = -1;
     private int length;
-    /** Per layer the LSH state (models whose layers may run LSH attention), else null. */
+    /** Per layer the state of the LSH heads, then per layer that of the local heads (models on LshDecodeStates), else null. */
     private final LshDecodeState[] lsh;
     private double[] rotaryFrequencies;
     /** Rotations of the session by (layer, bucket count). */
@@ -49,7 +50,7 @@ public final class DecodeCache {
         keys = new Tensor[depth];
         values = new Tensor[depth];
         filled = new int[depth];
-        lsh = lshLayers ? new LshDecodeState[depth] : null;
+        lsh = lshLayers ? new LshDecodeState[2 * depth] : null;
     }
 
     /** The rotary inverse frequencies [dimHead/2] LSH layers turn queries and keys by, or null (no rotary positions). */
@@ -66,10 +67,17 @@ public final class DecodeCache {
         return lsh != null;
     }
 
-    /** Layer's LSH state, made by {@code make} at its first step. */
+    /** The state of a layer's LSH (or full-attention) heads, made by {@code make} at its first step. */
     LshDecodeState lshState(int layer, java.util.function.Supplier<LshDecodeState> make) {
         if (lsh[layer] == null) lsh[layer] = make.get();
         return lsh[layer];
+    }
+
+    /** The state of a layer's local-attention heads, made by {@code make} at its first step. */
+    LshDecodeState localState(int layer, java.util.function.Supplier<LshDecodeState> make) {
+        int i = lsh.length / 2 + layer;
+        if (lsh[i] == null) lsh[i] = make.get();
+        return lsh[i];
     }
 
     /** The session's rotations of a layer for a bucket count: drawn by {@code draw} the first time, then reused. */

@@ -91,25 +91,47 @@ public final class LSHSelfAttention extends Module implements Branch {
     }
 
     /**
-     * One position of a layer that may run LSH attention (CPU, no local heads): full attention over the cache
+     * One position of a layer that may run LSH attention (CPU): on the LSH heads, full attention over the cache
      * and memory slots while the prefix length L + numMemKv is at most fullAttnThres, else the newest position's
      * LSH chunk windows ({@link LshDecodeState}) with the session's rotations for the bucket count of the padded
-     * prefix (2 x ceil((L + numMemKv) / 2bs)); the whole prefix is re-hashed when that count changes.
+     * prefix (2 x ceil((L + numMemKv) / 2bs)), the whole prefix re-hashed when that count changes; on the first
+     * nLocalAttnHeads heads, causal local attention over its window and the one before.
      */
     private Tensor stepLsh(Tensor x, ForwardState s, int layer, DecodeCache cache) {
-        int b = x.size(0), h = cfg.heads, dh = cfg.dimHead, rows = b * h, hashes = s.nHashes, m = cfg.numMemKv;
-        Tensor qk = toqk.forward(x).reshape(rows, 1, dh);
+        int b = x.size(0), h = cfg.heads, dh = cfg.dimHead, lh = cfg.nLocalAttnHeads, sh = h - lh;
+        Tensor qkH = toqk.forward(x).reshape(b, h, dh);
         Tensor v = tov.forward(x);
-        v = (cfg.oneValueHead ? v.unsqueeze(2).expand(b, 1, h, dh) : v.reshape(b, 1, h, dh)).reshape(rows, dh);
+        Tensor vH = cfg.oneValueHead ? v.reshape(b, 1, dh).expand(b, h, dh) : v.reshape(b, h, dh);
+        double[] out = sh == 0 ? new double[0]
+                : lshHeads(qkH.narrow(1, lh, sh).contiguous().reshape(b * sh, 1, dh), vH.narrow(1, lh, sh).contiguous().toDoubleArray(),
+                        b, s, layer, cache);
+        if (lh > 0) {
+            LshDecodeState loc = cache.localState(layer, () -> new LshDecodeState(b * lh, dh, cache.capacity(), 0, cfg.bucketSize, 1, true,
+                    true, cfg.dtype, null));
+            loc.append(qkH.narrow(1, 0, lh).contiguous().toDoubleArray(), vH.narrow(1, 0, lh).contiguous().toDoubleArray());
+            double[] lo = loc.attendLocal(2 * cfg.bucketSize), all = new double[b * h * dh];
+            for (int i = 0; i < b; i++) { // heads in the forward's order: local first
+                System.arraycopy(lo, i * lh * dh, all, i * h * dh, lh * dh);
+                System.arraycopy(out, i * sh * dh, all, (i * h + lh) * dh, sh * dh);
+            }
+            out = all;
+        }
+        return toOut.forward(Tensor.of(out, b, 1, h * dh).to(cfg.dtype));
+    }
+
+    /** The LSH heads' outputs [B*sh, dh] of the newest position, given its qk [B*sh, 1, dh] and v [B*sh * dh]. */
+    private double[] lshHeads(Tensor qk, double[] v, int b, ForwardState s, int layer, DecodeCache cache) {
+        int h = cfg.heads, sh = h - cfg.nLocalAttnHeads, dh = cfg.dimHead, rows = b * sh, hashes = s.nHashes, m = cfg.numMemKv;
         double[] invFreq = cache.rotaryFrequencies();
         LshDecodeState st = cache.lshState(layer, () -> {
             var made = new LshDecodeState(rows, dh, cache.capacity(), m, cfg.bucketSize, hashes, cfg.lshAttendAcrossBuckets,
                     cfg.lshAllowDuplicateAttention, cfg.dtype, invFreq);
             if (m > 0) {
+                int lh = cfg.nLocalAttnHeads;
                 Tensor mem = memKv.tensor().expand(b, m, cfg.dim);
-                Tensor mqk = toqk.forward(mem).reshape(b, m, h, dh).transpose(1, 2);
+                Tensor mqk = toqk.forward(mem).reshape(b, m, h, dh).transpose(1, 2).narrow(1, lh, sh);
                 Tensor mv = tov.forward(mem);
-                mv = (cfg.oneValueHead ? mv.unsqueeze(2).expand(b, m, h, dh) : mv.reshape(b, m, h, dh)).transpose(1, 2);
+                mv = (cfg.oneValueHead ? mv.unsqueeze(2).expand(b, m, h, dh) : mv.reshape(b, m, h, dh)).transpose(1, 2).narrow(1, lh, sh);
                 made.setMemory(mqk.contiguous().toDoubleArray(), mv.contiguous().toDoubleArray());
             }
             return made;
@@ -118,24 +140,19 @@ public final class LSHSelfAttention extends Module implements Branch {
             throw new IllegalArgumentException("LSHSelfAttention.step: layer " + layer + " was started with " + st.rows() + " rows and "
                     + st.hashes() + " hash rounds, this step has " + rows + " and " + hashes + " (make a new DecodeCache)");
         }
-        st.append(qk.toDoubleArray(), v.toDoubleArray());
+        st.append(qk.toDoubleArray(), v);
         int len = st.length();
-        double[] out;
-        if (cfg.useFullAttn || len + m <= cfg.fullAttnThres) {
-            out = st.attendFull();
+        if (cfg.useFullAttn || len + m <= cfg.fullAttnThres) return st.attendFull();
+        int nb = 2 * Math.ceilDiv(len + m, 2 * cfg.bucketSize);
+        int[] shape = {cfg.randomRotationsPerHead ? rows : 1, dh, hashes, nb / 2};
+        Tensor rot = cache.rotations(layer, nb, () -> s.rotations.rotations(layer, shape, cfg.dtype));
+        if (st.bucketCount() != nb) {
+            Tensor all = Tensor.of(st.rawPrefix(), rows, len + m, dh).to(cfg.dtype);
+            st.setBuckets(nb, LshBuckets.hash(all, rot, hashes, nb));
         } else {
-            int nb = 2 * Math.ceilDiv(len + m, 2 * cfg.bucketSize);
-            int[] shape = {cfg.randomRotationsPerHead ? rows : 1, dh, hashes, nb / 2};
-            Tensor rot = cache.rotations(layer, nb, () -> s.rotations.rotations(layer, shape, cfg.dtype));
-            if (st.bucketCount() != nb) {
-                Tensor all = Tensor.of(st.rawPrefix(), rows, len + m, dh).to(cfg.dtype);
-                st.setBuckets(nb, LshBuckets.hash(all, rot, hashes, nb));
-            } else {
-                st.setNewestBuckets(nb, LshBuckets.hash(qk, rot, hashes, nb));
-            }
-            out = st.attendLsh();
+            st.setNewestBuckets(nb, LshBuckets.hash(qk, rot, hashes, nb));
         }
-        return toOut.forward(Tensor.of(out, b, 1, h * dh).to(cfg.dtype));
+        return st.attendLsh();
     }
 
     private static Tensor unit(Tensor t) {

@@ -203,9 +203,9 @@ public final class ReformerLM extends Module {
     }
 
     /**
-     * True when {@link #step} can decode this model: a causal model without local heads whose layers run full
-     * attention at every length up to {@code maxSeqLen} (then a step reproduces {@link #forward} exactly), or
-     * whose layers may run LSH attention, on the CPU (see {@link DecodeCache} for what the LSH step reproduces).
+     * True when {@link #step} can decode this model: a causal model whose layers run full attention at every
+     * length up to {@code maxSeqLen} (then a step reproduces {@link #forward} exactly), or whose layers may run
+     * LSH attention or have local heads, on the CPU (see {@link DecodeCache} for what the LSH step reproduces).
      */
     public boolean supportsDecodeCache() {
         return decodeRefusal() == null;
@@ -219,9 +219,11 @@ public final class ReformerLM extends Module {
     /** Why {@link #step} cannot decode this model, or null when it can. */
     private String decodeRefusal() {
         if (!cfg.causal) return "the model is not causal";
-        if (cfg.nLocalAttnHeads > 0) return "local attention heads (nLocalAttnHeads = " + cfg.nLocalAttnHeads + ") are not cached";
-        if (allFullAttention()) return null;
-        if (!device().isCpu()) return "LSH layers decode on the CPU only; the model is on " + device();
+        if (allFullAttention() && cfg.nLocalAttnHeads == 0) return null;
+        if (!device().isCpu()) {
+            return (cfg.nLocalAttnHeads > 0 ? "local attention heads (nLocalAttnHeads = " + cfg.nLocalAttnHeads + ")" : "LSH layers")
+                    + " decode on the CPU only; the model is on " + device();
+        }
         return null;
     }
 
@@ -235,9 +237,11 @@ public final class ReformerLM extends Module {
         String why = decodeRefusal();
         if (why != null) {
             throw new IllegalStateException("ReformerLM: no incremental decoding for this model: " + why + " (covered: causal models "
-                    + "without local heads whose layers run full attention, or LSH attention on the CPU)");
+                    + "whose layers run full attention, or LSH attention or local heads on the CPU)");
         }
-        if (allFullAttention()) return new DecodeCache(cfg.depth, cfg.numMemKv + cfg.maxSeqLen, flat ? FlatDecoder.of(this) : null);
+        if (allFullAttention() && cfg.nLocalAttnHeads == 0) {
+            return new DecodeCache(cfg.depth, cfg.numMemKv + cfg.maxSeqLen, flat ? FlatDecoder.of(this) : null);
+        }
         DecodeCache c = new DecodeCache(cfg.depth, cfg.maxSeqLen, null, true);
         if (cfg.usesRotary()) c.rotaryFrequencies(((PositionalEmbeddings.Fixed) module("layer_pos_emb")).invFreq());
         return c;

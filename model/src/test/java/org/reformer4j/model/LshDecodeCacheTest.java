@@ -20,8 +20,9 @@ import org.reformer4j.core.nn.Module;
  * Incremental decoding of models with LSH layers ({@link DecodeCache}, {@link LSHSelfAttention#step}):
  * (a) a depth-1 model's cached step equals the uncached forward's last position at every prefix length that is a
  * multiple of 2 x bucketSize (1-4 hash rounds, duplicate correction, no crossing of buckets, rotations per head,
- * rotary or absolute positions, memory slots, float64 and float32, mixed full/LSH lengths); (b) at every depth while each window covers the
- * whole causal prefix, cached equals uncached at every position, and beyond that a depth-2 model's steps equal a
+ * rotary or absolute positions, memory slots, local heads, float64 and float32, mixed full/LSH lengths); (b) at every
+ * depth while each window covers the whole causal prefix (and for full attention with local heads), cached equals
+ * uncached at every position, and beyond that a depth-2 model's steps equal a
  * plain float64 reference of the window rule written here (explicit sort of (round, bucket, position), chunks of
  * bs, chunk c and c-1 with chunk 0 wrapping, masks, logsumexp mix of rounds); (c) generation uses the cache, and
  * a changed batch, a position beyond maxSeqLen and uncovered models are refused by name.
@@ -90,6 +91,10 @@ class LshDecodeCacheTest {
                 new Case("3 rounds, 5 memory slots, no duplicates, no crossing f64", 3, DType.F64, 1e-10,
                         b -> b.numMemKv(5).lshAllowDuplicateAttention(false).lshAttendAcrossBuckets(false)),
                 new Case("2 rounds, 3 memory slots, full attention up to 8 f32", 2, DType.F32, 2e-5, b -> b.numMemKv(3).fullAttnThres(8)),
+                new Case("2 rounds, 1 of 3 heads local, per-head rotations f64", 2, DType.F64, 1e-10,
+                        b -> b.heads(3).nLocalAttnHeads(1).randomRotationsPerHead(true)),
+                new Case("3 rounds, 2 of 3 heads local, full attention up to 8 f32", 3, DType.F32, 2e-5,
+                        b -> b.heads(3).nLocalAttnHeads(2).fullAttnThres(8)),
                 new Case("1 round f32", 1, DType.F32, 2e-5, b -> b),
                 new Case("4 rounds, no duplicates f32", 4, DType.F32, 2e-5, b -> b.lshAllowDuplicateAttention(false)));
         long[][] ids = {tokens(32, 1), tokens(32, 2)};
@@ -115,10 +120,20 @@ class LshDecodeCacheTest {
         // one round, L <= 2 bs: every chunk window holds the whole causal prefix, at the step and in the forward
         long[][] ids = {tokens(8, 3)};
         try (var ng = GradMode.noGrad()) {
-            for (boolean dup : new boolean[] {true, false}) {
-                ReformerLM m = model(3, 1, DType.F64, b -> b.lshAllowDuplicateAttention(dup));
-                double[][][] got = cached(m, ids), want = uncached(m, ids, 8);
-                for (int p = 0; p < 8; p++) assertClose(want[0][p], got[0][p], 1e-10, "duplicates " + dup + " position " + p);
+            for (int local = 0; local < 2; local++) {
+                for (boolean dup : new boolean[] {true, false}) {
+                    int lh = local;
+                    ReformerLM m = model(3, 1, DType.F64, b -> b.lshAllowDuplicateAttention(dup).nLocalAttnHeads(lh));
+                    double[][][] got = cached(m, ids), want = uncached(m, ids, 8);
+                    for (int p = 0; p < 8; p++) assertClose(want[0][p], got[0][p], 1e-10, "local " + lh + " duplicates " + dup + " position " + p);
+                }
+            }
+            // full attention with a local head: every position agrees at every depth
+            long[][] two = {tokens(32, 8), tokens(32, 9)};
+            ReformerLM m = model(3, 2, DType.F64, b -> b.heads(3).nLocalAttnHeads(1).fullAttnThres(32));
+            double[][][] got = cached(m, two), want = uncached(m, two, 32);
+            for (int p = 0; p < 32; p++) {
+                for (int i = 0; i < 2; i++) assertClose(want[i][p], got[i][p], 1e-10, "full + local position " + p + " row " + i);
             }
         }
     }
@@ -179,8 +194,6 @@ class LshDecodeCacheTest {
             e = assertThrows(IllegalArgumentException.class, () -> m.step(Tensor.of(new long[] {1}, 1, 1), one));
             assertTrue(e.getMessage().contains("beyond maxSeqLen 32"), e.getMessage());
         }
-        var local = assertThrows(IllegalStateException.class, () -> model(1, 1, DType.F64, b -> b.nLocalAttnHeads(1)).newDecodeCache());
-        assertTrue(local.getMessage().contains("nLocalAttnHeads = 1"), local.getMessage());
         var acausal = assertThrows(IllegalStateException.class, () -> model(1, 1, DType.F64, b -> b.causal(false)).newDecodeCache());
         assertTrue(acausal.getMessage().contains("not causal"), acausal.getMessage());
     }

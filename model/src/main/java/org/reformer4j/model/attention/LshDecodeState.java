@@ -213,13 +213,27 @@ public final class LshDecodeState {
      * lengths up to fullAttnThres): unit un-turned keys, self -5e4, softmax. Returns [rows * dh].
      */
     public double[] attendFull() {
-        int q = len - 1, n = len + mem;
+        return attendSpan(0, true);
+    }
+
+    /**
+     * Causal local attention of the newest position ({@link LocalAttention}'s rule for one query: windows of
+     * {@code window} positions, look back one): the positions from the start of the window before its own,
+     * unit un-turned keys, self -5e4, no memory slots. Returns [rows * dh].
+     */
+    public double[] attendLocal(int window) {
+        return attendSpan(Math.max(0, ((len - 1) / window - 1) * window), false);
+    }
+
+    /** Softmax attention of the newest position over the held positions from {@code from} (and the memory slots). */
+    private double[] attendSpan(int from, boolean withMemory) {
+        int q = len - 1, n = len - from + (withMemory ? mem : 0);
         double[] out = new double[rows * dh], sc = new double[n], key = new double[dh];
         for (int r = 0; r < rows; r++) {
             int oq = (r * slots + q) * dh;
             double mx = Double.NEGATIVE_INFINITY;
             for (int j = 0; j < n; j++) {
-                int p = j < len ? j : capacity + j - len, o = (r * slots + p) * dh;
+                int p = slot(from, j), o = (r * slots + p) * dh;
                 double ss = 0;
                 for (int f = 0; f < dh; f++) ss += raw[o + f] * raw[o + f];
                 double nrm = Math.max(Math.sqrt(ss), 1e-12), d = 0;
@@ -232,11 +246,16 @@ public final class LshDecodeState {
             for (int j = 0; j < n; j++) sum += Math.exp(sc[j] - mx);
             for (int j = 0; j < n; j++) {
                 double w = Math.exp(sc[j] - mx) / sum;
-                int o = (r * slots + (j < len ? j : capacity + j - len)) * dh;
+                int o = (r * slots + slot(from, j)) * dh;
                 for (int f = 0; f < dh; f++) out[r * dh + f] += w * vals[o + f];
             }
         }
         return out;
+    }
+
+    /** The j-th slot of a span: tokens from {@code from} to the newest, then the memory slots. */
+    private int slot(int from, int j) {
+        return from + j < len ? from + j : capacity + from + j - len;
     }
 
     /**
