@@ -59,7 +59,7 @@ final class GeluVector {
             p = p.fma(t, FloatVector.broadcast(S, C2));
             p = p.fma(t, FloatVector.broadcast(S, C1));
             p = p.fma(t, FloatVector.broadcast(S, C0));
-            FloatVector a = z.mul(z).neg().add(p);
+            FloatVector a = p.sub(z.mul(z)); // = -(z z) + p exactly
             // e^a (CpuVector.exp, written out)
             FloatVector c = a; // no clamp into [EXP_LO, EXP_OVER] (a vector max/min with Java's NaN rules costs as much as the polynomial)
             FloatVector n = c.fma(FloatVector.broadcast(S, LOG2E), FloatVector.broadcast(S, ROUNDER)).sub(ROUNDER);
@@ -72,12 +72,13 @@ final class GeluVector {
             q = q.fma(r, FloatVector.broadcast(S, 0.5f));
             q = q.fma(r, FloatVector.broadcast(S, 1f));
             q = q.fma(r, FloatVector.broadcast(S, 1f));
-            IntVector e = n.add(126f + 8388608f).reinterpretAsInts().sub(0x4B000000).lanewise(VectorOperators.LSHL, 23);
-            FloatVector ex = q.mul(e.reinterpretAsFloats()).mul(2f);
+            // exponents here are <= 0, so 2^n itself is a float: one scaling instead of 2^(n-1) and 2
+            IntVector e = n.add(127f + 8388608f).reinterpretAsInts().sub(0x4B000000).lanewise(VectorOperators.LSHL, 23);
+            FloatVector ex = q.mul(e.reinterpretAsFloats());
             // a <= 0 here, so only the underflow lanes need replacing; a NaN input stays NaN through every step
             ex = ex.blend(0f, a.compare(VectorOperators.LT, EXP_LO));
             FloatVector half = t.mul(0.5f).mul(ex);
-            FloatVector cdf = half.neg().add(1f).blend(half, v.compare(VectorOperators.LT, 0f));
+            FloatVector cdf = FloatVector.broadcast(S, 1f).sub(half).blend(half, v.compare(VectorOperators.LT, 0f));
             v.mul(cdf).intoArray(y, py + i);
         }
     }
@@ -102,8 +103,9 @@ final class GeluVector {
             q = q.fma(r, FloatVector.broadcast(S, 0.5f));
             q = q.fma(r, FloatVector.broadcast(S, 1f));
             q = q.fma(r, FloatVector.broadcast(S, 1f));
-            IntVector e = n.add(126f + 8388608f).reinterpretAsInts().sub(0x4B000000).lanewise(VectorOperators.LSHL, 23);
-            FloatVector ex = q.mul(e.reinterpretAsFloats()).mul(2f);
+            // exponents here are <= 0, so 2^n itself is a float: one scaling instead of 2^(n-1) and 2
+            IntVector e = n.add(127f + 8388608f).reinterpretAsInts().sub(0x4B000000).lanewise(VectorOperators.LSHL, 23);
+            FloatVector ex = q.mul(e.reinterpretAsFloats());
             ex = ex.blend(0f, b.compare(VectorOperators.LT, EXP_LO)); // b <= 0: underflow only (see forward)
             FloatVector pdf = ex.mul(INV_SQRT_2PI);
             // cdf as in forward, its exp written out again
@@ -118,7 +120,7 @@ final class GeluVector {
             p = p.fma(t, FloatVector.broadcast(S, C2));
             p = p.fma(t, FloatVector.broadcast(S, C1));
             p = p.fma(t, FloatVector.broadcast(S, C0));
-            FloatVector a = z.mul(z).neg().add(p);
+            FloatVector a = p.sub(z.mul(z)); // = -(z z) + p exactly
             FloatVector c2 = a;
             FloatVector n2 = c2.fma(FloatVector.broadcast(S, LOG2E), FloatVector.broadcast(S, ROUNDER)).sub(ROUNDER);
             FloatVector r2 = n2.fma(FloatVector.broadcast(S, -LN2_HI), c2);
@@ -130,11 +132,12 @@ final class GeluVector {
             q2 = q2.fma(r2, FloatVector.broadcast(S, 0.5f));
             q2 = q2.fma(r2, FloatVector.broadcast(S, 1f));
             q2 = q2.fma(r2, FloatVector.broadcast(S, 1f));
-            IntVector e2 = n2.add(126f + 8388608f).reinterpretAsInts().sub(0x4B000000).lanewise(VectorOperators.LSHL, 23);
-            FloatVector ex2 = q2.mul(e2.reinterpretAsFloats()).mul(2f);
+            // exponents here are <= 0, so 2^n itself is a float: one scaling instead of 2^(n-1) and 2
+            IntVector e2 = n2.add(127f + 8388608f).reinterpretAsInts().sub(0x4B000000).lanewise(VectorOperators.LSHL, 23);
+            FloatVector ex2 = q2.mul(e2.reinterpretAsFloats());
             ex2 = ex2.blend(0f, a.compare(VectorOperators.LT, EXP_LO));
             FloatVector half = t.mul(0.5f).mul(ex2);
-            FloatVector cdf = half.neg().add(1f).blend(half, v.compare(VectorOperators.LT, 0f));
+            FloatVector cdf = FloatVector.broadcast(S, 1f).sub(half).blend(half, v.compare(VectorOperators.LT, 0f));
             FloatVector.fromArray(S, g, pg + i).mul(v.fma(pdf, cdf)).intoArray(y, py + i);
         }
     }
