@@ -3,6 +3,7 @@ package org.reformer4j.model.attention;
 import static org.reformer4j.model.attention.Arrays2.round;
 
 import org.reformer4j.core.DType;
+import org.reformer4j.core.cpu.FlatF32;
 import org.reformer4j.core.cpu.Parallel;
 
 /**
@@ -15,7 +16,8 @@ import org.reformer4j.core.cpu.Parallel;
  * window is chunk c = index / bs and chunk c-1 (chunk 0 wraps to the last) of the current prefix's H*n sorted
  * items, found by walking the bucket lists: O(nBuckets + 2 bs dh) per round, no sort. Scores, masks (self -5e4,
  * other bucket, duplicate count) and the logsumexp mix of rounds are {@link LshChunks}'s and
- * {@link LshAttentionCore}'s, in float64 with their float32 rounding points. Shapes: rows N, head dim dh.
+ * {@link LshAttentionCore}'s: float64 loops for a float64 layer; a float32 layer keeps keys and values as floats
+ * and runs the window's dot products and weighted sums as {@link FlatF32} vector kernels. Shapes: rows N, head dim dh.
  */
 public final class LshDecodeState {
     /** Token slots [0, capacity), memory slots [capacity, capacity + mem): slot order is the sort's position order. */
@@ -24,11 +26,14 @@ public final class LshDecodeState {
     private final double scale, masked;
     /** Rotary inverse frequencies [dh/2], or null. */
     private final double[] invFreq;
-    /** Per row [slots, dh]: projected qk, unit (turned) keys, values. */
+    /** Per row [slots, dh]: projected qk, unit (turned) keys, values (float32 layers: as floats, keysF and valsF). */
     private final double[] raw, keys, vals;
+    private final float[] keysF, valsF;
     private int len, nb;
     /** Whether {@link #attendLsh} splits its rows over threads (benchmarks turn it off to compare). */
     static volatile boolean parallelRows = true;
+    /** Whether a float32 layer keeps keys and values as floats for the vector kernels (read at construction; benchmarks compare). */
+    static volatile boolean floatKernels = true;
     /** Bucket of slot p in round k of row r at (r*h + k)*slots + p (no round offset). */
     private int[] bucket;
     /** Token positions and memory slots (ascending) in bucket list (r*h + k)*nb + b, and how many of each. */
@@ -54,9 +59,12 @@ public final class LshDecodeState {
         this.scale = Math.pow(dh, -0.5);
         this.masked = Arrays2.maskValue(dtype);
         this.invFreq = invFreq;
+        boolean asFloat = f32 && floatKernels;
         raw = new double[rows * slots * dh];
-        keys = new double[rows * slots * dh];
-        vals = new double[rows * slots * dh];
+        keys = asFloat ? null : new double[rows * slots * dh];
+        vals = asFloat ? null : new double[rows * slots * dh];
+        keysF = asFloat ? new float[rows * slots * dh] : null;
+        valsF = asFloat ? new float[rows * slots * dh] : null;
     }
 
     /**
@@ -72,7 +80,7 @@ public final class LshDecodeState {
             for (int j = 0; j < mem; j++) {
                 int o = (r * slots + capacity + j) * dh, i = (r * mem + j) * dh;
                 System.arraycopy(qk, i, raw, o, dh);
-                System.arraycopy(v, i, vals, o, dh);
+                putValue(o, v, i);
                 unitKey(o, raw, o);
             }
         }
@@ -83,7 +91,13 @@ public final class LshDecodeState {
         double ss = 0;
         for (int f = 0; f < dh; f++) ss += src[from + f] * src[from + f];
         double nrm = Math.max(Math.sqrt(ss), 1e-12);
-        for (int f = 0; f < dh; f++) keys[o + f] = round(f32, src[from + f] / nrm);
+        if (keysF != null) for (int f = 0; f < dh; f++) keysF[o + f] = (float) (src[from + f] / nrm);
+        else for (int f = 0; f < dh; f++) keys[o + f] = round(f32, src[from + f] / nrm);
+    }
+
+    private void putValue(int o, double[] src, int from) {
+        if (valsF != null) for (int f = 0; f < dh; f++) valsF[o + f] = (float) src[from + f];
+        else System.arraycopy(src, from, vals, o, dh);
     }
 
     /** Positions held (the newest is length() - 1). */
@@ -116,7 +130,7 @@ public final class LshDecodeState {
         for (int r = 0; r < rows; r++) {
             int o = (r * slots + p) * dh;
             System.arraycopy(qk, r * dh, raw, o, dh);
-            System.arraycopy(v, r * dh, vals, o, dh);
+            putValue(o, v, r * dh);
             turned(r, p, q);
             unitKey(o, q, 0);
         }
@@ -247,7 +261,7 @@ public final class LshDecodeState {
             for (int j = 0; j < n; j++) {
                 double w = Math.exp(sc[j] - mx) / sum;
                 int o = (r * slots + slot(from, j)) * dh;
-                for (int f = 0; f < dh; f++) out[r * dh + f] += w * vals[o + f];
+                for (int f = 0; f < dh; f++) out[r * dh + f] += w * (valsF != null ? valsF[o + f] : vals[o + f]);
             }
         }
         return out;
@@ -269,17 +283,20 @@ public final class LshDecodeState {
         // rows are independent: split over the CPU backend's threads (4-16 rows of ~100k multiply-adds each)
         Parallel.forRange(rows, parallelRows ? 1 : rows, (r0, r1) -> {
             double[] query = new double[dh], row = new double[2 * bs], lse = new double[h], bo = new double[h * dh];
+            float[] queryF = keysF == null ? null : new float[dh], boF = keysF == null ? null : new float[h * dh];
             int[] pre = new int[h * (nb + 1)], kPos = new int[2 * bs], kRound = new int[2 * bs];
-            for (int r = r0; r < r1; r++) attendRow(r, out, query, row, lse, bo, pre, kPos, kRound);
+            for (int r = r0; r < r1; r++) attendRow(r, out, query, row, lse, bo, queryF, boF, pre, kPos, kRound);
         });
         return out;
     }
 
     /** {@link #attendLsh} of row r into out[r*dh ..], with the caller's scratch arrays. */
-    private void attendRow(int r, double[] out, double[] query, double[] row, double[] lse, double[] bo, int[] pre, int[] kPos, int[] kRound) {
+    private void attendRow(int r, double[] out, double[] query, double[] row, double[] lse, double[] bo, float[] queryF, float[] boF,
+                           int[] pre, int[] kPos, int[] kRound) {
         int q = len - 1, n = len + mem, hl = h * n, c = Math.ceilDiv(hl, bs);
         prefix(r, pre);
         turned(r, q, query);
+        if (queryF != null) for (int f = 0; f < dh; f++) queryF[f] = (float) query[f];
         for (int k = 0; k < h; k++) {
             int s = k * n + index(r, k, q, pre), ch = s / bs, prev = (ch - 1 + c) % c;
             int n1 = walk(r, ch * bs, Math.min(bs, hl - ch * bs), pre, kPos, kRound, 0);
@@ -288,8 +305,13 @@ public final class LshDecodeState {
             double mx = Double.NEGATIVE_INFINITY;
             for (int j = 0; j < nw; j++) {
                 int pk = kPos[j], o = (r * slots + pk) * dh;
-                double d = 0;
-                for (int f = 0; f < dh; f++) d += query[f] * keys[o + f];
+                double d;
+                if (queryF != null) {
+                    d = FlatF32.dot(queryF, 0, keysF, o, dh);
+                } else {
+                    d = 0;
+                    for (int f = 0; f < dh; f++) d += query[f] * keys[o + f];
+                }
                 double x = round(f32, round(f32, d) * scale);
                 if (pk == q) x = LshAttentionCore.SELF_VALUE;
                 if (!acrossBuckets && bq != bucket[(r * h + kRound[j]) * slots + pk] + kRound[j] * nb) x = masked;
@@ -301,6 +323,12 @@ public final class LshDecodeState {
             for (int j = 0; j < nw; j++) sum += exp(row[j] - mx);
             double l = round(f32, mx + Math.log(sum));
             lse[k] = l;
+            if (boF != null) {
+                java.util.Arrays.fill(boF, k * dh, (k + 1) * dh, 0f);
+                for (int j = 0; j < nw; j++) FlatF32.axpy((float) exp(round(f32, row[j] - l)), valsF, (r * slots + kPos[j]) * dh, boF, k * dh, dh);
+                for (int f = 0; f < dh; f++) bo[k * dh + f] = boF[k * dh + f];
+                continue;
+            }
             java.util.Arrays.fill(bo, k * dh, (k + 1) * dh, 0.0);
             for (int j = 0; j < nw; j++) {
                 double pr = round(f32, exp(round(f32, row[j] - l)));
