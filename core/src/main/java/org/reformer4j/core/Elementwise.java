@@ -16,8 +16,25 @@ final class Elementwise {
         if (x.dtype() == DType.BOOL) x = x.to(DType.I64);
         Tensor out = Tensor.empty(x.shape(), x.dtype(), x.device());
         x.backend().unary(op, p, x, out);
-        final Tensor in = x;
-        return out.record(op.name().toLowerCase(), g -> new Tensor[] {unaryBackward(op, p, in, out, g)}, x);
+        // keep for backward only the operand or result its rule reads (none for the scalar affine ops)
+        final Tensor in = readsInput(op) ? x : null, res = readsOutput(op) ? out : null;
+        return out.record(op.name().toLowerCase(), g -> new Tensor[] {unaryBackward(op, p, in, res, g)}, x);
+    }
+
+    /** Whether {@link #unaryBackward} reads the result y. */
+    private static boolean readsOutput(UnaryOp op) {
+        return switch (op) {
+            case EXP, SQRT, RSQRT, TANH, SIGMOID, RECIPROCAL -> true;
+            default -> false;
+        };
+    }
+
+    /** Whether {@link #unaryBackward} reads the operand x. */
+    private static boolean readsInput(UnaryOp op) {
+        return switch (op) {
+            case NEG, ADD_SCALAR, MUL_SCALAR, RSUB_SCALAR, SIGN, LOGICAL_NOT -> false;
+            default -> !readsOutput(op);
+        };
     }
 
     /** d op(x) / dx times g. */
@@ -59,6 +76,15 @@ final class Elementwise {
         int[] shape = Shape.broadcast(op.name().toLowerCase(), a2.shape(), b2.shape());
         Tensor out = Tensor.empty(shape, dt, a2.device());
         a2.backend().binary(op, a2.expand(shape), b2.expand(shape), out);
+        if (op == BinaryOp.ADD || op == BinaryOp.SUB) {
+            // the gradient needs only the operands' shapes: keep no operand or result alive for it
+            int[] as = a2.shape(), bs = b2.shape();
+            boolean bGrad = b2.gradFn() != null;
+            Tensor bLeaf = bGrad ? null : b2;
+            return out.record(op.name().toLowerCase(), g -> new Tensor[] {
+                sumToShape(g, as), op == BinaryOp.ADD ? sumToShape(g, bs) : bGrad || bLeaf.requiresGrad() ? sumToShape(g.neg(), bs) : null
+            }, a2, b2);
+        }
         return out.record(op.name().toLowerCase(), g -> binaryBackward(op, a2, b2, out, g), a2, b2);
     }
 

@@ -305,6 +305,14 @@ public final class Tensor {
         Engine.backward(this, gradOutput);
     }
 
+    /**
+     * Backpropagates {@code gradOutput} (null for a scalar: 1); with {@code retainGraph} the graph keeps its saved
+     * tensors for another backward (by default each node frees them once its backward has run).
+     */
+    public void backward(Tensor gradOutput, boolean retainGraph) {
+        Engine.backward(this, gradOutput, retainGraph);
+    }
+
     /** The same data, cut from the graph. */
     public Tensor detach() {
         return new Tensor(storage, shape, strides, offset);

@@ -296,10 +296,19 @@ final class Views {
             at += len;
         }
         Tensor[] ins = ts.toArray(new Tensor[0]);
+        // the gradient needs each input's length and dtype along d, not its values: keep no input alive for it
+        int[] lens = new int[ins.length];
+        DType[] dts = new DType[ins.length];
+        Tensor[] leaves = new Tensor[ins.length];
+        for (int i = 0; i < ins.length; i++) {
+            lens[i] = ins[i].shape()[d];
+            dts[i] = ins[i].dtype();
+            if (ins[i].gradFn() == null) leaves[i] = ins[i];
+        }
         return out.record("cat", g -> {
-            Tensor[] gs = new Tensor[ins.length];
-            for (int i = 0; i < ins.length; i++) {
-                if (ins[i].requiresGrad()) gs[i] = g.narrow(d, starts[i], ins[i].shape()[d]).to(ins[i].dtype());
+            Tensor[] gs = new Tensor[lens.length];
+            for (int i = 0; i < lens.length; i++) {
+                if (leaves[i] == null || leaves[i].requiresGrad()) gs[i] = g.narrow(d, starts[i], lens[i]).to(dts[i]);
             }
             return gs;
         }, ins);

@@ -146,18 +146,27 @@ public final class ReversibleSequence extends Module {
                     x = Scope.detached(() -> Tensor.cat(y, 2));
                 }
             }
-            ctx.save(x);
+            // the output is handed to backward through a box that backward empties: the first layer's inputs
+            // replace it, so it is not held (2 x 16 MiB at 16384 positions) for the rest of the backward
+            ctx.put("y", new Tensor[] {x});
             ctx.put("inputs", in.length);
             return x;
         }
 
         @Override
         protected Tensor[] backward(Context ctx, Tensor dy) {
-            Tensor y = ctx.saved(0);
+            Tensor[] box = ctx.get("y");
+            Tensor y = box[0];
+            if (y == null) {
+                throw new IllegalStateException("reversibleSequence: backward ran twice through the same graph; the op hands its "
+                        + "saved output to the first backward (run the forward again)");
+            }
+            box[0] = null;
             int dim = y.size(-1) / 2;
             // the halves travel separately from layer to layer: no [x1, x2] or [dx1, dx2] is concatenated until
             // the end (at 16384 positions each concatenation held 2 x 32 MiB more at the backward's peak)
             Tensor[] h = {y.narrow(2, 0, dim), y.narrow(2, dim, dim), dy.narrow(2, 0, dim), dy.narrow(2, dim, dim)};
+            y = null;
             for (int i = layers.size() - 1; i >= 0; i--) {
                 try (var scope = Scope.open()) {
                     h = layerBackward(layers.get(i), h[0], h[1], h[2], h[3]);
@@ -212,6 +221,7 @@ public final class ReversibleSequence extends Module {
             Tensor[] gBack = gBackward(gs.get(d), d, y1, dy2);
             Tensor x2 = Scope.detached(() -> y2.sub(gBack[0]));
             Tensor dx1 = gBack[1] == null ? dy1 : Scope.detached(() -> dy1.add(gBack[1]));
+            gBack[0] = gBack[1] = null; // g(y1) and its input gradient are spent: not held while f is recomputed
             Tensor x2r = x2.detach().requiresGrad(true);
             s.replay(d, 0).startReplay();
             Tensor fx2;

@@ -15,13 +15,19 @@ import org.reformer4j.model.attention.RotaryTable;
 /**
  * The reversible stack's hand-written backward (recomputation with replayed buckets and dropout masks) in
  * float64: against finite differences for its input, and against plain autograd through the same layers
- * (the irreversible path) for every parameter, with LSH dropout and feed-forward dropout switched on.
+ * (the irreversible path) for every parameter, with LSH dropout and feed-forward dropout switched on; and,
+ * in float32 and float64, that the autograd engine freeing each node's saved tensors as soon as its backward has
+ * run (the default) gives bit for bit the gradients of a backward that retains the whole graph.
  */
 class ReversibleGradTest {
     private static ReformerConfig config(int reverseThres) {
+        return config(reverseThres, DType.F64);
+    }
+
+    private static ReformerConfig config(int reverseThres, DType dtype) {
         return ReformerConfig.builder().numTokens(11).dim(8).depth(2).heads(2).dimHead(4).bucketSize(4).nHashes(2)
                 .maxSeqLen(16).causal(true).reverseThres(reverseThres).lshDropout(0.2).ffDropout(0.1).postAttnDropout(0.1)
-                .dtype(DType.F64).seed(7).config();
+                .dtype(dtype).seed(7).config();
     }
 
     private static RotationSource fixedRotations() {
@@ -33,7 +39,7 @@ class ReversibleGradTest {
     }
 
     private static Tensor run(Reformer r, Tensor x, RotationSource rot, long dropSeed) {
-        RotaryTable table = RotaryTable.of(toDouble(RotaryTable.inverseFrequencies(4)), x.size(1), DType.F64);
+        RotaryTable table = RotaryTable.of(toDouble(RotaryTable.inverseFrequencies(4)), x.size(1), x.dtype());
         var s = new ForwardState(2, null, table, rot, new Generator(dropSeed, 1), true, 2, null);
         return r.forward(x, s);
     }
@@ -70,6 +76,33 @@ class ReversibleGradTest {
         double err = 0;
         for (int i = 0; i < outs[0].length; i++) err = Math.max(err, Math.abs(outs[0][i] - outs[1][i]));
         assertTrue(err == 0, "reversible and irreversible outputs differ by " + err);
+    }
+
+    @Test
+    void releasingTheGraphChangesNoGradient() {
+        for (DType dt : new DType[] {DType.F32, DType.F64}) {
+            for (int thres : new int[] {0, 1000}) { // reversible (recomputing) stack, then plain autograd through the layers
+                Map<String, double[]> kept = new java.util.HashMap<>();
+                for (boolean retain : new boolean[] {true, false}) {
+                    Reformer r = new Reformer(config(thres, dt), new Generator(7, 0));
+                    Tensor x = GradCheck.rand(4, -1, 1, 2, 16, 8).to(dt).requiresGrad(true);
+                    Tensor y = run(r, x, fixedRotations(), 5);
+                    y.mul(GradCheck.rand(9, -1, 1, y.shape()).to(dt)).sum().backward(null, retain);
+                    Map<String, Tensor> all = new java.util.HashMap<>();
+                    for (Map.Entry<String, Parameter> e : r.namedParameters().entrySet()) all.put(e.getKey(), e.getValue().grad());
+                    all.put("input", x.grad());
+                    for (Map.Entry<String, Tensor> e : all.entrySet()) {
+                        double[] g = e.getValue().toDoubleArray();
+                        if (retain) {
+                            kept.put(e.getKey(), g);
+                        } else {
+                            assertTrue(java.util.Arrays.equals(kept.get(e.getKey()), g), dt + ", reverseThres " + thres + ": "
+                                    + e.getKey() + " gradient differs between a released and a retained graph");
+                        }
+                    }
+                }
+            }
+        }
     }
 
     static double[] toDouble(float[] f) {

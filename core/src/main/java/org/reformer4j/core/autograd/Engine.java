@@ -10,14 +10,25 @@ import org.reformer4j.core.Shape;
 import org.reformer4j.core.Tensor;
 
 /**
- * Reverse-mode differentiation: walks the graph below a root in reverse topological order, calls each
- * node's backward once with the sum of the gradients that reached it, and accumulates into the {@code grad}
- * of leaf tensors that require it. Backward itself runs without recording (no double backward).
+ * Reverse-mode differentiation (torch.autograd.backward): walks the graph below a root in reverse topological
+ * order, calls each node's backward once with the sum of the gradients that reached it, and accumulates into
+ * the {@code grad} of leaf tensors that require it. Backward itself runs without recording (no double
+ * backward). As in torch without {@code retain_graph}, each node is released as soon as its backward has run:
+ * its saved tensors and its edges become garbage while the rest of the graph is still being walked, so the
+ * peak memory of a backward is the gradients in flight plus what the nodes not yet reached still need.
  */
 public final class Engine {
     private Engine() {}
 
     public static void backward(Tensor root, Tensor gradRoot) {
+        backward(root, gradRoot, false);
+    }
+
+    /**
+     * Backpropagates {@code gradRoot} (null for a scalar root: 1) from {@code root}; with {@code retainGraph} the
+     * nodes keep their saved tensors so that a second backward may run through them.
+     */
+    public static void backward(Tensor root, Tensor gradRoot, boolean retainGraph) {
         if (!root.requiresGrad()) {
             throw new IllegalStateException("backward: the tensor does not require grad (no parameter or input with "
                     + "requiresGrad reached it, or it was computed under GradMode.noGrad())");
@@ -36,31 +47,36 @@ public final class Engine {
         List<Node> order = topologicalOrder(root.gradFn());
         Map<Node, Tensor> pending = new IdentityHashMap<>();
         pending.put(root.gradFn(), gradRoot);
+        gradRoot = null;
         try (var ng = GradMode.noGrad()) {
-            for (Node node : order) {
-                Tensor g = pending.remove(node);
-                if (g == null) continue;
-                Tensor[] grads = node.backward(g);
-                Tensor[] ins = node.inputs();
-                if (grads.length != ins.length) {
-                    throw new IllegalStateException(node + " returned " + grads.length + " gradients for " + ins.length + " inputs");
+            for (int k = 0; k < order.size(); k++) {
+                Node node = order.set(k, null); // the walk keeps no node it is done with
+                Tensor[] grads;
+                {
+                    Tensor g = pending.remove(node);
+                    if (g == null) continue;
+                    grads = node.backward(g);
                 }
-                for (int i = 0; i < ins.length; i++) {
-                    Tensor in = ins[i];
+                if (grads.length != node.arity()) {
+                    throw new IllegalStateException(node + " returned " + grads.length + " gradients for " + node.arity() + " inputs");
+                }
+                for (int i = 0; i < grads.length; i++) {
                     Tensor gi = grads[i];
-                    if (in == null || gi == null || !in.requiresGrad()) continue;
-                    if (!java.util.Arrays.equals(gi.shape(), in.shape())) {
+                    if (gi == null || !node.wantsGrad(i)) continue;
+                    if (!java.util.Arrays.equals(gi.shape(), node.inputShape(i))) {
                         throw new IllegalStateException(node + " gave a gradient of shape " + Shape.str(gi.shape())
-                                + " for input " + i + " of shape " + Shape.str(in.shape()));
+                                + " for input " + i + " of shape " + Shape.str(node.inputShape(i)));
                     }
-                    Node fn = in.gradFn();
+                    Node fn = node.producer(i);
                     if (fn == null) {
-                        in.accumulateGrad(gi);
+                        node.leaf(i).accumulateGrad(gi);
                     } else {
                         Tensor prev = pending.get(fn);
                         pending.put(fn, prev == null ? gi : prev.add(gi));
                     }
                 }
+                grads = null;
+                if (!retainGraph) node.release();
             }
         }
     }
@@ -70,19 +86,18 @@ public final class Engine {
         List<Node> post = new ArrayList<>();
         Map<Node, Boolean> seen = new IdentityHashMap<>();
         ArrayDeque<Object[]> stack = new ArrayDeque<>();
-        stack.push(new Object[] {root, 0});
+        stack.push(new Object[] {visit(root), 0});
         seen.put(root, Boolean.TRUE);
         while (!stack.isEmpty()) {
             Object[] top = stack.peek();
             Node n = (Node) top[0];
             int i = (Integer) top[1];
-            Tensor[] ins = n.inputs();
-            if (i < ins.length) {
+            if (i < n.arity()) {
                 top[1] = i + 1;
-                Tensor in = ins[i];
-                if (in != null && in.requiresGrad() && in.gradFn() != null && !seen.containsKey(in.gradFn())) {
-                    seen.put(in.gradFn(), Boolean.TRUE);
-                    stack.push(new Object[] {in.gradFn(), 0});
+                Node in = n.wantsGrad(i) ? n.producer(i) : null;
+                if (in != null && !seen.containsKey(in)) {
+                    seen.put(in, Boolean.TRUE);
+                    stack.push(new Object[] {visit(in), 0});
                 }
             } else {
                 stack.pop();
@@ -91,5 +106,14 @@ public final class Engine {
         }
         java.util.Collections.reverse(post);
         return post;
+    }
+
+    /** Refuses a node whose saved tensors an earlier backward freed. */
+    private static Node visit(Node n) {
+        if (n.isReleased()) {
+            throw new IllegalStateException("backward: " + n + " was already backpropagated and its saved tensors freed; "
+                    + "to run backward twice through the same graph, pass retainGraph = true to the first backward");
+        }
+        return n;
     }
 }

@@ -65,12 +65,30 @@ public abstract class Function {
         }
         if (!record) return out;
         Tensor result = out.detach();
-        result.setGradFn(new Node(name(), inputs) {
-            @Override
-            public Tensor[] backward(Tensor gradOutput) {
-                return Function.this.backward(ctx, gradOutput);
-            }
-        });
+        result.setGradFn(new Recorded(this, ctx, inputs));
         return result;
+    }
+
+    /** The node of one application: backward reads the context; both are dropped once it has run. */
+    private static final class Recorded extends Node {
+        private Function fn;
+        private Context ctx;
+
+        Recorded(Function fn, Context ctx, Tensor... inputs) {
+            super(fn.name(), inputs);
+            this.fn = fn;
+            this.ctx = ctx;
+        }
+
+        @Override
+        public Tensor[] backward(Tensor gradOutput) {
+            return fn.backward(ctx, gradOutput);
+        }
+
+        @Override
+        protected void freeSaved() {
+            fn = null;
+            ctx = null;
+        }
     }
 }
