@@ -1,5 +1,6 @@
 package org.reformer4j.model.attention;
 
+import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
@@ -21,6 +22,9 @@ import org.reformer4j.core.cpu.VectorSupport;
 final class LshChunksF32 {
     private static final VectorSpecies<Float> S = ExpF32.SPECIES;
     private static final int LANES = S.length();
+    /** Doubles of a full register and the floats of half of one, for x / norm divided in double as the scalar loop does. */
+    private static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> DF = VectorSpecies.of(float.class, jdk.incubator.vector.VectorShape.forBitSize(32 * D.length()));
     static final float MASKED = -Float.MAX_VALUE, SELF = (float) LshAttentionCore.SELF_VALUE;
 
     private final LshChunks k;
@@ -225,8 +229,15 @@ final class LshChunksF32 {
      */
     private void gatherKey(float[] from, int src, int pr, int i) {
         double nrm = k.knorm[pr];
-        int dst = i * dh;
-        for (int f = 0; f < dh; f++) gk[dst + f] = (float) (from[src + f] / nrm);
+        int dst = i * dh, f = 0;
+        if (vector && D.length() >= 2) {
+            // the same double division and rounding to float, D.length() lanes at a time
+            for (int up = D.loopBound(dh); f < up; f += D.length()) {
+                DoubleVector x = (DoubleVector) FloatVector.fromArray(DF, from, src + f).convertShape(VectorOperators.F2D, D, 0);
+                ((FloatVector) x.div(nrm).convertShape(VectorOperators.D2F, DF, 0)).intoArray(gk, dst + f);
+            }
+        }
+        for (; f < dh; f++) gk[dst + f] = (float) (from[src + f] / nrm);
         System.arraycopy(k.vD, pr * dh, gv, dst, dh);
     }
 
