@@ -99,10 +99,11 @@ final class CpuElementwise {
             float[] x = (float[]) ad, y = (float[]) od;
             float p = (float) prm;
             boolean vec = VectorSupport.ENABLED && so == 1 && sa == 1;
+            int lanes = vec ? CpuVector.LANES : Integer.MAX_VALUE; // shorter runs: scalar (see CpuVector.LANES)
             it.forEach((o, i0, i1) -> {
                 int px = it.base(o, 1) + i0 * sa, py = it.base(o, 0) + i0 * so;
                 int n = i1 - i0;
-                if (vec && CpuVector.unary(op, p, x, px, y, py, n)) return;
+                if (n >= lanes && CpuVector.unary(op, p, x, px, y, py, n)) return;
                 unaryF32(op, prm, x, px, sa, y, py, so, n);
             });
             return;
@@ -211,10 +212,11 @@ final class CpuElementwise {
         if (dt == DType.F32 && ot == DType.F32) {
             float[] x = (float[]) ad, z = (float[]) bd, y = (float[]) od;
             boolean vec = VectorSupport.ENABLED && so == 1 && sa == 1 && (sb == 1 || sb == 0);
+            int lanes = vec ? CpuVector.LANES : Integer.MAX_VALUE; // shorter runs: scalar (see CpuVector.LANES)
             it.forEach((o, i0, i1) -> {
                 int px = it.base(o, 1) + i0 * sa, pz = it.base(o, 2) + i0 * sb, py = it.base(o, 0) + i0 * so;
                 int n = i1 - i0;
-                if (vec && CpuVector.binary(op, x, px, z, pz, sb, y, py, n)) return;
+                if (n >= lanes && CpuVector.binary(op, x, px, z, pz, sb, y, py, n)) return;
                 binaryF32(op, x, px, sa, z, pz, sb, y, py, so, n);
             });
             return;

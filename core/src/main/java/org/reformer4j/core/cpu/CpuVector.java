@@ -15,6 +15,14 @@ import org.reformer4j.core.UnaryOp;
 final class CpuVector {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
+    /**
+     * Lanes of a vector. Callers hand runs shorter than this to the scalar loops instead: a vector kernel whose
+     * loop was compiled never seeing an empty trip count deoptimises on the first one (C2's unstable_if trap)
+     * and runs interpreted, boxing every vector, until it is compiled again.
+     */
+    static final int LANES = L;
+    /** Elements per call of a GELU vector loop (a multiple of every vector length). */
+    private static final int GELU_BLOCK = 4096;
 
     private CpuVector() {}
 
@@ -47,7 +55,7 @@ final class CpuVector {
         return y.blend(x, x.compare(VectorOperators.NE, x));
     }
 
-    private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> new float[L]);
+    private static final ThreadLocal<float[]> LANE_SCRATCH = ThreadLocal.withInitial(() -> new float[L]);
 
     /**
      * Sum of the lanes in lane order. {@code reduceLanes(ADD)} leaves the order open, and its compiled and
@@ -65,7 +73,7 @@ final class CpuVector {
             return (((((((0f + v.lane(0)) + v.lane(1)) + v.lane(2)) + v.lane(3)) + v.lane(4)) + v.lane(5)) + v.lane(6)) + v.lane(7);
         }
         if (L == 4) return (((0f + v.lane(0)) + v.lane(1)) + v.lane(2)) + v.lane(3);
-        float[] t = LANES.get();
+        float[] t = LANE_SCRATCH.get();
         v.intoArray(t, 0);
         float s = 0f;
         for (int i = 0; i < L; i++) s += t[i];
@@ -86,7 +94,9 @@ final class CpuVector {
                 }
             }
             case GELU -> {
-                GeluVector.forward(x, px, y, py, up);
+                // in blocks: each call's loop exits often, so C2 compiles the loop exit as a branch, not as an
+                // uncommon trap that an OSR compilation of one long call would hit when the call ends
+                for (int b = 0; b < up; b += GELU_BLOCK) GeluVector.forward(x, px + b, y, py + b, Math.min(GELU_BLOCK, up - b));
                 i = up;
             }
             default -> {
@@ -100,7 +110,7 @@ final class CpuVector {
     static boolean binary(BinaryOp op, float[] x, int px, float[] z, int pz, int sb, float[] y, int py, int n) {
         if (op == BinaryOp.GELU_BACKWARD && sb == 1) {
             int up = S.loopBound(n);
-            GeluVector.backward(x, px, z, pz, y, py, up);
+            for (int b = 0; b < up; b += GELU_BLOCK) GeluVector.backward(x, px + b, z, pz + b, y, py + b, Math.min(GELU_BLOCK, up - b));
             CpuElementwise.binaryF32(op, x, px + up, 1, z, pz + up, 1, y, py + up, 1, n - up);
             return true;
         }

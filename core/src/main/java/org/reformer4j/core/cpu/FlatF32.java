@@ -63,7 +63,7 @@ public final class FlatF32 {
 
     /** y = op(x) over n elements (y may be x). */
     public static void unary(UnaryOp op, float[] x, int px, float[] y, int py, int n) {
-        if (!(VectorSupport.ENABLED && CpuVector.unary(op, 0f, x, px, y, py, n))) CpuElementwise.unaryF32(op, 0, x, px, 1, y, py, 1, n);
+        if (!(VectorSupport.ENABLED && n >= CpuVector.LANES && CpuVector.unary(op, 0f, x, px, y, py, n))) CpuElementwise.unaryF32(op, 0, x, px, 1, y, py, 1, n);
     }
 
     /** The dot product of a[pa .. pa+n) and b[pb .. pb+n). */

@@ -438,15 +438,23 @@ final class SgemmVector {
      * vectors; and a branch here that the first calls never took traps (deoptimises) only this small method.
      */
     static void merge(int rows, int nv, float[] acc, float alpha, float beta, float[] c, int ci, int ldc, int cols) {
-        if (alpha == 1f && beta == 0f && cols == nv * VL) {
-            // the common case, a whole tile of C = A B: plain copies
-            for (int i = 0; i < rows; i++) {
-                for (int v = 0; v < nv; v++) {
-                    FloatVector.fromArray(F, acc, (i * nv + v) * VL).intoArray(c, ci + i * ldc + v * VL);
-                }
+        // the branch stays in this small dispatcher: when its other side first comes after compilation (C2's
+        // unstable_if trap), only the dispatcher runs interpreted while it recompiles, not the vector loops
+        if (alpha == 1f && beta == 0f && cols == nv * VL) copyTile(rows, nv, acc, c, ci, ldc);
+        else mergeMasked(rows, nv, acc, alpha, beta, c, ci, ldc, cols);
+    }
+
+    /** The common case, a whole tile of C = A B: plain copies of the staged accumulators. */
+    private static void copyTile(int rows, int nv, float[] acc, float[] c, int ci, int ldc) {
+        for (int i = 0; i < rows; i++) {
+            for (int v = 0; v < nv; v++) {
+                FloatVector.fromArray(F, acc, (i * nv + v) * VL).intoArray(c, ci + i * ldc + v * VL);
             }
-            return;
         }
+    }
+
+    /** alpha, beta and the column masks of a partial tile. */
+    private static void mergeMasked(int rows, int nv, float[] acc, float alpha, float beta, float[] c, int ci, int ldc, int cols) {
         long readC = betaBits(beta);
         FloatVector a = FloatVector.broadcast(F, alpha), b = FloatVector.broadcast(F, beta);
         for (int v = 0; v < nv; v++) {
