@@ -192,7 +192,9 @@ public final class LSHSelfAttention extends Module implements Branch {
         Tensor out;
         ForwardState.Replay replay = s.replay(layer, 0);
         if (cfg.useFullAttn || len <= cfg.fullAttnThres) { // reformer-pytorch decides on the whole kv length
-            out = FullQkAttention.forward(qkL, vL, t, mask, cfg.causal, p -> s.dropout(p, cfg.lshDropout, replay));
+            FullQkAttention.Dropout drop = s.training && cfg.lshDropout != 0 ? new FullQkAttention.Dropout(cfg.lshDropout,
+                    s.generator.seed(), s.generator.stream(), blocks -> replay.draw(s.generator, blocks)) : null;
+            out = FullQkAttention.attend(qkL, vL, t, mask, cfg.causal, drop);
             if (recordAttn && !replay.replaying()) {
                 s.recorder.recordAttention(layer, dense(FullQkAttention.weights(qkL, t, mask, cfg.causal).toDoubleArray(), b, sh, t, len));
             }

@@ -11,10 +11,64 @@ import org.reformer4j.core.cpu.Parallel;
  * queries are the first T rows of qk, keys all L rows unit-normalised, scores scaled by dh^-0.5; the
  * diagonal gets -5e4 first, then the keep-mask ({@code m[i] AND m[j]}) and the causal mask (j > i within the
  * first T columns) write the dtype's most negative value; softmax, dropout, times v. No position
- * information. Shapes: qk, v [N, L, dh] -> [N, T, dh]; mask [N][L] or null.
+ * information. Shapes: qk, v [N, L, dh] -> [N, T, dh]; mask [N][L] or null. {@link #attend} runs float32 CPU
+ * inputs as one fused op ({@link FullQkAttentionF32}) and everything else (float64, devices, dropout rate 1)
+ * through the unfused graph of {@link #forward}.
  */
 public final class FullQkAttention {
+    /** Whether {@link #attend} may use the fused float32 op (system property {@code reformer4j.fusedFullAttention}, default true). */
+    static volatile boolean fused = !"false".equals(System.getProperty("reformer4j.fusedFullAttention"));
+
     private FullQkAttention() {}
+
+    /**
+     * The attention dropout's replayable source: rate p in (0, 1], the Philox key (seed, stream), and
+     * {@code draw(blocks)}, the first block of a draw of that many blocks (a layer's replay, so that a
+     * recomputation draws the same mask). Element e of the [N, T, L] probabilities takes the float32 uniform e.
+     */
+    public record Dropout(double p, long seed, long stream, java.util.function.LongUnaryOperator draw) {
+        public Dropout {
+            if (!(p > 0 && p <= 1)) throw new IllegalArgumentException("FullQKAttention: dropout rate must be in (0, 1], got " + p);
+            java.util.Objects.requireNonNull(draw, "FullQKAttention: dropout draw");
+        }
+    }
+
+    /**
+     * {@link #forward} with dropout from {@code dropout} (null: none): float32 CPU inputs run the fused op, others
+     * the unfused graph with {@code Functional.dropout} (a draw of ceil(numel/4) blocks in float32, ceil(numel/2)
+     * in float64, as {@code ForwardState.dropout}).
+     */
+    public static Tensor attend(Tensor qk, Tensor v, int queryLen, boolean[][] mask, boolean causal, Dropout dropout) {
+        check(qk, v, queryLen, mask);
+        if (fused && FullQkAttentionF32.covers(qk, v, dropout)) return FullQkAttentionF32.attend(qk, v, queryLen, mask, causal, dropout);
+        java.util.function.UnaryOperator<Tensor> drop = dropout == null ? null : p -> {
+            long blocks = p.dtype() == DType.F64 ? org.reformer4j.core.random.Generator.blocksFor2(p.numel())
+                    : org.reformer4j.core.random.Generator.blocksFor4(p.numel());
+            return Functional.dropout(p, dropout.p(), dropout.seed(), dropout.stream(), dropout.draw().applyAsLong(blocks));
+        };
+        return forward(qk, v, queryLen, mask, causal, drop);
+    }
+
+    private static void check(Tensor qk, Tensor v, int t, boolean[][] mask) {
+        if (qk.rank() != 3 || !java.util.Arrays.equals(qk.shape(), v.shape())) {
+            throw new IllegalArgumentException("FullQKAttention: qk and v must both be [N, L, dh], got qk "
+                    + java.util.Arrays.toString(qk.shape()) + " and v " + java.util.Arrays.toString(v.shape()));
+        }
+        if (qk.dtype() != v.dtype()) throw new IllegalArgumentException("FullQKAttention: qk is " + qk.dtype() + " but v is " + v.dtype());
+        if (t < 1 || t > qk.size(1)) {
+            throw new IllegalArgumentException("FullQKAttention: query length " + t + " must be in [1, L = " + qk.size(1) + "]");
+        }
+        if (mask != null) {
+            if (mask.length != qk.size(0)) {
+                throw new IllegalArgumentException("FullQKAttention: mask has " + mask.length + " rows, qk has N = " + qk.size(0));
+            }
+            for (boolean[] m : mask) {
+                if (m.length < qk.size(1)) {
+                    throw new IllegalArgumentException("FullQKAttention: a mask row has " + m.length + " entries, L = " + qk.size(1));
+                }
+            }
+        }
+    }
 
     /** {@code dropout} maps the probabilities [N, T, L] (identity when none). */
     public static Tensor forward(Tensor qk, Tensor v, int queryLen, boolean[][] mask, boolean causal,
@@ -167,26 +221,29 @@ public final class FullQkAttention {
 
         private int[][] runs;
 
-        /** Per row of codes (each {@code len} long): (from, to, code) triples of its runs of equal codes. */
         private int[][] runs(int len) {
-            if (runs != null) return runs;
-            int[][] out = new int[codes.length / len][];
-            int[] buf = new int[3 * len];
-            for (int q = 0; q < out.length; q++) {
-                int m = 0, base = q * len;
-                for (int j = 0; j < len; ) {
-                    int k = j + 1;
-                    while (k < len && codes[base + k] == codes[base + j]) k++;
-                    buf[m++] = j;
-                    buf[m++] = k;
-                    buf[m++] = codes[base + j];
-                    j = k;
-                }
-                out[q] = java.util.Arrays.copyOf(buf, m);
-            }
-            runs = out;
-            return out;
+            if (runs == null) runs = FullQkAttention.runs(codes, len);
+            return runs;
         }
+    }
+
+    /** Per row of codes (each {@code len} long): (from, to, code) triples of its runs of equal codes. */
+    static int[][] runs(byte[] codes, int len) {
+        int[][] out = new int[codes.length / len][];
+        int[] buf = new int[3 * len];
+        for (int q = 0; q < out.length; q++) {
+            int m = 0, base = q * len;
+            for (int j = 0; j < len; ) {
+                int k = j + 1;
+                while (k < len && codes[base + k] == codes[base + j]) k++;
+                buf[m++] = j;
+                buf[m++] = k;
+                buf[m++] = codes[base + j];
+                j = k;
+            }
+            out[q] = java.util.Arrays.copyOf(buf, m);
+        }
+        return out;
     }
 
     static Tensor bools(boolean[] b, int... shape) {

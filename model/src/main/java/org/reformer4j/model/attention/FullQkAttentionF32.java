@@ -1,0 +1,401 @@
+package org.reformer4j.model.attention;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+import org.reformer4j.core.DType;
+import org.reformer4j.core.Device;
+import org.reformer4j.core.Tensor;
+import org.reformer4j.core.autograd.Function;
+import org.reformer4j.core.cpu.ExpF32;
+import org.reformer4j.core.cpu.Parallel;
+import org.reformer4j.core.cpu.Sgemm;
+import org.reformer4j.core.cpu.VectorSupport;
+import org.reformer4j.core.random.Generator;
+
+/**
+ * {@link FullQkAttention} in float32 on the CPU as one differentiable op over (qk, v) [N, L, dh] -> [N, T, dh]
+ * (reformer-pytorch {@code FullQKAttention.forward}, R:449-484): rows n (batch x head) in parallel, each in its
+ * thread's [T, L] tile: unit keys, q k^T (core's sgemm, called inside the loop), scale dh^-0.5 and the masks (self -5e4, then
+ * keep-mask and causal: -Float.MAX_VALUE), softmax ({@link ExpF32}), the dropout multipliers of the same Philox
+ * elements as {@code Functional.dropout} over [N, T, L], then @ v. With a gradient wanted, forward keeps the
+ * probabilities [N, T, L] (4 MB per layer at the seed size), dropout's keep bits and the key norms; backward
+ * recomputes only the unit keys. Not covered (FullQkAttention's unfused graph runs): float64, devices, dropout rate 1.
+ */
+final class FullQkAttentionF32 extends Function {
+    private static final VectorSpecies<Float> S = ExpF32.SPECIES;
+    private static final int LANES = S.length();
+    private static final float SELF = (float) LshAttentionCore.SELF_VALUE, MASKED = -Float.MAX_VALUE, LO = (float) 1e-12;
+    /** Whether the row loops use the Vector API (when enabled); tests clear it to run the scalar twins. */
+    static volatile boolean vector = true;
+
+    private final int t;
+    /** Runs (from, to, code) per score row: [T] rows shared by all n, or [N * T] with an input mask. */
+    private final int[][] runs;
+    private final boolean perRow, keep, vec, dropout;
+    /** Dropout's Philox key and first block, threshold and kept multiplier as Functional.dropout rounds them. */
+    private final long seed, stream, counter;
+    private final float atLeast, kept;
+
+    private FullQkAttentionF32(int t, int[][] runs, boolean perRow, FullQkAttention.Dropout d, long counter, boolean keep) {
+        this.t = t;
+        this.runs = runs;
+        this.perRow = perRow;
+        this.keep = keep;
+        this.vec = vector && VectorSupport.ENABLED;
+        this.dropout = d != null;
+        this.counter = counter;
+        this.seed = d == null ? 0 : d.seed();
+        this.stream = d == null ? 0 : d.stream();
+        float at = d == null ? 0f : (float) d.p();
+        if (d != null && at < d.p()) at = Math.nextUp(at);
+        this.atLeast = at;
+        this.kept = d == null ? 0f : (float) (1.0 / (1.0 - d.p()));
+    }
+
+    /** Whether this op computes attention over these inputs (else FullQkAttention's unfused graph does). */
+    static boolean covers(Tensor qk, Tensor v, FullQkAttention.Dropout d) {
+        return qk.device().isCpu() && v.device().isCpu() && qk.dtype() == DType.F32 && v.dtype() == DType.F32
+                && (d == null || d.p() < 1);
+    }
+
+    /** Attention of queries qk[:, :T] over the unit keys of qk and v; dropout's counter is drawn here, once. */
+    static Tensor attend(Tensor qk, Tensor v, int queryLen, boolean[][] mask, boolean causal, FullQkAttention.Dropout d) {
+        int n = qk.size(0), len = qk.size(1);
+        byte[] codes = FullQkAttention.codes(n, queryLen, len, mask, causal);
+        long c = d == null ? 0 : d.draw().applyAsLong(Generator.blocksFor4((long) n * queryLen * len));
+        boolean grad = org.reformer4j.core.GradMode.isEnabled() && (qk.requiresGrad() || v.requiresGrad());
+        return new FullQkAttentionF32(queryLen, FullQkAttention.runs(codes, len), mask != null, d, c, grad).apply(qk, v);
+    }
+
+    @Override
+    protected String name() {
+        return "fullQkAttentionF32";
+    }
+
+    @Override
+    protected Tensor forward(Context ctx, Tensor... in) {
+        Tensor qkT = in[0].contiguous(), vT = in[1].contiguous();
+        int n = qkT.size(0), len = qkT.size(1), dh = qkT.size(2);
+        float[] qk = (float[]) qkT.storage().data(), v = (float[]) vT.storage().data();
+        int qo = qkT.offset(), vo = vT.offset(), tl = t * len;
+        Tensor out = Tensor.empty(new int[] {n, t, dh}, DType.F32, Device.CPU);
+        float[] o = (float[]) out.storage().data();
+        int oo = out.offset();
+        Tensor pT = keep ? Tensor.empty(new int[] {n, t, len}, DType.F32, Device.CPU) : null;
+        boolean[] kb = keep && dropout ? new boolean[n * tl] : null;
+        float[] raw = new float[n * len], nrm = new float[n * len];
+        float scale = (float) Math.pow(dh, -0.5);
+        Parallel.forParts(n, n, (r0, r1) -> {
+            Tile w = Tile.get(t, len, dh);
+            for (int r = r0; r < r1; r++) {
+                int qr = qo + r * len * dh;
+                norms(qk, qr, len, dh, raw, nrm, r * len);
+                unitKeys(qk, qr, len, dh, nrm, r * len, w.k);
+                float[] p = keep ? (float[]) pT.storage().data() : w.p;
+                int po = keep ? pT.offset() + r * tl : 0;
+                Sgemm.sgemm(t, len, dh, 1f, qk, qr, dh, 1, w.k, 0, 1, dh, 0f, p, po, len); // q k^T [T, L]
+                for (int i = 0; i < t; i++) {
+                    scores(p, po + i * len, runs[perRow ? r * t + i : i], scale);
+                    softmax(p, po + i * len, len);
+                }
+                float[] a = p;
+                int ao = po;
+                if (dropout) {
+                    // multipliers of elements [r T L, (r+1) T L) of the layer's one draw, then p * m over them
+                    Generator.fillMask(seed, stream, counter, (long) r * tl, atLeast, kept, w.m, 0, tl);
+                    if (kb != null) keepBits(w.m, tl, kb, r * tl);
+                    mul(p, po, w.m, tl);
+                    a = w.m;
+                    ao = 0;
+                }
+                Sgemm.sgemm(t, dh, len, 1f, a, ao, len, 1, v, vo + r * len * dh, dh, 1, 0f, o, oo + r * t * dh, dh); // p v
+            }
+        });
+        if (keep) { // for backward: the contiguous inputs, the probabilities, dropout's keep bits (null: none), the norms
+            ctx.save(qkT, vT, pT);
+            ctx.put("bits", kb);
+            ctx.put("raw", raw);
+            ctx.put("nrm", nrm);
+        }
+        return out;
+    }
+
+    @Override
+    protected Tensor[] backward(Context ctx, Tensor gOut) {
+        if (!keep) throw new IllegalStateException("fullQkAttentionF32: backward of a forward that kept nothing (no input wanted a gradient)");
+        Tensor qkS = ctx.saved(0), vS = ctx.saved(1), probs = ctx.saved(2), gT = gOut.contiguous();
+        int n = qkS.size(0), len = qkS.size(1), dh = qkS.size(2), tl = t * len;
+        float[] qk = (float[]) qkS.storage().data(), v = (float[]) vS.storage().data(), g = (float[]) gT.storage().data();
+        float[] p = (float[]) probs.storage().data();
+        int qo = qkS.offset(), vo = vS.offset(), go = gT.offset(), po0 = probs.offset();
+        Tensor dqkT = Tensor.empty(new int[] {n, len, dh}, DType.F32, Device.CPU), dvT = Tensor.empty(new int[] {n, len, dh}, DType.F32, Device.CPU);
+        float[] dqk = (float[]) dqkT.storage().data(), dv = (float[]) dvT.storage().data();
+        int dqo = dqkT.offset(), dvo = dvT.offset();
+        float scale = (float) Math.pow(dh, -0.5);
+        boolean[] kb = ctx.get("bits");
+        float[] raw = ctx.get("raw"), nrm = ctx.get("nrm");
+        Parallel.forParts(n, n, (r0, r1) -> {
+            Tile w = Tile.get(t, len, dh);
+            for (int r = r0; r < r1; r++) {
+                int qr = qo + r * len * dh, vr = vo + r * len * dh, gr = go + r * t * dh, po = po0 + r * tl;
+                unitKeys(qk, qr, len, dh, nrm, r * len, w.k);
+                float[] pd = p;
+                int pdo = po;
+                if (kb != null) { // the multipliers from the keep bits, and the dropped probabilities
+                    multipliers(kb, r * tl, p, po, tl, w.m, w.pd);
+                    pd = w.pd;
+                    pdo = 0;
+                }
+                Sgemm.sgemm(t, len, dh, 1f, g, gr, dh, 1, v, vr, 1, dh, 0f, w.dp, 0, len); // g v^T [T, L]
+                Sgemm.sgemm(len, dh, t, 1f, pd, pdo, 1, len, g, gr, dh, 1, 0f, dv, dvo + r * len * dh, dh); // dv = pd^T g
+                for (int i = 0; i < t; i++) {
+                    softmaxBackward(p, po + i * len, w.dp, i * len, kb == null ? null : w.m, len, scale, runs[perRow ? r * t + i : i]);
+                }
+                int dr = dqo + r * len * dh;
+                Sgemm.sgemm(t, dh, len, 1f, w.dp, 0, len, 1, w.k, 0, dh, 1, 0f, dqk, dr, dh); // dq = ds k, rows [0, T)
+                Sgemm.sgemm(len, dh, t, 1f, w.dp, 0, 1, len, qk, qr, dh, 1, 0f, w.dk, 0, dh); // dk = ds^T q [L, dh]
+                keysBackward(qk, qr, len, dh, raw, nrm, r * len, w.dk, dqk, dr);
+            }
+        });
+        return new Tensor[] {dqkT, dvT};
+    }
+
+    /**
+     * Norms of the L key rows of one row of qk as core's float32 norm computes them (a float64 sum of squares in
+     * index order, its sqrt rounded to float) into raw, and clamped at 1e-12 into nrm, from {@code off}; four rows
+     * at a time so that their four addition chains overlap.
+     */
+    private static void norms(float[] qk, int qr, int len, int dh, float[] raw, float[] nrm, int off) {
+        int j = 0;
+        for (; j + 4 <= len; j += 4) {
+            int a = qr + j * dh;
+            double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+            for (int f = 0; f < dh; f++) {
+                float x0 = qk[a + f], x1 = qk[a + dh + f], x2 = qk[a + 2 * dh + f], x3 = qk[a + 3 * dh + f];
+                s0 += (double) x0 * x0;
+                s1 += (double) x1 * x1;
+                s2 += (double) x2 * x2;
+                s3 += (double) x3 * x3;
+            }
+            raw[off + j] = (float) Math.sqrt(s0);
+            raw[off + j + 1] = (float) Math.sqrt(s1);
+            raw[off + j + 2] = (float) Math.sqrt(s2);
+            raw[off + j + 3] = (float) Math.sqrt(s3);
+        }
+        for (; j < len; j++) {
+            double s = 0;
+            for (int f = 0; f < dh; f++) s += (double) qk[qr + j * dh + f] * qk[qr + j * dh + f];
+            raw[off + j] = (float) Math.sqrt(s);
+        }
+        for (j = 0; j < len; j++) nrm[off + j] = Math.max(raw[off + j], LO);
+    }
+
+    /** Unit keys k [L, dh]: each qk element divided by its row's clamped norm (as qk.div(norm)). */
+    private void unitKeys(float[] qk, int qr, int len, int dh, float[] nrm, int off, float[] k) {
+        for (int j = 0; j < len; j++) {
+            int a = qr + j * dh, b = j * dh, f = 0;
+            float c = nrm[off + j];
+            if (vec) for (int up = S.loopBound(dh); f < up; f += LANES) FloatVector.fromArray(S, qk, a + f).div(c).intoArray(k, b + f);
+            for (; f < dh; f++) k[b + f] = qk[a + f] / c;
+        }
+    }
+
+    /**
+     * The gradient reaching qk through k = qk / max(|qk|, 1e-12) from dk [L, dh], per key row j:
+     * dqk += dk / c - qk (dk . qk) / (c^2 |qk|) (the second term only where the clamp passes and |qk| > 0);
+     * rows below T already hold the query gradient, the rest are written.
+     */
+    private void keysBackward(float[] qk, int qr, int len, int dh, float[] raw, float[] nrm, int off, float[] dk, float[] dqk, int dr) {
+        for (int j = 0; j < len; j++) {
+            int a = qr + j * dh, b = j * dh, d = dr + j * dh, f = 0;
+            float c = nrm[off + j], r = raw[off + j], inv = 1f / c;
+            float dn = r >= LO && r > 0 ? (float) (-(double) dot(dk, b, qk, a, dh) / ((double) c * c) / r) : 0f;
+            boolean add = j < t;
+            if (vec) {
+                for (int up = S.loopBound(dh); f < up; f += LANES) {
+                    FloatVector x = FloatVector.fromArray(S, dk, b + f).mul(inv).add(FloatVector.fromArray(S, qk, a + f).mul(dn));
+                    if (add) x = x.add(FloatVector.fromArray(S, dqk, d + f));
+                    x.intoArray(dqk, d + f);
+                }
+            }
+            for (; f < dh; f++) {
+                float x = dk[b + f] * inv + qk[a + f] * dn;
+                dqk[d + f] = add ? x + dqk[d + f] : x;
+            }
+        }
+    }
+
+    /** Dropout's keep bits of multipliers m [n] into kb from {@code off}. */
+    private void keepBits(float[] m, int n, boolean[] kb, int off) {
+        int e = 0;
+        if (vec) for (int up = S.loopBound(n); e < up; e += LANES) FloatVector.fromArray(S, m, e).compare(VectorOperators.NE, 0f).intoArray(kb, off + e);
+        for (; e < n; e++) kb[off + e] = m[e] != 0f;
+    }
+
+    /** Multipliers m (kept: 1/(1-p), else 0) from the keep bits kb[off, off + n), and the dropped probabilities pd = p m. */
+    private void multipliers(boolean[] kb, int off, float[] p, int po, int n, float[] m, float[] pd) {
+        int e = 0;
+        if (vec) {
+            FloatVector zero = FloatVector.zero(S);
+            for (int up = S.loopBound(n); e < up; e += LANES) {
+                FloatVector x = zero.blend(kept, VectorMask.fromArray(S, kb, off + e));
+                x.intoArray(m, e);
+                FloatVector.fromArray(S, p, po + e).mul(x).intoArray(pd, e);
+            }
+        }
+        for (; e < n; e++) {
+            m[e] = kb[off + e] ? kept : 0f;
+            pd[e] = p[po + e] * m[e];
+        }
+    }
+
+    /** One score row in place: runs of code 0 scaled, code 1 the self value, code 2 the masked value. */
+    private void scores(float[] x, int o, int[] rr, float scale) {
+        for (int k = 0; k < rr.length; k += 3) {
+            int from = o + rr[k], to = o + rr[k + 1];
+            if (rr[k + 2] == 0) scale(x, from, to - from, scale);
+            else java.util.Arrays.fill(x, from, to, rr[k + 2] == 1 ? SELF : MASKED);
+        }
+    }
+
+    /** Softmax of one row in place as core's float32 softmax: max (0 if -inf), exp(x - max) and their sum, times 1/sum. */
+    private void softmax(float[] x, int o, int n) {
+        float m = max(x, o, n);
+        if (m == Float.NEGATIVE_INFINITY) m = 0f;
+        float s = expShiftSum(x, o, m, n);
+        scale(x, o, n, 1f / s);
+    }
+
+    /**
+     * Gradient of one score row in place over dp (the gradient of the dropped probabilities on entry): times the
+     * multipliers m (when dropout), then softmax's backward {@code p (dp - sum(p dp))}, times the scale, 0 where a
+     * code set the score.
+     */
+    private void softmaxBackward(float[] p, int po, float[] dp, int o, float[] m, int n, float scale, int[] rr) {
+        if (m != null) mul(m, o, dp, o, n);
+        float s = dot(dp, o, p, po, n);
+        int j = 0;
+        if (vec) {
+            for (int up = S.loopBound(n); j < up; j += LANES) {
+                FloatVector y = FloatVector.fromArray(S, p, po + j);
+                y.mul(FloatVector.fromArray(S, dp, o + j).sub(s)).mul(scale).intoArray(dp, o + j);
+            }
+        }
+        for (; j < n; j++) dp[o + j] = p[po + j] * (dp[o + j] - s) * scale;
+        for (int k = 0; k < rr.length; k += 3) if (rr[k + 2] != 0) java.util.Arrays.fill(dp, o + rr[k], o + rr[k + 1], 0f);
+    }
+
+    // ---- row kernels: the Vector API loop, then the scalar loop (its tail, and the whole row when !vec) ----
+
+    private float max(float[] x, int o, int n) {
+        int j = 0;
+        float m = Float.NEGATIVE_INFINITY;
+        if (vec && n >= LANES) {
+            FloatVector acc = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+            for (int up = S.loopBound(n); j < up; j += LANES) { // compare and blend, as core's row max (no NaN/-0 rules)
+                FloatVector y = FloatVector.fromArray(S, x, o + j);
+                acc = acc.blend(y, acc.compare(VectorOperators.LT, y));
+            }
+            m = acc.reduceLanes(VectorOperators.MAX); // max is exact in any order
+        }
+        for (; j < n; j++) m = Math.max(m, x[o + j]);
+        return m;
+    }
+
+    /** x = exp(x - shift) in place; returns the sum (lane stripes, then lanes in order, then the tail). */
+    private float expShiftSum(float[] x, int o, float shift, int n) {
+        int j = 0;
+        float s = 0f;
+        if (vec) {
+            FloatVector acc = FloatVector.zero(S);
+            for (int up = S.loopBound(n); j < up; j += LANES) {
+                FloatVector e = ExpF32.exp(FloatVector.fromArray(S, x, o + j).sub(shift));
+                e.intoArray(x, o + j);
+                acc = acc.add(e);
+            }
+            s = sumLanes(acc);
+        }
+        for (; j < n; j++) s += (x[o + j] = ExpF32.exp(x[o + j] - shift));
+        return s;
+    }
+
+    /** x[o, o+n) *= c. */
+    private void scale(float[] x, int o, int n, float c) {
+        int j = 0;
+        if (vec) for (int up = S.loopBound(n); j < up; j += LANES) FloatVector.fromArray(S, x, o + j).mul(c).intoArray(x, o + j);
+        for (; j < n; j++) x[o + j] *= c;
+    }
+
+    /** x[xo + j] *= y[j] for j < n. */
+    private void mul(float[] x, int xo, float[] y, int n) {
+        mul(x, xo, y, 0, n);
+    }
+
+    /** y[yo + j] = x[xo + j] * y[yo + j] for j < n (the product as x * y). */
+    private void mul(float[] x, int xo, float[] y, int yo, int n) {
+        int j = 0;
+        if (vec) {
+            for (int up = S.loopBound(n); j < up; j += LANES) {
+                FloatVector.fromArray(S, x, xo + j).mul(FloatVector.fromArray(S, y, yo + j)).intoArray(y, yo + j);
+            }
+        }
+        for (; j < n; j++) y[yo + j] = x[xo + j] * y[yo + j];
+    }
+
+    /** sum of a[ao + j] b[bo + j] (fused multiply-adds per lane, lanes in order, then the tail). */
+    private float dot(float[] a, int ao, float[] b, int bo, int n) {
+        int j = 0;
+        float s = 0f;
+        if (vec) {
+            FloatVector acc = FloatVector.zero(S);
+            for (int up = S.loopBound(n); j < up; j += LANES) {
+                acc = FloatVector.fromArray(S, a, ao + j).fma(FloatVector.fromArray(S, b, bo + j), acc);
+            }
+            s = sumLanes(acc);
+        }
+        for (; j < n; j++) s += a[ao + j] * b[bo + j];
+        return s;
+    }
+
+    /**
+     * Sum of the lanes in lane order, as core's row kernels add them ({@code reduceLanes(ADD)} leaves the order
+     * open and its compiled and interpreted forms differ in the last bits).
+     */
+    private static float sumLanes(FloatVector v) {
+        if (LANES == 16) {
+            return (((((((((((((((0f + v.lane(0)) + v.lane(1)) + v.lane(2)) + v.lane(3)) + v.lane(4)) + v.lane(5)) + v.lane(6))
+                    + v.lane(7)) + v.lane(8)) + v.lane(9)) + v.lane(10)) + v.lane(11)) + v.lane(12)) + v.lane(13))
+                    + v.lane(14)) + v.lane(15);
+        }
+        if (LANES == 8) {
+            return (((((((0f + v.lane(0)) + v.lane(1)) + v.lane(2)) + v.lane(3)) + v.lane(4)) + v.lane(5)) + v.lane(6)) + v.lane(7);
+        }
+        float s = 0f;
+        for (int i = 0; i < LANES; i++) s += v.lane(i);
+        return s;
+    }
+
+    /** One thread's tiles: unit keys and their gradient [L, dh], scores/probabilities, multipliers, dropped probabilities [T, L]. */
+    private static final class Tile {
+        private static final ThreadLocal<Tile> TILES = ThreadLocal.withInitial(Tile::new);
+        float[] k = new float[0], dk = new float[0];
+        float[] p = new float[0], dp = new float[0], m = new float[0], pd = new float[0];
+
+        static Tile get(int t, int len, int dh) {
+            Tile w = TILES.get();
+            if (w.k.length < len * dh) {
+                w.k = new float[len * dh];
+                w.dk = new float[len * dh];
+            }
+            if (w.p.length < t * len) {
+                w.p = new float[t * len];
+                w.dp = new float[t * len];
+                w.m = new float[t * len];
+                w.pd = new float[t * len];
+            }
+            return w;
+        }
+    }
+}
