@@ -12,8 +12,8 @@ import java.util.Map;
 /**
  * The model benchmark of issue 4 (reformer-pytorch's figures in {@code shared/bench/reference.json}): each
  * configuration runs in its own child JVM (so that its peak RSS, read from {@code /proc/self/status} VmHWM at
- * the end, is its own) with the stated {@code -Xmx}; the parent prints a table with the ratio to the
- * reference entry whose {@code cpu} equals this machine's {@code lscpu} model name, and writes JSON.
+ * the end, is its own) with the stated {@code -Xmx} and collector ({@link #GC}); the parent prints a table with
+ * the ratio to the reference entry whose {@code cpu} equals this machine's {@code lscpu} model name, and writes JSON.
  * <pre>
  * java --add-modules=jdk.incubator.vector -cp bench/target/benchmarks.jar org.reformer4j.bench.model.ModelBench \
  *     [--configs seed_train,seed_generate,lsh4k_train,lsh4k_train_seq16384,lsh4k_train_depth1,lsh4k_train_depth12]
@@ -28,6 +28,14 @@ public final class ModelBench {
     static final Map<String, String> XMX = new LinkedHashMap<>(Map.of(
             "seed_train", "1g", "seed_generate", "1g", "lsh4k_train", "1g", "lsh4k_train_seq16384", "600m",
             "lsh4k_train_depth1", "1g", "lsh4k_train_depth12", "1g"));
+
+    /**
+     * Collector per configuration unless {@code --jvm} names one (Parallel otherwise). lsh4k at 16384 tokens runs G1 in
+     * 600m: its 16-32 MiB activations are humongous objects that G1 allocates in place and frees at the next young
+     * collection without copying, where Parallel's young collections copy the live ones (both fit; one Parallel run took
+     * 49.5 s of CPU per step against 25-32 s for G1: bench/RESULTS.md, "16384 tokens in 800 MiB").
+     */
+    static final Map<String, String> GC = Map.of("lsh4k_train_seq16384", "-XX:+UseG1GC");
 
     private ModelBench() {}
 
@@ -69,7 +77,7 @@ public final class ModelBench {
         cmd.add("-Xmx" + XMX.get(config));
         cmd.add("-Xss8m");
         String jvm = opt.getOrDefault("jvm", "");
-        if (!jvm.contains("GC")) cmd.add("-XX:+UseParallelGC"); // the default unless --jvm picks a collector
+        if (!jvm.contains("GC")) cmd.add(GC.getOrDefault(config, "-XX:+UseParallelGC")); // unless --jvm picks a collector
         if (!jvm.isBlank()) cmd.addAll(List.of(jvm.trim().split(" +")));
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
