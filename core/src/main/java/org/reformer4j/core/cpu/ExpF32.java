@@ -3,7 +3,7 @@ package org.reformer4j.core.cpu;
 import jdk.incubator.vector.FloatVector;
 
 /**
- * Core's float32 e^x for fused kernels outside core (the model's LSH chunk softmax): the scalar
+ * Core's float32 e^x (and its lane sum) for fused kernels outside core (the model's LSH chunk softmax): the scalar
  * {@link CpuElementwise#expF32} and its Vector API twin {@link CpuVector#exp}, which give the same bits, so a
  * kernel's vector loop, its scalar tail and its scalar fallback agree exactly. The vector form takes lanes of
  * {@link #SPECIES} and may only be called when {@link VectorSupport#ENABLED}.
@@ -22,5 +22,13 @@ public final class ExpF32 {
     /** e^x of each lane, bit for bit {@link #exp(float)}; lanes of {@link #SPECIES}. */
     public static FloatVector exp(FloatVector x) {
         return CpuVector.exp(x);
+    }
+
+    /**
+     * Sum of the lanes in lane order, as core's row kernels add them ({@code reduceLanes(ADD)} leaves the order
+     * open, and its compiled and interpreted forms differ in the last bits); lanes of {@link #SPECIES}.
+     */
+    public static float sumLanes(FloatVector v) {
+        return CpuVector.sumLanes(v);
     }
 }

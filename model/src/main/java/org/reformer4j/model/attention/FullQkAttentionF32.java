@@ -315,7 +315,7 @@ final class FullQkAttentionF32 extends Function {
                 e.intoArray(x, o + j);
                 acc = acc.add(e);
             }
-            s = sumLanes(acc);
+            s = ExpF32.sumLanes(acc);
         }
         for (; j < n; j++) s += (x[o + j] = ExpF32.exp(x[o + j] - shift));
         return s;
@@ -353,27 +353,9 @@ final class FullQkAttentionF32 extends Function {
             for (int up = S.loopBound(n); j < up; j += LANES) {
                 acc = FloatVector.fromArray(S, a, ao + j).fma(FloatVector.fromArray(S, b, bo + j), acc);
             }
-            s = sumLanes(acc);
+            s = ExpF32.sumLanes(acc);
         }
         for (; j < n; j++) s += a[ao + j] * b[bo + j];
-        return s;
-    }
-
-    /**
-     * Sum of the lanes in lane order, as core's row kernels add them ({@code reduceLanes(ADD)} leaves the order
-     * open and its compiled and interpreted forms differ in the last bits).
-     */
-    private static float sumLanes(FloatVector v) {
-        if (LANES == 16) {
-            return (((((((((((((((0f + v.lane(0)) + v.lane(1)) + v.lane(2)) + v.lane(3)) + v.lane(4)) + v.lane(5)) + v.lane(6))
-                    + v.lane(7)) + v.lane(8)) + v.lane(9)) + v.lane(10)) + v.lane(11)) + v.lane(12)) + v.lane(13))
-                    + v.lane(14)) + v.lane(15);
-        }
-        if (LANES == 8) {
-            return (((((((0f + v.lane(0)) + v.lane(1)) + v.lane(2)) + v.lane(3)) + v.lane(4)) + v.lane(5)) + v.lane(6)) + v.lane(7);
-        }
-        float s = 0f;
-        for (int i = 0; i < LANES; i++) s += v.lane(i);
         return s;
     }
 

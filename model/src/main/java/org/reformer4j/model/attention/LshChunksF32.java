@@ -35,7 +35,6 @@ final class LshChunksF32 {
     final float[] kp, kc, kb, kk;
     /** Scores of the current query, its float probabilities and its duplicate-count logs. */
     final float[] row, prow, dup;
-    private final float[] lanes = new float[LANES];
     /**
      * Group buffers: gathered q [G,bs,dh]; keys and values [(G+1)bs, dh] of the look-back chunk and the G chunks,
      * so that chunk g's 2bs keys are rows [g bs, (g+2) bs), look-back first (the reference order is the chunk,
@@ -322,29 +321,9 @@ final class LshChunksF32 {
                 e.intoArray(y, o + j);
                 acc = acc.add(e);
             }
-            s = sumLanes(acc);
+            s = ExpF32.sumLanes(acc);
         }
         for (; j < w2; j++) s += (y[o + j] = ExpF32.exp(x[j] - shift));
-        return s;
-    }
-
-    /**
-     * Sum of the lanes in lane order ({@code reduceLanes(ADD)} leaves the order open and differs between
-     * compiled and interpreted code: results would depend on JIT timing). Constant lane indices compile to
-     * register extracts.
-     */
-    private float sumLanes(FloatVector v) {
-        if (LANES == 16) {
-            return (((((((((((((((0f + v.lane(0)) + v.lane(1)) + v.lane(2)) + v.lane(3)) + v.lane(4)) + v.lane(5)) + v.lane(6))
-                    + v.lane(7)) + v.lane(8)) + v.lane(9)) + v.lane(10)) + v.lane(11)) + v.lane(12)) + v.lane(13))
-                    + v.lane(14)) + v.lane(15);
-        }
-        if (LANES == 8) {
-            return (((((((0f + v.lane(0)) + v.lane(1)) + v.lane(2)) + v.lane(3)) + v.lane(4)) + v.lane(5)) + v.lane(6)) + v.lane(7);
-        }
-        v.intoArray(lanes, 0);
-        float s = 0f;
-        for (int i = 0; i < LANES; i++) s += lanes[i];
         return s;
     }
 
@@ -399,6 +378,6 @@ final class LshChunksF32 {
         for (int up = S.loopBound(w2); j < up; j += LANES) {
             acc = FloatVector.fromArray(S, p, j).fma(FloatVector.fromArray(S, y, o + j), acc);
         }
-        return dot(p, y, o, j, sumLanes(acc));
+        return dot(p, y, o, j, ExpF32.sumLanes(acc));
     }
 }
