@@ -26,7 +26,7 @@ public final class ModelBench {
 
     /** Heap limit per configuration (overridable with --xmx name=size,...). */
     static final Map<String, String> XMX = new LinkedHashMap<>(Map.of(
-            "seed_train", "1g", "seed_generate", "1g", "lsh4k_train", "1g", "lsh4k_train_seq16384", "600m",
+            "seed_train", "1g", "seed_generate", "1g", "lsh4k_train", "600m", "lsh4k_train_seq16384", "600m",
             "lsh4k_train_depth1", "1g", "lsh4k_train_depth12", "1g"));
 
     /**
