@@ -34,10 +34,9 @@ final class CpuVector {
     static FloatVector exp(FloatVector x) {
         // no clamp of x into [EXP_LO, EXP_OVER] as the scalar twin has: the blends below replace every lane
         // outside it, and a vector max/min with Java's NaN and -0 rules costs as much as the polynomial
-        FloatVector c = x;
-        FloatVector n = c.fma(FloatVector.broadcast(S, CpuElementwise.LOG2E), FloatVector.broadcast(S, CpuElementwise.ROUNDER))
+        FloatVector n = x.fma(FloatVector.broadcast(S, CpuElementwise.LOG2E), FloatVector.broadcast(S, CpuElementwise.ROUNDER))
                 .sub(CpuElementwise.ROUNDER);
-        FloatVector r = n.fma(FloatVector.broadcast(S, -CpuElementwise.LN2_HI), c);
+        FloatVector r = n.fma(FloatVector.broadcast(S, -CpuElementwise.LN2_HI), x);
         r = n.fma(FloatVector.broadcast(S, -CpuElementwise.LN2_LO), r);
         FloatVector p = r.fma(FloatVector.broadcast(S, CpuElementwise.E7), FloatVector.broadcast(S, CpuElementwise.E6));
         p = p.fma(r, FloatVector.broadcast(S, CpuElementwise.E5));

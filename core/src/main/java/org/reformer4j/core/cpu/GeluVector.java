@@ -61,9 +61,9 @@ final class GeluVector {
             p = p.fma(t, FloatVector.broadcast(S, C0));
             FloatVector a = p.sub(z.mul(z)); // = -(z z) + p exactly
             // e^a (CpuVector.exp, written out)
-            FloatVector c = a; // no clamp into [EXP_LO, EXP_OVER] (a vector max/min with Java's NaN rules costs as much as the polynomial)
-            FloatVector n = c.fma(FloatVector.broadcast(S, LOG2E), FloatVector.broadcast(S, ROUNDER)).sub(ROUNDER);
-            FloatVector r = n.fma(FloatVector.broadcast(S, -LN2_HI), c);
+            // no clamp into [EXP_LO, EXP_OVER] (a vector max/min with Java's NaN rules costs as much as the polynomial)
+            FloatVector n = a.fma(FloatVector.broadcast(S, LOG2E), FloatVector.broadcast(S, ROUNDER)).sub(ROUNDER);
+            FloatVector r = n.fma(FloatVector.broadcast(S, -LN2_HI), a);
             r = n.fma(FloatVector.broadcast(S, -LN2_LO), r);
             FloatVector q = r.fma(FloatVector.broadcast(S, E7), FloatVector.broadcast(S, E6));
             q = q.fma(r, FloatVector.broadcast(S, E5));
@@ -92,9 +92,9 @@ final class GeluVector {
             FloatVector v = FloatVector.fromArray(S, x, px + i);
             // pdf = e^(-v^2/2) / sqrt(2 pi), the exp written out
             FloatVector b = v.mul(v).mul(-0.5f);
-            FloatVector c = b; // no clamp (see forward)
-            FloatVector n = c.fma(FloatVector.broadcast(S, LOG2E), FloatVector.broadcast(S, ROUNDER)).sub(ROUNDER);
-            FloatVector r = n.fma(FloatVector.broadcast(S, -LN2_HI), c);
+            // no clamp (see forward)
+            FloatVector n = b.fma(FloatVector.broadcast(S, LOG2E), FloatVector.broadcast(S, ROUNDER)).sub(ROUNDER);
+            FloatVector r = n.fma(FloatVector.broadcast(S, -LN2_HI), b);
             r = n.fma(FloatVector.broadcast(S, -LN2_LO), r);
             FloatVector q = r.fma(FloatVector.broadcast(S, E7), FloatVector.broadcast(S, E6));
             q = q.fma(r, FloatVector.broadcast(S, E5));
@@ -121,9 +121,8 @@ final class GeluVector {
             p = p.fma(t, FloatVector.broadcast(S, C1));
             p = p.fma(t, FloatVector.broadcast(S, C0));
             FloatVector a = p.sub(z.mul(z)); // = -(z z) + p exactly
-            FloatVector c2 = a;
-            FloatVector n2 = c2.fma(FloatVector.broadcast(S, LOG2E), FloatVector.broadcast(S, ROUNDER)).sub(ROUNDER);
-            FloatVector r2 = n2.fma(FloatVector.broadcast(S, -LN2_HI), c2);
+            FloatVector n2 = a.fma(FloatVector.broadcast(S, LOG2E), FloatVector.broadcast(S, ROUNDER)).sub(ROUNDER);
+            FloatVector r2 = n2.fma(FloatVector.broadcast(S, -LN2_HI), a);
             r2 = n2.fma(FloatVector.broadcast(S, -LN2_LO), r2);
             FloatVector q2 = r2.fma(FloatVector.broadcast(S, E7), FloatVector.broadcast(S, E6));
             q2 = q2.fma(r2, FloatVector.broadcast(S, E5));

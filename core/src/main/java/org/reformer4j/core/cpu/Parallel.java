@@ -51,7 +51,7 @@ public final class Parallel {
         if (n <= 0) return;
         int t = threads;
         int parts = Math.min(t, Math.max(1, n / Math.max(1, grain)));
-        if (parts <= 1 || inWorker()) {
+        if (parts <= 1 || insidePart()) {
             body.run(0, n);
             return;
         }
@@ -62,7 +62,7 @@ public final class Parallel {
     public static void forParts(int n, int parts, Range body) {
         if (n <= 0) return;
         parts = Math.max(1, Math.min(parts, n));
-        if (parts == 1 || inWorker()) {
+        if (parts == 1 || insidePart()) {
             body.run(0, n);
             return;
         }
@@ -83,8 +83,7 @@ public final class Parallel {
      * Whether this (non-pool) thread is running parts of a parallel loop: a loop nested in one of its parts
      * then runs inline, as it does on the pool's workers. Otherwise the caller's nested loop (an LSH row's
      * batched chunk products, say) was handed to a worker as soon as that worker finished its own part, and
-     * the products' outputs were written by one core and read by the other: 20% of an LSH training step's
-     * samples sat in the GEMM's stores of such lines.
+     * the products' outputs could be written by one core and read by the other.
      */
     private static final ThreadLocal<boolean[]> CALLER_INSIDE = ThreadLocal.withInitial(() -> new boolean[1]);
 
@@ -130,10 +129,6 @@ public final class Parallel {
 
     /** Whether the current thread is running a part of a parallel loop (nested loops then run inline). */
     static boolean insidePart() {
-        return inWorker();
-    }
-
-    private static boolean inWorker() {
         Thread t = Thread.currentThread();
         if (t instanceof java.util.concurrent.ForkJoinWorkerThread w) return w.getPool() == pool;
         return CALLER_INSIDE.get()[0];
