@@ -17,9 +17,8 @@ final class LshChunks {
     /**
      * Scores held per group: G chunks of bs x 2bs (G at least 1). 32 K floats (4 chunks at bucket size 64) keep a
      * thread's group buffers - scores twice, gathered queries, keys and values, GEMM results: under 1 MiB in
-     * backward - in its L2 cache; at 256 K (32 chunks, ~6.5 MiB) the chunk products' stores of the scores missed
-     * it, and the GEMM's tile stores took 15-22% of an lsh4k training step's samples. The arithmetic does not
-     * depend on G. {@code -Dreformer4j.lsh.groupScores} overrides it.
+     * backward - within its L2 cache, where 256 K (32 chunks) took ~6.5 MiB. The arithmetic does not depend on G.
+     * {@code -Dreformer4j.lsh.groupScores} overrides it.
      */
     private static final int GROUP_SCORES = Integer.getInteger("reformer4j.lsh.groupScores", 1 << 15);
 
