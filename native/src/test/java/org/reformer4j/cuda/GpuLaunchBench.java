@@ -64,7 +64,7 @@ public final class GpuLaunchBench {
     }
 
     /** {wall, thread CPU} microseconds per launch over {@code n} launches and one synchronize. */
-    static double[] run(CudaRuntime rt, Runnable op, int n) {
+    public static double[] run(CudaRuntime rt, Runnable op, int n) {
         var mx = ManagementFactory.getThreadMXBean();
         rt.synchronize();
         long c0 = mx.getCurrentThreadCpuTime(), t0 = System.nanoTime();

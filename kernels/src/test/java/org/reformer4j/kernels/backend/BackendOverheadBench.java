@@ -11,6 +11,7 @@ import org.reformer4j.core.Device;
 import org.reformer4j.core.Scope;
 import org.reformer4j.core.Tensor;
 import org.reformer4j.cuda.CudaRuntime;
+import org.reformer4j.cuda.LaunchOverheadBench;
 
 /**
  * Host cost per CUDA backend op, without a GPU: cuda:0 is the emulator in dry-launch mode (system properties
@@ -76,13 +77,7 @@ public final class BackendOverheadBench {
         System.out.println("| case | launches/op | median ns/op | best ns/op | median bytes/op |");
         System.out.println("| --- | --- | --- | --- | --- |");
         for (int k = 0; k < cases.size(); k++)
-            System.out.printf("| %s | %.0f | %.0f | %.0f | %.0f |%n", cases.get(k).name, launches[k], median(ns[k]),
-                    Arrays.stream(ns[k]).min().orElse(0), median(bytes[k]));
-    }
-
-    static double median(double[] v) {
-        double[] s = v.clone();
-        Arrays.sort(s);
-        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+            System.out.printf("| %s | %.0f | %.0f | %.0f | %.0f |%n", cases.get(k).name, launches[k], LaunchOverheadBench.median(ns[k]),
+                    Arrays.stream(ns[k]).min().orElse(0), LaunchOverheadBench.median(bytes[k]));
     }
 }

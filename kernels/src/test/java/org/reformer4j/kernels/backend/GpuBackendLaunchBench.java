@@ -1,6 +1,5 @@
 package org.reformer4j.kernels.backend;
 
-import java.lang.management.ManagementFactory;
 import org.reformer4j.core.Backend;
 import org.reformer4j.core.Backends;
 import org.reformer4j.core.BinaryOp;
@@ -11,6 +10,8 @@ import org.reformer4j.core.Tensor;
 import org.reformer4j.cuda.CudaProbe;
 import org.reformer4j.cuda.CudaRuntime;
 import org.reformer4j.cuda.CudaRuntimes;
+import org.reformer4j.cuda.GpuLaunchBench;
+import org.reformer4j.cuda.LaunchOverheadBench;
 
 /**
  * GPU benchmark for native/gpu-check.sh, the backend half of org.reformer4j.cuda.GpuLaunchBench: the host cost
@@ -41,13 +42,13 @@ public final class GpuBackendLaunchBench {
                 a.add(b);
             }
         }};
-        for (Runnable op : ops) run(rt, op, 2000);
+        for (Runnable op : ops) GpuLaunchBench.run(rt, op, 2000);
         double[][] wall = new double[2][rounds], cpu = new double[2][rounds];
         double[] launches = new double[2];
         for (int r = 0; r < rounds; r++)
             for (int k = 0; k < 2; k++) {
                 long l0 = rt.launches();
-                double[] t = run(rt, ops[k], n);
+                double[] t = GpuLaunchBench.run(rt, ops[k], n);
                 launches[k] = (double) (rt.launches() - l0) / n;
                 wall[k][r] = t[0];
                 cpu[k][r] = t[1];
@@ -56,17 +57,6 @@ public final class GpuBackendLaunchBench {
         System.out.println("| --- | --- | --- | --- | --- | --- |");
         for (int k = 0; k < 2; k++)
             System.out.printf("| %s | %s | %d | %.0f | %.2f | %.2f |%n", p.deviceName(), names[k], n, launches[k],
-                    BackendOverheadBench.median(wall[k]), BackendOverheadBench.median(cpu[k]));
-    }
-
-    /** {wall, thread CPU} microseconds per op over {@code n} ops and one synchronize. */
-    static double[] run(CudaRuntime rt, Runnable op, int n) {
-        var mx = ManagementFactory.getThreadMXBean();
-        rt.synchronize();
-        long c0 = mx.getCurrentThreadCpuTime(), t0 = System.nanoTime();
-        for (int i = 0; i < n; i++) op.run();
-        rt.synchronize();
-        long t1 = System.nanoTime(), c1 = mx.getCurrentThreadCpuTime();
-        return new double[] {(t1 - t0) / 1e3 / n, (c1 - c0) / 1e3 / n};
+                    LaunchOverheadBench.median(wall[k]), LaunchOverheadBench.median(cpu[k]));
     }
 }
