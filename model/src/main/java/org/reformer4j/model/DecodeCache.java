@@ -20,7 +20,13 @@ import org.reformer4j.model.attention.LshDecodeState;
  * it was decoded, as HuggingFace's does. Rotations are fixed for the session: drawn once per layer and bucket
  * count from the model's {@link RotationSource} (its generator, or the caller's); the bucket count is that of the
  * padded prefix, 2 x ceil((L + numMemKv) / 2bs), and the prefix is re-hashed when it changes (every 2bs tokens).
- * Local heads attend to their window and the one before (exact at every layer). Not covered (refused by
+ * Local heads attend to their window and the one before (exact at every layer).
+ * A prompt fills the cache by {@link ReformerLM#prefill}: one eval forward over the prompt (padded as the
+ * {@link Autopadder} pads it), hashing with the session rotations, hands every layer its projections of the real
+ * positions, the memory slots and the forward's buckets (as HuggingFace fills its cache from one forward). The
+ * prompt's states are then those of that forward over the whole prompt, not those each position would have had
+ * when decoded alone (they agree at layer 0); the first generated token's logits equal uncached generation's (same
+ * rotations) at every depth, and later tokens follow the step rules above. Not covered (refused by
  * {@link ReformerLM#newDecodeCache}): non-causal models, LSH layers or local heads on a device, encoder keys
  * (generation with keys re-runs the window). Buffers hold numMemKv + maxSeqLen positions,
  * made at the first step; a cache reads the model's weights when it is made: make a new one after loading others.
@@ -111,6 +117,21 @@ public final class DecodeCache {
 
     void advance() {
         length++;
+    }
+
+    /** Ends a prefill: every layer state made holds the prompt's {@code t0} positions, which become the cache's length. */
+    void filled(int t0) {
+        boolean any = false;
+        for (int i = 0; i < lsh.length; i++) {
+            if (lsh[i] == null) continue;
+            any = true;
+            if (lsh[i].length() != t0) {
+                throw new IllegalStateException("DecodeCache: after the prefill of " + t0 + " positions layer " + i % (lsh.length / 2)
+                        + (i < lsh.length / 2 ? "" : " (local heads)") + " holds " + lsh[i].length());
+            }
+        }
+        if (!any) throw new IllegalStateException("DecodeCache: the prefill of " + t0 + " positions reached no attention layer");
+        length = t0;
     }
 
     /** The next position's logits of each batch row into logits[row] (length V) by the flat decoder. */

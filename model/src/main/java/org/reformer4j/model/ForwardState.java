@@ -18,6 +18,8 @@ import org.reformer4j.model.attention.RotaryTable;
  * An encoder-decoder pass also carries the {@code keys} [B, C, dim] every attention layer appends to its
  * key/value sequence and their keep-mask {@code contextMask} [B][C] (reformer-pytorch routes {@code keys}
  * and {@code context_mask} to the attention branches only); both null otherwise.
+ * A {@link ReformerLM#prefill} pass also carries a {@link Prefill}: each attention layer hands the decode cache
+ * the projections of the prompt's real positions (see {@link LSHSelfAttention}).
  */
 public final class ForwardState {
     public final boolean[][] inputMask;
@@ -33,6 +35,10 @@ public final class ForwardState {
     /** What the device path reads instead of the host arrays above (null on the CPU). */
     public final OnDevice onDevice;
     private final Replay[] replays;
+    private Prefill prefill;
+
+    /** The decode cache a prefill pass fills and the number of real (unpadded) prompt positions it keeps. */
+    record Prefill(DecodeCache cache, int length) {}
 
     /**
      * The inputs of a pass on an accelerator, already there: the keep-mask [B, T] (bool; null when there is
@@ -79,6 +85,16 @@ public final class ForwardState {
      */
     void useKeys(Tensor k) {
         keys = k;
+    }
+
+    /** Makes this pass a prefill of {@code cache} with the first {@code length} positions of each row. */
+    void capture(DecodeCache cache, int length) {
+        prefill = new Prefill(cache, length);
+    }
+
+    /** The prefill this pass fills, or null (an ordinary pass). */
+    Prefill prefill() {
+        return prefill;
     }
 
     /** The replay of branch {@code branch} (0 = f, attention; 1 = g, feed-forward) of layer {@code layer}. */

@@ -106,8 +106,7 @@ public final class LSHSelfAttention extends Module implements Branch {
                 : lshHeads(qkH.narrow(1, lh, sh).contiguous().reshape(b * sh, 1, dh), vH.narrow(1, lh, sh).contiguous().toDoubleArray(),
                         b, s, layer, cache);
         if (lh > 0) {
-            LshDecodeState loc = cache.localState(layer, () -> new LshDecodeState(b * lh, dh, cache.capacity(), 0, cfg.bucketSize, 1, true,
-                    true, cfg.dtype, null));
+            LshDecodeState loc = cache.localState(layer, () -> newLocalState(b * lh, cache));
             loc.append(qkH.narrow(1, 0, lh).contiguous().toDoubleArray(), vH.narrow(1, 0, lh).contiguous().toDoubleArray());
             double[] lo = loc.attendLocal(2 * cfg.bucketSize), all = new double[b * h * dh];
             for (int i = 0; i < b; i++) { // heads in the forward's order: local first
@@ -122,10 +121,8 @@ public final class LSHSelfAttention extends Module implements Branch {
     /** The LSH heads' outputs [B*sh, dh] of the newest position, given its qk [B*sh, 1, dh] and v [B*sh * dh]. */
     private double[] lshHeads(Tensor qk, double[] v, int b, ForwardState s, int layer, DecodeCache cache) {
         int h = cfg.heads, sh = h - cfg.nLocalAttnHeads, dh = cfg.dimHead, rows = b * sh, hashes = s.nHashes, m = cfg.numMemKv;
-        double[] invFreq = cache.rotaryFrequencies();
         LshDecodeState st = cache.lshState(layer, () -> {
-            var made = new LshDecodeState(rows, dh, cache.capacity(), m, cfg.bucketSize, hashes, cfg.lshAttendAcrossBuckets,
-                    cfg.lshAllowDuplicateAttention, cfg.dtype, invFreq);
+            var made = newLshState(rows, hashes, cache);
             if (m > 0) {
                 int lh = cfg.nLocalAttnHeads;
                 Tensor mem = memKv.tensor().expand(b, m, cfg.dim);
@@ -153,6 +150,62 @@ public final class LSHSelfAttention extends Module implements Branch {
             st.setNewestBuckets(nb, LshBuckets.hash(qk, rot, hashes, nb));
         }
         return st.attendLsh();
+    }
+
+    /** An empty decode state of the LSH heads (memory slots set by the caller). */
+    private LshDecodeState newLshState(int rows, int hashes, DecodeCache cache) {
+        return new LshDecodeState(rows, cfg.dimHead, cache.capacity(), cfg.numMemKv, cfg.bucketSize, hashes, cfg.lshAttendAcrossBuckets,
+                cfg.lshAllowDuplicateAttention, cfg.dtype, cache.rotaryFrequencies());
+    }
+
+    /** An empty decode state of the local heads (one round, no memory slots, no rotary turn). */
+    private LshDecodeState newLocalState(int rows, DecodeCache cache) {
+        return new LshDecodeState(rows, cfg.dimHead, cache.capacity(), 0, cfg.bucketSize, 1, true, true, cfg.dtype, null);
+    }
+
+    /**
+     * Hands a prefill's cache this layer's projections of the prompt (forward of {@link ReformerLM#prefill}): qkH, vH
+     * [B, h, t + m, dh] of the padded prompt (t positions) and the memory slots; the first {@code p.length()} positions
+     * go to the layer's LSH-head and local-head states as if appended one by one, the memory slots as the step sets
+     * them, and the forward's buckets ([B*sh][H*(t + m)], null when it ran full attention) for those positions and slots.
+     */
+    private void fillCache(ForwardState.Prefill p, ForwardState s, int layer, int t, Tensor qkH, Tensor vH, int[][] buckets) {
+        int b = qkH.size(0), h = cfg.heads, lh = cfg.nLocalAttnHeads, sh = h - lh, m = cfg.numMemKv, t0 = p.length(), hashes = s.nHashes;
+        DecodeCache cache = p.cache();
+        if (sh > 0) {
+            LshDecodeState st = cache.lshState(layer, () -> newLshState(b * sh, hashes, cache));
+            if (st.length() != 0) {
+                throw new IllegalStateException("LSHSelfAttention.prefill: layer " + layer + " already holds " + st.length()
+                        + " positions (make a new DecodeCache)");
+            }
+            Tensor qkL = qkH.narrow(1, lh, sh), vL = vH.narrow(1, lh, sh);
+            if (m > 0) st.setMemory(qkL.narrow(2, t, m).contiguous().toDoubleArray(), vL.narrow(2, t, m).contiguous().toDoubleArray());
+            st.append(qkL.narrow(2, 0, t0).contiguous().toDoubleArray(), vL.narrow(2, 0, t0).contiguous().toDoubleArray(), t0);
+            if (buckets != null) {
+                int nb = lsh.buckets(t + m), n = t0 + m;
+                if (nb != 2 * Math.ceilDiv(n, 2 * cfg.bucketSize)) {
+                    throw new IllegalStateException("LSHSelfAttention.prefill: layer " + layer + " hashed " + (t + m) + " positions into " + nb
+                            + " buckets; the cache's " + t0 + " positions and " + m + " memory slots need " + 2 * Math.ceilDiv(n, 2 * cfg.bucketSize));
+                }
+                int[][] kept = new int[b * sh][hashes * n];
+                for (int r = 0; r < b * sh; r++) {
+                    for (int k = 0; k < hashes; k++) {
+                        System.arraycopy(buckets[r], k * (t + m), kept[r], k * n, t0);
+                        System.arraycopy(buckets[r], k * (t + m) + t, kept[r], k * n + t0, m);
+                    }
+                }
+                st.setBuckets(nb, kept);
+            }
+        }
+        if (lh > 0) {
+            LshDecodeState loc = cache.localState(layer, () -> newLocalState(b * lh, cache));
+            if (loc.length() != 0) {
+                throw new IllegalStateException("LSHSelfAttention.prefill: layer " + layer + "'s local heads already hold " + loc.length()
+                        + " positions (make a new DecodeCache)");
+            }
+            loc.append(qkH.narrow(1, 0, lh).narrow(2, 0, t0).contiguous().toDoubleArray(),
+                    vH.narrow(1, 0, lh).narrow(2, 0, t0).contiguous().toDoubleArray(), t0);
+        }
     }
 
     private static Tensor unit(Tensor t) {
@@ -191,6 +244,7 @@ public final class LSHSelfAttention extends Module implements Branch {
         boolean[][] mask = rowMask(s, b, sh, t, m, c);
         Tensor out;
         ForwardState.Replay replay = s.replay(layer, 0);
+        int[][] hashed = null; // the LSH heads' buckets of this pass (for a prefill)
         if (cfg.useFullAttn || len <= cfg.fullAttnThres) { // reformer-pytorch decides on the whole kv length
             FullQkAttention.Dropout drop = s.training && cfg.lshDropout != 0 ? new FullQkAttention.Dropout(cfg.lshDropout,
                     s.generator.seed(), s.generator.stream(), blocks -> replay.draw(s.generator, blocks)) : null;
@@ -213,6 +267,7 @@ public final class LSHSelfAttention extends Module implements Branch {
             double[] drop = s.dropoutScales(b * sh * hashes * len * 2 * cfg.bucketSize, cfg.lshDropout, replay);
             var res = lsh.forward(qkL, vL, t, hashes, rot, buckets, mask, s.rotary, drop);
             replay.recordBuckets(res.buckets());
+            hashed = res.buckets();
             if (s.recorder != null && !replay.replaying()) s.recorder.record(layer, res.buckets());
             if (recordAttn && !replay.replaying()) {
                 double[][] w = lsh.weights(qkL, vL, t, hashes, res.buckets(), mask, s.rotary);
@@ -222,6 +277,7 @@ public final class LSHSelfAttention extends Module implements Branch {
             }
             out = res.out();
         }
+        if (s.prefill() != null && !replay.replaying()) fillCache(s.prefill(), s, layer, t, qkH, vH, hashed);
         out = out.reshape(b, sh, t, dh);
         if (lh > 0) {
             Tensor lq = qkH.narrow(1, 0, lh).narrow(2, 0, t).contiguous().reshape(b * lh, t, dh);

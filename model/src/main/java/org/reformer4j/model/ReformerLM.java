@@ -131,6 +131,15 @@ public final class ReformerLM extends Module {
      * {@link #forward(Tensor, Tensor, Recorder)}.
      */
     public Tensor forward(Tensor ids, Tensor inputMask, Tensor keys, Tensor contextMask, Recorder recorder) {
+        return forward(ids, inputMask, keys, contextMask, recorder, null, 0);
+    }
+
+    /**
+     * The forward; with a {@code prefill} cache it runs in eval mode, its layers hash with the cache's session
+     * rotations and hand the cache the first {@code prefillLength} positions' projections.
+     */
+    private Tensor forward(Tensor ids, Tensor inputMask, Tensor keys, Tensor contextMask, Recorder recorder, DecodeCache prefill,
+                           int prefillLength) {
         checkIds(ids, keys == null ? 0 : keys.size(1));
         boolean[][] context = checkKeys(ids, keys, contextMask);
         Device device = device();
@@ -162,7 +171,15 @@ public final class ReformerLM extends Module {
             sinCos = rotaryOnDevice(t, device);
         }
         var onDevice = device.isCpu() ? null : new ForwardState.OnDevice(deviceMask, sinCos[0], sinCos[1]);
-        var state = new ForwardState(cfg.depth, mask, rotary, rotations, random, isTraining(), nHashes, recorder, onDevice, keys, context);
+        RotationSource source = rotations;
+        if (prefill != null) {
+            // the forward hashes with the rotations the cache's steps will use: drawn once per (layer, bucket count)
+            RotationSource base = rotations;
+            source = (layer, shape, dtype) -> prefill.rotations(layer, 2 * shape[3], () -> base.rotations(layer, shape, dtype));
+        }
+        var state = new ForwardState(cfg.depth, mask, rotary, source, random, prefill == null && isTraining(), nHashes, recorder, onDevice,
+                keys, context);
+        if (prefill != null) state.capture(prefill, prefillLength);
         x = reformer.forward(x, state);
         x = norm.forward(x);
         return out.forward(x);
@@ -276,6 +293,56 @@ public final class ReformerLM extends Module {
         x = reformer.step(x, state, cache);
         cache.advance();
         return out.forward(norm.forward(x));
+    }
+
+    /**
+     * Fills an empty {@code cache} with a prompt ids [B, t0] (t0 <= maxSeqLen) and returns the logits [B, 1, V] of
+     * its last position, as {@link #step} returns them; then {@link #step} continues at position t0. Runs in
+     * no-grad, eval mode. A cache on {@link org.reformer4j.model.attention.LshDecodeState}s (models with LSH layers
+     * or local heads) is filled from one forward over the prompt, padded as the {@link Autopadder} pads it (and, where
+     * t0 fits fullAttnThres but t0 + numMemKv does not, to the length the LSH layers need): the logits are that
+     * forward's, each layer keeps the real positions' projections, the memory slots and the forward's buckets, which
+     * are hashed with the cache's session rotations (see {@link DecodeCache}). Other caches (full attention, flat)
+     * step through the prompt one position at a time, which equals that forward there; so does a model with local
+     * heads whose padded prompt is not a multiple of their window 2 x bucketSize (memory slots beside local heads, or
+     * a prompt under fullAttnThres), which has no forward.
+     */
+    public Tensor prefill(Tensor ids, DecodeCache cache) {
+        checkIds(ids);
+        int b = ids.size(0), t0 = ids.size(1), m = cfg.numMemKv;
+        if (t0 > cfg.maxSeqLen) {
+            throw new IllegalArgumentException("ReformerLM.prefill: prompt of " + t0 + " tokens exceeds maxSeqLen " + cfg.maxSeqLen);
+        }
+        if (cache.length() != 0) {
+            throw new IllegalArgumentException("ReformerLM.prefill: the cache already holds " + cache.length()
+                    + " positions (a prefill starts an empty cache; continue with step)");
+        }
+        cache.checkBatch(b);
+        // the Autopadder's rule, and padding wherever the LSH layers take the prompt with its memory slots
+        boolean pad = t0 > cfg.fullAttnThres || (!cfg.useFullAttn && t0 + m > cfg.fullAttnThres);
+        int m2 = 2 * cfg.bucketSize, t = pad ? Math.ceilDiv(t0 + m, m2) * m2 - m : t0;
+        try (var ng = GradMode.noGrad()) {
+            // local heads run on windows of 2 bs: a padded prompt of another length (memory slots beside local heads, or
+            // a short prompt under fullAttnThres) has no forward; it is stepped through as other caches are
+            if (!cache.lshLayers() || (cfg.nLocalAttnHeads > 0 && t % m2 != 0)) {
+                Tensor last = null;
+                for (int p = 0; p < t0; p++) last = step(ids.narrow(1, p, 1).contiguous(), cache);
+                return last;
+            }
+            if (!device().isCpu()) {
+                throw new UnsupportedOperationException("ReformerLM.prefill: LSH decode caches fill on the CPU only; the model is on " + device());
+            }
+            Tensor x = ids, mask = null;
+            if (pad) {
+                boolean[] keep = new boolean[b * t];
+                for (int i = 0; i < b; i++) java.util.Arrays.fill(keep, i * t, i * t + t0, true);
+                mask = Tensor.of(keep, b, t);
+                if (t > t0) x = Tensor.cat(List.of(x, Tensor.zeros(new int[] {b, t - t0}, ids.dtype(), ids.device())), 1);
+            }
+            Tensor logits = forward(x, mask, null, null, null, cache, t0);
+            cache.filled(t0);
+            return logits.narrow(1, t0 - 1, 1).contiguous();
+        }
     }
 
     /**

@@ -95,7 +95,9 @@ public final class TrainingWrapper {
      * tokens (fewer when every row emitted eos). Runs in eval mode without gradients. Without a cache each
      * step re-runs the model on the last {@code maxSeqLen} tokens (reformer-pytorch GEN:38-75); with
      * {@link Sampling#useCache()} and a model that {@link ReformerLM#supportsDecodeCache supports it}, each
-     * step costs one position, until the sequence outgrows {@code maxSeqLen} (then it re-runs the window).
+     * step costs one position, until the sequence outgrows {@code maxSeqLen} (then it re-runs the window); a
+     * prompt of several tokens fills an LSH cache by {@link ReformerLM#prefill} (one forward, whose last logits
+     * are the uncached first step's), other caches by one step per prompt token.
      */
     public long[][] generate(long[][] starts, int length, Sampling sampling) {
         return generate(starts, length, sampling, null, null);
@@ -129,7 +131,11 @@ public final class TrainingWrapper {
                     ? model.newDecodeCache() : null;
             double[][] logits = null; // null after a flat step: its float32 logits are in rows
             float[][] rows = cache != null && cache.isFlat() ? new float[b][model.config().numTokens] : null;
-            if (cache != null) {
+            if (cache != null && cache.lshLayers() && t0 > 1) {
+                long[] prompt = new long[b * t0];
+                for (int i = 0; i < b; i++) System.arraycopy(starts[i], 0, prompt, i * t0, t0);
+                logits = lastRow(model.prefill(Tensor.of(prompt, b, t0), cache)); // one forward over the prompt
+            } else if (cache != null) {
                 for (int p = 0; p < t0; p++) logits = next(seq, p, cache, rows);
             }
             for (int step = 0; step < length; step++) {

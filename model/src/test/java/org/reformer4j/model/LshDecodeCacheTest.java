@@ -169,10 +169,11 @@ class LshDecodeCacheTest {
         for (int i = 0; i < 2; i++) System.arraycopy(prompts[i], 0, seq[i], 0, 5);
         try (var ng = GradMode.noGrad()) {
             DecodeCache cache = m.newDecodeCache();
-            double[] logits = null;
-            for (int p = 0; p < 24; p++) {
-                logits = m.step(Tensor.of(new long[] {seq[0][p], seq[1][p]}, 2, 1), cache).toDoubleArray();
-                if (p < 4) continue;
+            long[] prompt = new long[10];
+            for (int i = 0; i < 2; i++) System.arraycopy(prompts[i], 0, prompt, i * 5, 5);
+            double[] logits = m.prefill(Tensor.of(prompt, 2, 5), cache).toDoubleArray(); // generation fills the prompt at once
+            for (int p = 4; p < 24; p++) {
+                if (p > 4) logits = m.step(Tensor.of(new long[] {seq[0][p], seq[1][p]}, 2, 1), cache).toDoubleArray();
                 double[] u = new double[2];
                 rng.uniform(u);
                 for (int i = 0; i < 2; i++) seq[i][p + 1] = s.draw(java.util.Arrays.copyOfRange(logits, i * 23, (i + 1) * 23), u[i]);

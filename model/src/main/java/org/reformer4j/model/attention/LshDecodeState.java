@@ -137,6 +137,31 @@ public final class LshDecodeState {
         len++;
     }
 
+    /**
+     * Appends {@code r} positions at once (a prompt's prefill): projected qk and v [rows, r, dh] each, kept as
+     * {@link #append} keeps them one by one (unit, rotary-turned keys). Buckets are given after ({@link #setBuckets}).
+     */
+    public void append(double[] qk, double[] v, int r) {
+        if (r < 0 || len + r > capacity) {
+            throw new IllegalArgumentException("LshDecodeState: " + len + " of " + capacity + " positions are used; cannot append " + r);
+        }
+        if (qk.length != rows * r * dh || v.length != rows * r * dh) {
+            throw new IllegalArgumentException("LshDecodeState: " + r + " positions need qk and v of " + rows + " x " + r + " x " + dh
+                    + " values, got " + qk.length + " and " + v.length);
+        }
+        double[] q = new double[dh];
+        for (int row = 0; row < rows; row++) {
+            for (int j = 0; j < r; j++) {
+                int p = len + j, o = (row * slots + p) * dh, from = (row * r + j) * dh;
+                System.arraycopy(qk, from, raw, o, dh);
+                putValue(o, v, from);
+                turned(row, p, q);
+                unitKey(o, q, 0);
+            }
+        }
+        len += r;
+    }
+
     /** The projected qk of every held position, then of the memory slots, [rows, length + mem, dh] (to hash them all). */
     public double[] rawPrefix() {
         int n = len + mem;
