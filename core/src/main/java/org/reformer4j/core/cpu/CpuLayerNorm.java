@@ -23,14 +23,19 @@ final class CpuLayerNorm {
             if (wo != 0 || bo != 0) throw new IllegalStateException("layerNorm: weight and bias must start at offset 0");
             boolean vec = VectorSupport.ENABLED;
             Parallel.forRange(rows, Math.max(1, 4096 / Math.max(1, cols)), (r0, r1) -> {
+                // vector rows: the normalising pass of row r also sums row r+1 (normalizeNextSum, the same bits as
+                // sum), so the next row's reads overlap this row's writes instead of waiting in a pass of their own
+                float sumNext = vec ? CpuVector.sum(x, px0 + r0 * cols, cols) : 0f;
                 for (int r = r0; r < r1; r++) {
                     int px = px0 + r * cols, py = r * cols;
-                    float mean = (vec ? CpuVector.sum(x, px, cols) : CpuRows.sumF32(x, px, cols)) / cols;
+                    float mean = (vec ? sumNext : CpuRows.sumF32(x, px, cols)) / cols;
                     float var = (vec ? CpuVector.sumSqDev(x, px, mean, cols) : CpuRows.sumSqDevF32(x, px, mean, cols)) / cols;
                     float rstd = (float) (1.0 / Math.sqrt(var + eps));
                     mu[r] = mean;
                     rs[r] = rstd;
-                    if (vec) {
+                    if (vec && r + 1 < r1) {
+                        sumNext = CpuVector.normalizeNextSum(x, px, mean, rstd, w, b, y, py, cols, px + cols);
+                    } else if (vec) {
                         CpuVector.normalize(x, px, mean, rstd, w, b, y, py, cols);
                     } else {
                         for (int c = 0; c < cols; c++) {

@@ -189,12 +189,23 @@ final class CpuRows {
         if (a.dtype() == DType.F32) {
             float[] x = (float[]) a.storage().data(), y = (float[]) out.storage().data();
             boolean vec = VectorSupport.ENABLED;
+            // vector rows of at least one vector: the exp pass of row r also takes row r+1's max (expShiftSumNextMax),
+            // so the next row's reads overlap this row's exponentials (same bits as max, then expShiftSum)
+            boolean fused = vec && cols >= CpuVector.LANES;
             Parallel.forRange(rows, grain(cols), (r0, r1) -> {
+                float[] nextMax = new float[1];
+                float mNext = fused ? CpuVector.max(x, pa0 + r0 * cols, cols) : 0f;
                 for (int r = r0; r < r1; r++) {
                     int px = pa0 + r * cols, py = po0 + r * cols;
-                    float m = vec ? CpuVector.max(x, px, cols) : maxF32(x, px, cols);
+                    float m = fused ? mNext : vec ? CpuVector.max(x, px, cols) : maxF32(x, px, cols);
                     if (m == Float.NEGATIVE_INFINITY) m = 0f;
-                    float s = vec ? CpuVector.expShiftSum(x, px, m, y, py, cols) : expShiftSumF32(x, px, m, y, py, cols);
+                    float s;
+                    if (fused && r + 1 < r1) {
+                        s = CpuVector.expShiftSumNextMax(x, px, m, y, py, cols, px + cols, nextMax);
+                        mNext = nextMax[0];
+                    } else {
+                        s = vec ? CpuVector.expShiftSum(x, px, m, y, py, cols) : expShiftSumF32(x, px, m, y, py, cols);
+                    }
                     if (log) {
                         float lse = m + (float) Math.log(s);
                         if (vec) CpuVector.addScalar(x, px, -lse, y, py, cols);

@@ -150,12 +150,23 @@ final class CpuVector {
         return s;
     }
 
-    /** sum of x[p .. p+n). */
+    /**
+     * sum of x[p .. p+n): two accumulators over pairs of vectors (one add chain would wait on the add latency),
+     * a last odd vector into the first, lanes in order, then the scalar tail. {@link #normalizeNextSum} sums
+     * the same way, bit for bit.
+     */
     static float sum(float[] x, int p, int n) {
-        FloatVector acc = FloatVector.zero(S);
-        int i = 0, up = S.loopBound(n);
-        for (; i < up; i += L) acc = acc.add(FloatVector.fromArray(S, x, p + i));
-        float s = sumLanes(acc);
+        FloatVector a0 = FloatVector.zero(S), a1 = FloatVector.zero(S);
+        int i = 0, up = S.loopBound(n), up2 = up - up % (2 * L);
+        for (; i < up2; i += 2 * L) {
+            a0 = a0.add(FloatVector.fromArray(S, x, p + i));
+            a1 = a1.add(FloatVector.fromArray(S, x, p + i + L));
+        }
+        if (i < up) {
+            a0 = a0.add(FloatVector.fromArray(S, x, p + i));
+            i += L;
+        }
+        float s = sumLanes(a0.add(a1));
         for (; i < n; i++) s += x[p + i];
         return s;
     }
@@ -196,6 +207,33 @@ final class CpuVector {
             y[py + i] = e;
             s += e;
         }
+        return s;
+    }
+
+    /**
+     * {@link #expShiftSum(float[], int, float, float[], int, int)} of the row at px into y and, in the same loop,
+     * {@link #max} of the row at pNext (same length, n >= L), left in nextMax[0]; the same bits as the two calls.
+     * Softmax rows run this way so that the next row's reads from memory overlap this row's exponentials,
+     * rather than each row waiting on memory in its own max pass first.
+     */
+    static float expShiftSumNextMax(float[] x, int px, float shift, float[] y, int py, int n, int pNext, float[] nextMax) {
+        FloatVector acc = FloatVector.zero(S), mx = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        int i = 0, up = S.loopBound(n);
+        for (; i < up; i += L) {
+            FloatVector e = exp(FloatVector.fromArray(S, x, px + i).sub(shift));
+            e.intoArray(y, py + i);
+            acc = acc.add(e);
+            FloatVector v = FloatVector.fromArray(S, x, pNext + i);
+            mx = mx.blend(v, mx.compare(VectorOperators.LT, v));
+        }
+        float s = sumLanes(acc), m = mx.reduceLanes(VectorOperators.MAX);
+        for (; i < n; i++) {
+            float e = (float) Math.exp(x[px + i] - shift);
+            y[py + i] = e;
+            s += e;
+            m = Math.max(m, x[pNext + i]);
+        }
+        nextMax[0] = m;
         return s;
     }
 
@@ -242,13 +280,22 @@ final class CpuVector {
 
     /** sum over the row of (x - mean)^2. */
     static float sumSqDev(float[] x, int p, float mean, int n) {
-        FloatVector acc = FloatVector.zero(S);
-        int i = 0, up = S.loopBound(n);
+        // four FMA chains over groups of four vectors (one chain waits on the FMA latency), then single vectors
+        FloatVector a0 = FloatVector.zero(S), a1 = FloatVector.zero(S), a2 = FloatVector.zero(S), a3 = FloatVector.zero(S);
+        int i = 0, up = S.loopBound(n), up4 = up - up % (4 * L);
+        for (; i < up4; i += 4 * L) {
+            FloatVector d0 = FloatVector.fromArray(S, x, p + i).sub(mean), d1 = FloatVector.fromArray(S, x, p + i + L).sub(mean);
+            FloatVector d2 = FloatVector.fromArray(S, x, p + i + 2 * L).sub(mean), d3 = FloatVector.fromArray(S, x, p + i + 3 * L).sub(mean);
+            a0 = d0.fma(d0, a0);
+            a1 = d1.fma(d1, a1);
+            a2 = d2.fma(d2, a2);
+            a3 = d3.fma(d3, a3);
+        }
         for (; i < up; i += L) {
             FloatVector d = FloatVector.fromArray(S, x, p + i).sub(mean);
-            acc = d.fma(d, acc);
+            a0 = d.fma(d, a0);
         }
-        float s = sumLanes(acc);
+        float s = sumLanes(a0.add(a1).add(a2.add(a3)));
         for (; i < n; i++) {
             float d = x[p + i] - mean;
             s += d * d;
@@ -271,6 +318,43 @@ final class CpuVector {
             if (b != null) v += b[i];
             y[py + i] = v;
         }
+    }
+
+    /**
+     * {@link #normalize} of the row at px into y and, in the same loop, {@link #sum} of the row at pNext (same
+     * length n, the same bits as sum): layer norm's next row is read from memory while this row is written.
+     */
+    static float normalizeNextSum(float[] x, int px, float mean, float rstd, float[] w, float[] b, float[] y, int py, int n, int pNext) {
+        FloatVector a0 = FloatVector.zero(S), a1 = FloatVector.zero(S);
+        int i = 0, up = S.loopBound(n), up2 = up - up % (2 * L);
+        for (; i < up2; i += 2 * L) {
+            normalizedLanes(x, px + i, mean, rstd, w, b, i).intoArray(y, py + i);
+            normalizedLanes(x, px + i + L, mean, rstd, w, b, i + L).intoArray(y, py + i + L);
+            a0 = a0.add(FloatVector.fromArray(S, x, pNext + i));
+            a1 = a1.add(FloatVector.fromArray(S, x, pNext + i + L));
+        }
+        if (i < up) {
+            normalizedLanes(x, px + i, mean, rstd, w, b, i).intoArray(y, py + i);
+            a0 = a0.add(FloatVector.fromArray(S, x, pNext + i));
+            i += L;
+        }
+        float s = sumLanes(a0.add(a1));
+        for (; i < n; i++) {
+            float v = (x[px + i] - mean) * rstd;
+            if (w != null) v *= w[i];
+            if (b != null) v += b[i];
+            y[py + i] = v;
+            s += x[pNext + i];
+        }
+        return s;
+    }
+
+    /** (x[p ..] - mean) * rstd * w[c ..] + b[c ..] for one vector (w, b may be null), as {@link #normalize}. */
+    private static FloatVector normalizedLanes(float[] x, int p, float mean, float rstd, float[] w, float[] b, int c) {
+        FloatVector v = FloatVector.fromArray(S, x, p).sub(mean).mul(rstd);
+        if (w != null) v = v.mul(FloatVector.fromArray(S, w, c));
+        if (b != null) v = v.add(FloatVector.fromArray(S, b, c));
+        return v;
     }
 
     /** dot product of two rows. */
