@@ -15,10 +15,12 @@ import org.reformer4j.model.TrainingWrapper;
  * 4096, bucket 64, 4 rounds, causal) from a prefix of {@code prefix} random tokens: ms/token of the LSH decode
  * cache ({@link ReformerLM#step}, one position per token) against the uncached path (TrainingWrapper.generate
  * without cache: a forward of the whole, padded, sequence per token), alternating round by round in this JVM.
- * Wall time per token, and process CPU time (all threads) per token of each round; the cache's prefill (one
- * step per prefix token, including the re-hashes at each new bucket count) is timed once.
+ * Wall time per token, and process CPU time (all threads) per token of each round. The prompt's prefill is timed
+ * both ways, alternating {@code prefills} times in this JVM before the generation: one forward over the prompt
+ * ({@link ReformerLM#prefill}, what generation runs) and one step per prompt token (the way before it, including
+ * the re-hashes at each new bucket count); generation goes on from the last forward-filled cache.
  * Run: java --add-modules=jdk.incubator.vector -cp bench/target/benchmarks.jar
- *     org.reformer4j.bench.model.LshGenerateBench [prefix=4000] [rounds=4] [cachedPerRound=16] [uncachedPerRound=1]
+ *     org.reformer4j.bench.model.LshGenerateBench [prefix=4000] [rounds=4] [cachedPerRound=16] [uncachedPerRound=1] [prefills=2]
  */
 public final class LshGenerateBench {
     private LshGenerateBench() {}
@@ -28,6 +30,8 @@ public final class LshGenerateBench {
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 4;
         int cachedPer = args.length > 2 ? Integer.parseInt(args[2]) : 16;
         int uncachedPer = args.length > 3 ? Integer.parseInt(args[3]) : 1;
+        int prefills = args.length > 4 ? Integer.parseInt(args[4]) : 2;
+        if (prefills < 1) throw new IllegalArgumentException("LshGenerateBench: prefills must be >= 1, got " + prefills);
         if (prefix + rounds * cachedPer > 4096 || prefix + uncachedPer > 4096) {
             throw new IllegalArgumentException("LshGenerateBench: prefix " + prefix + " + generated tokens exceed maxSeqLen 4096");
         }
@@ -36,13 +40,30 @@ public final class LshGenerateBench {
         long[] start = ModelBenchCase.sequences(1, prefix, 256, 7).get(0);
         var wrapper = new TrainingWrapper(model, 0, 0);
         List<Double> cachedWall = new ArrayList<>(), cachedCpu = new ArrayList<>(), plainWall = new ArrayList<>(), plainCpu = new ArrayList<>();
+        List<Double> fwdWall = new ArrayList<>(), fwdCpu = new ArrayList<>(), stepWall = new ArrayList<>(), stepCpu = new ArrayList<>();
         try (var ng = GradMode.noGrad()) {
-            DecodeCache cache = model.newDecodeCache();
-            long c0 = ModelBenchCase.cpuNanos(), t0 = System.nanoTime();
+            DecodeCache cache = null;
             Tensor logits = null;
-            for (long id : start) logits = model.step(Tensor.of(new long[] {id}, 1, 1), cache);
-            System.out.printf(Locale.ROOT, "prefill %d tokens: %.1f s wall, %.1f s cpu (%.2f ms/token)%n", prefix, (System.nanoTime() - t0) / 1e9,
-                    (ModelBenchCase.cpuNanos() - c0) / 1e9, (System.nanoTime() - t0) / 1e6 / prefix);
+            for (int r = 0; r < prefills; r++) {
+                // one forward over the prompt
+                cache = model.newDecodeCache();
+                long c0 = ModelBenchCase.cpuNanos(), t0 = System.nanoTime();
+                logits = model.prefill(Tensor.of(start, 1, prefix), cache);
+                fwdWall.add((System.nanoTime() - t0) / 1e9);
+                fwdCpu.add((ModelBenchCase.cpuNanos() - c0) / 1e9);
+                // one step per prompt token
+                DecodeCache stepped = model.newDecodeCache();
+                Tensor last = null;
+                c0 = ModelBenchCase.cpuNanos();
+                t0 = System.nanoTime();
+                for (long id : start) last = model.step(Tensor.of(new long[] {id}, 1, 1), stepped);
+                stepWall.add((System.nanoTime() - t0) / 1e9);
+                stepCpu.add((ModelBenchCase.cpuNanos() - c0) / 1e9);
+                System.out.printf(Locale.ROOT, "prefill %d tokens, round %d: one forward %.2f s wall, %.2f s cpu; per position %.1f s wall, "
+                        + "%.1f s cpu (%.2f ms/token); first-token argmax %d vs %d%n", prefix, r, fwdWall.getLast(), fwdCpu.getLast(),
+                        stepWall.getLast(), stepCpu.getLast(), stepWall.getLast() * 1e3 / prefix, argmax(logits.toDoubleArray()),
+                        argmax(last.toDoubleArray()));
+            }
             for (int r = 0; r < rounds; r++) {
                 // uncached: each token re-runs the padded sequence (4096 positions)
                 long u0 = ModelBenchCase.cpuNanos(), w0 = System.nanoTime();
@@ -65,8 +86,10 @@ public final class LshGenerateBench {
         }
         double cw = median(cachedWall), pw = median(plainWall);
         System.out.printf(Locale.ROOT, "RESULT cached_ms_per_token=%.3f cached_cpu_ms=%.3f uncached_ms_per_token=%.1f uncached_cpu_ms=%.1f "
-                        + "speedup_wall=%.0f cached_tokens=%d uncached_tokens=%d prefix=%d peak_rss_mib=%.0f%n", cw, median(cachedCpu), pw,
-                median(plainCpu), pw / cw, cachedWall.size(), plainWall.size(), prefix, ModelBenchCase.vmHwmMib());
+                        + "speedup_wall=%.0f cached_tokens=%d uncached_tokens=%d prefix=%d prefill_forward_s=%.2f prefill_forward_cpu_s=%.2f "
+                        + "prefill_steps_s=%.1f prefill_steps_cpu_s=%.1f prefills=%d peak_rss_mib=%.0f%n", cw, median(cachedCpu), pw,
+                median(plainCpu), pw / cw, cachedWall.size(), plainWall.size(), prefix, median(fwdWall), median(fwdCpu), median(stepWall),
+                median(stepCpu), prefills, ModelBenchCase.vmHwmMib());
     }
 
     private static long argmax(double[] v) {

@@ -9,8 +9,8 @@ import org.reformer4j.core.cpu.Parallel;
 /**
  * The decode-time state of one LSH attention layer (the role of HuggingFace's past buckets and states in
  * {@code LSHSelfAttention.forward}, with reformer-pytorch's sort-and-chunk window): per row (batch x head) the
- * projected shared query/key, the unit-normalised (rotary-turned) key and the value of every decoded position,
- * and each position's bucket per round with per-bucket position lists; memory slots (after the tokens, as
+ * projected shared query/key, the unit-normalised (rotary-turned) key and the value of every decoded position
+ * (appended one at a time, or a prompt's at once by a prefill), and each position's bucket per round with per-bucket position lists; memory slots (after the tokens, as
  * reformer-pytorch appends them) likewise. The newest token is the last token of its bucket, so its sorted
  * index in round k is k*n + #(smaller buckets) + #(its bucket's tokens) - 1 (n = tokens + slots), and its
  * window is chunk c = index / bs and chunk c-1 (chunk 0 wraps to the last) of the current prefix's H*n sorted
@@ -126,12 +126,13 @@ public final class LshDecodeState {
                     + qk.length + " and " + v.length);
         }
         int p = len;
-        double[] q = new double[dh];
+        double[] q = new double[dh], sn = new double[dh / 2], cs = new double[dh / 2];
+        angles(p, sn, cs);
         for (int r = 0; r < rows; r++) {
             int o = (r * slots + p) * dh;
             System.arraycopy(qk, r * dh, raw, o, dh);
             putValue(o, v, r * dh);
-            turned(r, p, q);
+            turned(r, p, q, sn, cs);
             unitKey(o, q, 0);
         }
         len++;
@@ -149,13 +150,15 @@ public final class LshDecodeState {
             throw new IllegalArgumentException("LshDecodeState: " + r + " positions need qk and v of " + rows + " x " + r + " x " + dh
                     + " values, got " + qk.length + " and " + v.length);
         }
-        double[] q = new double[dh];
-        for (int row = 0; row < rows; row++) {
-            for (int j = 0; j < r; j++) {
-                int p = len + j, o = (row * slots + p) * dh, from = (row * r + j) * dh;
+        double[] q = new double[dh], sn = new double[dh / 2], cs = new double[dh / 2];
+        for (int j = 0; j < r; j++) {
+            int p = len + j;
+            angles(p, sn, cs); // once per position for every row
+            for (int row = 0; row < rows; row++) {
+                int o = (row * slots + p) * dh, from = (row * r + j) * dh;
                 System.arraycopy(qk, from, raw, o, dh);
                 putValue(o, v, from);
-                turned(row, p, q);
+                turned(row, p, q, sn, cs);
                 unitKey(o, q, 0);
             }
         }
@@ -232,18 +235,34 @@ public final class LshDecodeState {
         cs[li] = c + 1;
     }
 
+    /** sn, cs [dh/2] = sin and cos of the rotary angles p * invFreq (as LshAttentionCore.rotate rounds them); none without rotary. */
+    private void angles(int p, double[] sn, double[] cs) {
+        if (invFreq == null) return;
+        for (int i = 0; i < dh / 2; i++) {
+            double ang = round(f32, p * invFreq[i]);
+            sn[i] = round(f32, Math.sin(ang));
+            cs[i] = round(f32, Math.cos(ang));
+        }
+    }
+
     /** qk of row r at position p turned by the rotary angle p * invFreq (as LshAttentionCore.rotate), into q. */
     private void turned(int r, int p, double[] q) {
+        double[] sn = new double[dh / 2], cs = new double[dh / 2];
+        angles(p, sn, cs);
+        turned(r, p, q, sn, cs);
+    }
+
+    /** {@link #turned(int, int, double[])} with position p's sines and cosines given ({@link #angles}). */
+    private void turned(int r, int p, double[] q, double[] sn, double[] cs) {
         int o = (r * slots + p) * dh;
         if (invFreq == null) {
             System.arraycopy(raw, o, q, 0, dh);
             return;
         }
         for (int i = 0; i < dh / 2; i++) {
-            double ang = round(f32, p * invFreq[i]), sn = round(f32, Math.sin(ang)), cs = round(f32, Math.cos(ang));
             double a = raw[o + 2 * i], b = raw[o + 2 * i + 1];
-            q[2 * i] = round(f32, round(f32, a * cs) - round(f32, b * sn));
-            q[2 * i + 1] = round(f32, round(f32, b * cs) + round(f32, a * sn));
+            q[2 * i] = round(f32, round(f32, a * cs[i]) - round(f32, b * sn[i]));
+            q[2 * i + 1] = round(f32, round(f32, b * cs[i]) + round(f32, a * sn[i]));
         }
     }
 
