@@ -15,12 +15,14 @@ import org.reformer4j.core.Tensor;
 
 /**
  * Filling the LSH decode cache from one forward over the prompt ({@link ReformerLM#prefill}): (1) its logits are
- * the uncached forward's last position with the same rotations (float64 bit for bit and float32, depth 2-3, prompts
+ * the uncached forward's last position with the same rotations, bit for bit (float64 and float32, depth 2-3, prompts
  * that are and are not multiples of 2 x bucketSize, memory slots, local heads, rotary or absolute positions,
- * reversible or not, hash rounds changed at inference, full attention below the threshold); (2) at depth 1 the
+ * reversible or not, tied weights with product-key memory, hash rounds changed at inference, full attention below
+ * the threshold), and the forward draws its rotations through the cache once per layer and bucket count; caches the
+ * forward cannot fill (full attention, local heads beside memory slots) step through the prompt; (2) at depth 1 the
  * steps after a prefill equal those after stepping through the prompt (layer 0's states do not depend on the
- * prefix); (3) while the forward's and the step's windows hold the whole causal prefix, prefill + steps equal the
- * uncached forward at every position and depth; (4) generation with a prompt draws the uncached first token and
+ * prefix); (3) while the forward's and the step's windows hold the whole causal prefix (one hash round, padded
+ * length + memory slots = 2 x bucketSize), prefill + steps equal the uncached forward at every position and depth; (4) generation with a prompt draws the uncached first token and
  * then follows prefill + steps; bad input is refused by name.
  */
 class LshPrefillTest {
@@ -72,6 +74,8 @@ class LshPrefillTest {
                     b -> b.lshAllowDuplicateAttention(false).lshAttendAcrossBuckets(false).randomRotationsPerHead(true)),
             new Case("depth 2 bs 4 f64 full attention up to 12", 2, 4, DType.F64, b -> b.fullAttnThres(12)),
             new Case("depth 3 bs 4 f32", 3, 4, DType.F32, b -> b),
+            new Case("depth 2 bs 4 f64 tied weights, ScaleNorm, product-key memory on layer 1", 2, 4, DType.F64,
+                    b -> b.weightTie(true).useScaleNorm(true).pkmLayers(1).pkmNumKeys(32)),
             new Case("depth 2 bs 8 f32 5 memory slots", 2, 8, DType.F32, b -> b.numMemKv(5)),
             new Case("depth 2 bs 8 f32 2 of 3 heads local, per-head rotations", 2, 8, DType.F32,
                     b -> b.heads(3).nLocalAttnHeads(2).randomRotationsPerHead(true)));
@@ -171,6 +175,22 @@ class LshPrefillTest {
                 for (int p = 0; p < t0; p++) want = m.step(ids(ids, p, 1), stepped).toDoubleArray();
                 assertArrayEquals(want, m.prefill(ids(ids, 0, t0), filled).toDoubleArray());
                 assertArrayEquals(m.step(ids(ids, t0, 1), stepped).toDoubleArray(), m.step(ids(ids, t0, 1), filled).toDoubleArray());
+            }
+        }
+    }
+
+    @Test
+    void fullAttentionCachesStepThroughThePrompt() {
+        // a model under fullAttnThres at every length keeps a flat (or tensor) cache: the prefill is its steps
+        ReformerLM m = model(2, 4, DType.F32, b -> b.fullAttnThres(48));
+        long[][] ids = prompts(2, 10, 8);
+        try (var ng = GradMode.noGrad()) {
+            for (boolean flat : new boolean[] {true, false}) {
+                DecodeCache stepped = m.newDecodeCache(flat), filled = m.newDecodeCache(flat);
+                double[] want = null;
+                for (int p = 0; p < 9; p++) want = m.step(ids(ids, p, 1), stepped).toDoubleArray();
+                assertArrayEquals(want, m.prefill(ids(ids, 0, 9), filled).toDoubleArray(), "flat " + flat);
+                assertEquals(9, filled.length());
             }
         }
     }
