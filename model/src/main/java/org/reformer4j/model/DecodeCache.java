@@ -26,7 +26,8 @@ import org.reformer4j.model.attention.LshDecodeState;
  * positions, the memory slots and the forward's buckets (as HuggingFace fills its cache from one forward). The
  * prompt's states are then those of that forward over the whole prompt, not those each position would have had
  * when decoded alone (they agree at layer 0); the first generated token's logits equal uncached generation's (same
- * rotations) at every depth, and later tokens follow the step rules above. Not covered (refused by
+ * rotations) at every depth, and later tokens follow the step rules above. Prompts the forward cannot take (local
+ * heads beside memory slots) and full-attention caches are filled one step per token. Not covered (refused by
  * {@link ReformerLM#newDecodeCache}): non-causal models, LSH layers or local heads on a device, encoder keys
  * (generation with keys re-runs the window). Buffers hold numMemKv + maxSeqLen positions,
  * made at the first step; a cache reads the model's weights when it is made: make a new one after loading others.
