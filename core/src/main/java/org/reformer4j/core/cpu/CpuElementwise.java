@@ -98,7 +98,8 @@ final class CpuElementwise {
         if (dt == DType.F32 && ot == DType.F32) {
             float[] x = (float[]) ad, y = (float[]) od;
             float p = (float) prm;
-            boolean vec = VectorSupport.ENABLED && so == 1 && sa == 1;
+            // a power whose exponent is not a float32 keeps the float64 formula (the vector loops see p as a float)
+            boolean vec = VectorSupport.ENABLED && so == 1 && sa == 1 && (op != UnaryOp.POW_SCALAR || p == prm);
             int lanes = vec ? CpuVector.LANES : Integer.MAX_VALUE; // shorter runs: scalar (see CpuVector.LANES)
             it.forEach((o, i0, i1) -> {
                 int px = it.base(o, 1) + i0 * sa, py = it.base(o, 0) + i0 * so;
@@ -138,10 +139,39 @@ final class CpuElementwise {
             case NEG -> { for (int i = 0; i < n; i++, px += sa, py += so) y[py] = -x[px]; }
             case RELU -> { for (int i = 0; i < n; i++, px += sa, py += so) y[py] = x[px] > 0 ? x[px] : 0f; }
             case SQUARE -> { for (int i = 0; i < n; i++, px += sa, py += so) y[py] = x[px] * x[px]; }
-            case EXP -> { for (int i = 0; i < n; i++, px += sa, py += so) y[py] = (float) Math.exp(x[px]); }
+            case EXP -> { for (int i = 0; i < n; i++, px += sa, py += so) y[py] = expF32(x[px]); }
             case GELU -> { for (int i = 0; i < n; i++, px += sa, py += so) y[py] = geluF32(x[px]); }
+            // the twins of UnaryVector's loops (TranscendentalF32 for the functions)
+            case LOG -> { for (int i = 0; i < n; i++, px += sa, py += so) y[py] = TranscendentalF32.logF32(x[px]); }
+            case TANH -> { for (int i = 0; i < n; i++, px += sa, py += so) y[py] = TranscendentalF32.tanhF32(x[px]); }
+            case SIGMOID -> { for (int i = 0; i < n; i++, px += sa, py += so) y[py] = TranscendentalF32.sigmoidF32(x[px]); }
+            case GELU_TANH -> { for (int i = 0; i < n; i++, px += sa, py += so) y[py] = TranscendentalF32.geluTanhF32(x[px]); }
+            case SQRT -> { for (int i = 0; i < n; i++, px += sa, py += so) y[py] = (float) Math.sqrt(x[px]); } // = float sqrt, exactly
+            case RSQRT -> { for (int i = 0; i < n; i++, px += sa, py += so) y[py] = 1f / (float) Math.sqrt(x[px]); }
+            case RECIPROCAL -> { for (int i = 0; i < n; i++, px += sa, py += so) y[py] = 1f / x[px]; }
+            case ABS -> { for (int i = 0; i < n; i++, px += sa, py += so) y[py] = Math.abs(x[px]); }
+            case RSUB_SCALAR -> { for (int i = 0; i < n; i++, px += sa, py += so) y[py] = p - x[px]; }
+            case LEAKY_RELU -> { for (int i = 0; i < n; i++, px += sa, py += so) y[py] = x[px] > 0f ? x[px] : x[px] * p; }
+            case CLAMP_MIN -> { for (int i = 0; i < n; i++, px += sa, py += so) y[py] = Math.max(x[px], p); }
+            case CLAMP_MAX -> { for (int i = 0; i < n; i++, px += sa, py += so) y[py] = Math.min(x[px], p); }
+            case POW_SCALAR -> {
+                if (p != prm || !(p == 1f || p == 2f || p == 3f || p == 0.5f || p == -1f)) {
+                    for (int i = 0; i < n; i++, px += sa, py += so) y[py] = (float) Math.pow(x[px], prm);
+                } else {
+                    for (int i = 0; i < n; i++, px += sa, py += so) y[py] = powSmallF32(x[px], p);
+                }
+            }
             default -> { for (int i = 0; i < n; i++, px += sa, py += so) y[py] = (float) op.apply(x[px], prm); }
         }
+    }
+
+    /** x^p for p in {1, 2, 3, 1/2, -1} as the vector loops compute it ((x x) x; sqrt(x) + 0 with +inf at -inf; 1/x). */
+    static float powSmallF32(float x, float p) {
+        if (p == 1f) return x;
+        if (p == 2f) return x * x;
+        if (p == 3f) return x * x * x;
+        if (p == -1f) return 1f / x;
+        return x == Float.NEGATIVE_INFINITY ? Float.POSITIVE_INFINITY : (float) Math.sqrt(x) + 0f;
     }
 
     // float32 GELU(x) = x Phi(x) with Phi(x) = (1 + erf(x / sqrt 2)) / 2 - the form torch evaluates in float32 -

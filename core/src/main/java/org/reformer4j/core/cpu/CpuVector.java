@@ -99,10 +99,45 @@ final class CpuVector {
                 i = up;
             }
             default -> {
-                return false;
+                if (!UnaryVector.usable() || !unaryMore(op, p, x, px, y, py, up)) return false;
+                i = up;
             }
         }
         CpuElementwise.unaryF32(op, p, x, px + i, 1, y, py + i, 1, n - i);
+        return true;
+    }
+
+    /** The ops of {@link UnaryVector} over [0, up) in blocks (as GELU's); false for an op it has no loop for. */
+    private static boolean unaryMore(UnaryOp op, float p, float[] x, int px, float[] y, int py, int up) {
+        if (op == UnaryOp.POW_SCALAR && !(p == 1f || p == 2f || p == 3f || p == 0.5f || p == -1f)) return false;
+        for (int b = 0; b < up; b += GELU_BLOCK) {
+            int m = Math.min(GELU_BLOCK, up - b), xb = px + b, yb = py + b;
+            switch (op) {
+                case EXP -> UnaryVector.exp(x, xb, y, yb, m);
+                case LOG -> UnaryVector.log(x, xb, y, yb, m);
+                case TANH -> UnaryVector.tanh(x, xb, y, yb, m);
+                case SIGMOID -> UnaryVector.sigmoid(x, xb, y, yb, m);
+                case GELU_TANH -> UnaryVector.geluTanh(x, xb, y, yb, m);
+                case SQRT -> UnaryVector.sqrt(x, xb, y, yb, m);
+                case RSQRT -> UnaryVector.rsqrt(x, xb, y, yb, m);
+                case RECIPROCAL -> UnaryVector.reciprocal(x, xb, y, yb, m);
+                case ABS -> UnaryVector.abs(x, xb, y, yb, m);
+                case RSUB_SCALAR -> UnaryVector.rsubScalar(p, x, xb, y, yb, m);
+                case LEAKY_RELU -> UnaryVector.leakyRelu(p, x, xb, y, yb, m);
+                case CLAMP_MIN -> UnaryVector.clampMin(p, x, xb, y, yb, m);
+                case CLAMP_MAX -> UnaryVector.clampMax(p, x, xb, y, yb, m);
+                case POW_SCALAR -> {
+                    if (p == 1f) System.arraycopy(x, xb, y, yb, m);
+                    else if (p == 2f) unary(UnaryOp.SQUARE, 0f, x, xb, y, yb, m);
+                    else if (p == 3f) UnaryVector.cube(x, xb, y, yb, m);
+                    else if (p == 0.5f) UnaryVector.powHalf(x, xb, y, yb, m);
+                    else UnaryVector.reciprocal(x, xb, y, yb, m);
+                }
+                default -> {
+                    return false;
+                }
+            }
+        }
         return true;
     }
 

@@ -1,0 +1,80 @@
+package org.reformer4j.core.cpu;
+
+import static org.reformer4j.core.cpu.CpuElementwise.LN2_HI;
+import static org.reformer4j.core.cpu.CpuElementwise.LN2_LO;
+import static org.reformer4j.core.cpu.CpuElementwise.expF32;
+
+/**
+ * Float32 tanh, sigmoid, GELU (tanh form) and log from IEEE operations only: the scalar twins of
+ * {@link UnaryVector}'s loops, bit for bit (the same operations in the same order), so that a result does not
+ * depend on whether a run went through the vector loop, its tail, or the scalar path. torch computes these in
+ * float32 too; the float64 formulas of {@link org.reformer4j.core.UnaryOp#apply} are the test oracle.
+ * Accuracy against them (UnaryVectorTest): log within 1.1 ulp, tanh 1.5, sigmoid 2; GELU-tanh 3 ulp plus 6|u| ulp
+ * where e^(-2u) magnifies the float32 rounding of u (the far negative tail, x below about -3).
+ */
+final class TranscendentalF32 {
+    private TranscendentalF32() {}
+
+    // tanh(x) = x + x^3 P(x^2) for |x| < 0.625 (minimax fit of relative error 4e-9), else
+    // sign(x) (1 - e) / (1 + e) with e = e^(-2|x|) in (0, 0.29]: no cancellation and no overflow on either side.
+    static final float TANH_SMALL = 0.625f;
+    static final float T0 = -0.333332807f, T1 = 0.133314431f, T2 = -0.0537397452f, T3 = 0.0206391811f, T4 = -0.00570509490f;
+
+    static float tanhF32(float x) {
+        float s = x * x;
+        float p = Math.fma(s, T4, T3);
+        p = Math.fma(p, s, T2);
+        p = Math.fma(p, s, T1);
+        p = Math.fma(p, s, T0);
+        float small = Math.fma(x * s, p, x);
+        float a = Math.abs(x);
+        float e = expF32(a * -2f);
+        float big = (1f - e) / (1f + e);
+        big = Float.intBitsToFloat((Float.floatToRawIntBits(big) & 0x7FFFFFFF) | (Float.floatToRawIntBits(x) & 0x80000000));
+        return a < TANH_SMALL ? small : big; // NaN: not small, and e, big stay NaN
+    }
+
+    /** 1 / (1 + e^-x). */
+    static float sigmoidF32(float x) {
+        return 1f / (1f + expF32(-x));
+    }
+
+    // GELU, tanh form: x/2 (1 + tanh(u)) with u = sqrt(2/pi) (x + 0.044715 x^3), computed as x / (1 + e^(-2u))
+    // (the same function: (1 + tanh u) / 2 = 1 / (1 + e^-2u)), which keeps relative accuracy for negative x.
+    static final float GELU_TANH_K = -1.5957691216f, GELU_TANH_C = 0.044715f;
+
+    static float geluTanhF32(float x) {
+        float u = Math.fma(x * x * x, GELU_TANH_C, x);
+        return x / (1f + expF32(GELU_TANH_K * u));
+    }
+
+    // log(x) = k ln2 + log1p(f): x = 2^k m with m in [sqrt(1/2), sqrt 2) found on the bits (subnormals scaled by
+    // 2^23 first), f = m - 1 exact, log1p(f) = f - f^2/2 + f^3 P(f) (minimax fit of relative error 6e-9).
+    static final float L0 = 0.333333313f, L1 = -0.250008196f, L2 = 0.200012252f, L3 = -0.166233659f, L4 = 0.142017916f,
+            L5 = -0.131601274f, L6 = 0.127613083f, L7 = -0.0763430446f;
+    static final int SQRT_HALF_BITS = 0x3F3504F3, MIN_NORMAL_BITS = 0x00800000;
+    static final float TWO_23 = 8388608f;
+
+    static float logF32(float x) {
+        int bits = Float.floatToRawIntBits(x);
+        boolean sub = bits < MIN_NORMAL_BITS; // subnormal, zero or negative (the last two replaced below)
+        int b = sub ? Float.floatToRawIntBits(x * TWO_23) : bits;
+        int k = (b - SQRT_HALF_BITS) >> 23;
+        float f = Float.intBitsToFloat(b - (k << 23)) - 1f;
+        float p = Math.fma(f, L7, L6);
+        p = Math.fma(p, f, L5);
+        p = Math.fma(p, f, L4);
+        p = Math.fma(p, f, L3);
+        p = Math.fma(p, f, L2);
+        p = Math.fma(p, f, L1);
+        p = Math.fma(p, f, L0);
+        float f2 = f * f;
+        float r = Math.fma(f2 * f, p, Math.fma(f2, -0.5f, f));
+        float kf = (float) (sub ? k - 23 : k);
+        float y = Math.fma(kf, LN2_HI, Math.fma(kf, LN2_LO, r));
+        if (x < 0f) y = Float.NaN;
+        if (x == 0f) y = Float.NEGATIVE_INFINITY;
+        if (x == Float.POSITIVE_INFINITY) y = x;
+        return x != x ? x : y;
+    }
+}
