@@ -102,11 +102,14 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void binary(BinaryOp op, Tensor a, Tensor b, Tensor out) {
+        // float32 comparisons, maximum/minimum and the relu/tanh/sigmoid gradient helpers: CpuSelect's loops
+        if (a.dtype() == DType.F32 && CpuSelect.handles(op) && CpuSelect.binary(op, a, b, out)) return;
         CpuElementwise.binary(op, a, b, out);
     }
 
     @Override
     public void where(Tensor cond, Tensor a, Tensor b, Tensor out) {
+        if (out.dtype() == DType.F32 && CpuSelect.where(cond, a, b, out)) return; // where and masked_fill in float32
         CpuElementwise.where(cond, a, b, out);
     }
 
