@@ -255,11 +255,13 @@ final class CpuVector {
         FloatVector acc = FloatVector.zero(S), mx = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
         int i = 0, up = S.loopBound(n);
         for (; i < up; i += L) {
+            // the next row's load comes before this row's store: a load after a store to an address 4 KiB apart
+            // (the same low 12 bits, as x and y rows often are) waits on that store (4K aliasing)
+            FloatVector v = FloatVector.fromArray(S, x, pNext + i);
+            mx = mx.blend(v, mx.compare(VectorOperators.LT, v));
             FloatVector e = exp(FloatVector.fromArray(S, x, px + i).sub(shift));
             e.intoArray(y, py + i);
             acc = acc.add(e);
-            FloatVector v = FloatVector.fromArray(S, x, pNext + i);
-            mx = mx.blend(v, mx.compare(VectorOperators.LT, v));
         }
         float s = sumLanes(acc), m = mx.reduceLanes(VectorOperators.MAX);
         for (; i < n; i++) {
@@ -363,14 +365,15 @@ final class CpuVector {
         FloatVector a0 = FloatVector.zero(S), a1 = FloatVector.zero(S);
         int i = 0, up = S.loopBound(n), up2 = up - up % (2 * L);
         for (; i < up2; i += 2 * L) {
-            normalizedLanes(x, px + i, mean, rstd, w, b, i).intoArray(y, py + i);
-            normalizedLanes(x, px + i + L, mean, rstd, w, b, i + L).intoArray(y, py + i + L);
+            // next-row loads before this row's stores (see expShiftSumNextMax: 4K aliasing)
             a0 = a0.add(FloatVector.fromArray(S, x, pNext + i));
             a1 = a1.add(FloatVector.fromArray(S, x, pNext + i + L));
+            normalizedLanes(x, px + i, mean, rstd, w, b, i).intoArray(y, py + i);
+            normalizedLanes(x, px + i + L, mean, rstd, w, b, i + L).intoArray(y, py + i + L);
         }
         if (i < up) {
-            normalizedLanes(x, px + i, mean, rstd, w, b, i).intoArray(y, py + i);
             a0 = a0.add(FloatVector.fromArray(S, x, pNext + i));
+            normalizedLanes(x, px + i, mean, rstd, w, b, i).intoArray(y, py + i);
             i += L;
         }
         float s = sumLanes(a0.add(a1));
