@@ -27,6 +27,8 @@ final class DecodeTeam {
 
     private static final long SPIN_NANOS = 300_000, CALLER_SPIN_NANOS = 50_000;
     private static final int WINDOW = 64, BACKOFF = 1024;
+    /** The chunk field of a ticket whose task is being set up: above every chunk count, so nothing is claimed. */
+    private static final int CLOSED = Integer.MAX_VALUE;
     private static final DecodeTeam SHARED = new DecodeTeam();
 
     /** (task sequence number << 32) | next unclaimed chunk. */
@@ -79,11 +81,15 @@ final class DecodeTeam {
     private void share(int n, Chunks task) {
         Thread h = thread;
         if (h == null || !h.isAlive()) h = thread = Thread.ofPlatform().daemon().name("reformer4j-decode-helper").start(this::loop);
+        long seq = (ticket.get() >>> 32) + 1;
+        // closed first: from here no claim of the previous task (its sequence number is gone) nor of this one (no
+        // chunk below CLOSED) can succeed, so a helper that read the old ticket and then these new fields cannot
+        // run a chunk of this task under the old number (which ran that chunk twice and counted it done early)
+        ticket.set((seq << 32) | CLOSED);
         body = task;
         chunks = n;
         failure = null;
         done.set(0);
-        long seq = (ticket.get() >>> 32) + 1;
         ticket.set(seq << 32); // publishes the fields above
         if (parked) LockSupport.unpark(h);
         claim(seq, n, task);
@@ -121,7 +127,7 @@ final class DecodeTeam {
         long idleSince = System.nanoTime(), seen = 0;
         while (true) {
             long t = ticket.get(), seq = t >>> 32;
-            if (seq != seen) {
+            if (seq != seen && (int) t != CLOSED) {
                 // fields read after the ticket: at least as new as it; a newer task makes every claim below fail
                 Chunks task = body;
                 int n = chunks;

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 class DecodeTeamTest {
     @Test
     void eachChunkRunsOnceAndTasksDoNotOverlap() {
-        int tasks = 3000;
+        int tasks = 50_000; // enough hand-overs to meet the helper reading a ticket just as the next task is set up
         for (int t = 0; t < tasks; t++) {
             int n = 1 + t % 17, task = t;
             AtomicIntegerArray runs = new AtomicIntegerArray(n);
