@@ -31,4 +31,16 @@ class ScalarFallbackTest {
         String acc = out.substring(out.indexOf("accuracy ") + 9, out.indexOf('%', out.indexOf("accuracy ")));
         assertTrue(Double.parseDouble(acc) > 90, "a two-layer MLP separates the spiral: " + out);
     }
+
+    /** Every float32 kernel family (unary functions, rows, layer norm, comparisons, where) runs its scalar loop there. */
+    @Test
+    void everyKernelFamilyRunsWithoutTheVectorModule() throws IOException, InterruptedException {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process p = new ProcessBuilder(List.of(java, "-cp", System.getProperty("java.class.path"), "org.reformer4j.core.ScalarOpsMain"))
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "did not finish");
+        assertEquals(0, p.exitValue(), out);
+        assertTrue(out.contains("jdk.incubator.vector is not loaded") && out.strip().endsWith("ok"), out);
+    }
 }
