@@ -16,7 +16,7 @@ import org.reformer4j.core.cpu.Parallel;
  * after a copy of the same size (so both see the same machine load): [4096, 4096] float32 inputs, 25
  * interleaved repetitions, medians. The op's bandwidth counts its minimal traffic (inputs read once, output
  * written once: 4 bytes a float element, 1 a bool); the factor is copy bandwidth / op bandwidth (issue target:
- * at most 2). Covers the elementwise family (arithmetic, the transcendental unary ops, clamp, powers,
+ * at most 2). The copy is System.arraycopy from compiled code (its copy stub), split over the threads as the ops are. Covers the elementwise family (arithmetic, the transcendental unary ops, clamp, powers,
  * comparisons, where and masked_fill), softmax, log-softmax, layer norm and row sums; {@code pow1.5} is a
  * general exponent, which runs through Math.pow.
  * Usage: {@code java --add-modules=jdk.incubator.vector -cp bench/target/benchmarks.jar org.reformer4j.bench.ops.RowOpsReport [reps] [op,op,...]}
@@ -39,7 +39,12 @@ public final class RowOpsReport {
             Tensor w = Tensor.ones(4096), b = Tensor.zeros(4096);
             float[] src = x.toFloatArray(), dst = new float[src.length];
             int t = threads;
-            Runnable copy = () -> Parallel.forParts(src.length, t, (f, e) -> System.arraycopy(src, f, dst, f, e - f));
+            Parallel.Range copyPart = (f, e) -> System.arraycopy(src, f, dst, f, e - f);
+            // compile the copy body first: called only once per part and repetition, it would otherwise run
+            // interpreted for most of the run, where System.arraycopy takes the runtime's generic copy, slower
+            // than the compiled code's copy stub (the copy then sped up about halfway through the op list)
+            for (int i = 0; i < 50_000; i++) copyPart.run(i & 1023, (i & 1023) + 64);
+            Runnable copy = () -> Parallel.forParts(src.length, t, copyPart);
             List<Op> ops = new ArrayList<>(List.of(
                 new Op("add", 12, () -> x.add(y)), new Op("sub", 12, () -> x.sub(y)), new Op("mul", 12, () -> x.mul(y)),
                 new Op("div", 12, () -> x.div(pos)), new Op("mulScalar", 8, () -> x.mul(1.5)), new Op("neg", 8, x::neg),
