@@ -36,6 +36,15 @@ public interface Backend {
     /** out = op(a, p); a has out's shape. */
     void unary(UnaryOp op, double p, Tensor a, Tensor out);
 
+    /**
+     * out = min(max(a, lo), hi) (NaN stays NaN), a has out's shape: by default CLAMP_MIN then CLAMP_MAX in place
+     * on out; a backend may do it in one pass (the same values).
+     */
+    default void clamp(Tensor a, double lo, double hi, Tensor out) {
+        unary(UnaryOp.CLAMP_MIN, lo, a, out);
+        unary(UnaryOp.CLAMP_MAX, hi, out, out);
+    }
+
     /** out = op(a, b); a and b have out's shape (broadcast dims have stride 0). */
     void binary(BinaryOp op, Tensor a, Tensor b, Tensor out);
 

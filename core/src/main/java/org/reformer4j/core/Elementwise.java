@@ -21,6 +21,21 @@ final class Elementwise {
         return out.record(op.name().toLowerCase(), g -> new Tensor[] {unaryBackward(op, p, in, res, g)}, x);
     }
 
+    /**
+     * min(max(x, lo), hi) in one op (one pass on the CPU): the values of clamp_min then clamp_max, and their
+     * gradient, g where lo <= x <= hi, else 0 (NaN: 0).
+     */
+    static Tensor clamp(Tensor x, double lo, double hi) {
+        if (x.dtype() == DType.BOOL) x = x.to(DType.I64);
+        Tensor out = Tensor.empty(x.shape(), x.dtype(), x.device());
+        x.backend().clamp(x, lo, hi, out);
+        final Tensor in = x;
+        return out.record("clamp", g -> {
+            Tensor zero = Tensor.scalar(0, g.dtype(), g.device());
+            return new Tensor[] {Tensor.where(in.ge(lo), Tensor.where(in.le(hi), g, zero), zero)};
+        }, x);
+    }
+
     /** Whether {@link #unaryBackward} reads the result y. */
     private static boolean readsOutput(UnaryOp op) {
         return switch (op) {

@@ -598,6 +598,7 @@ public final class Tensor {
 
     /** Clamped to [min, max]; pass NaN to leave a side open. */
     public Tensor clamp(double min, double max) {
+        if (!Double.isNaN(min) && !Double.isNaN(max)) return Elementwise.clamp(this, min, max);
         Tensor t = this;
         if (!Double.isNaN(min)) t = Elementwise.unary(UnaryOp.CLAMP_MIN, min, t);
         if (!Double.isNaN(max)) t = Elementwise.unary(UnaryOp.CLAMP_MAX, max, t);

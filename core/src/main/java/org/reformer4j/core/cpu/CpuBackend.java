@@ -101,6 +101,11 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void clamp(Tensor a, double lo, double hi, Tensor out) {
+        if (!CpuElementwise.clampF32(a, lo, hi, out)) Backend.super.clamp(a, lo, hi, out);
+    }
+
+    @Override
     public void binary(BinaryOp op, Tensor a, Tensor b, Tensor out) {
         // float32 comparisons, maximum/minimum and the relu/tanh/sigmoid gradient helpers: CpuSelect's loops
         if (a.dtype() == DType.F32 && CpuSelect.handles(op) && CpuSelect.binary(op, a, b, out)) return;

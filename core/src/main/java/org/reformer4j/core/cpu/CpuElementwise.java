@@ -130,6 +130,26 @@ final class CpuElementwise {
         });
     }
 
+    /**
+     * out = min(max(a, lo), hi) in one pass for float32 a and out (the bits of CLAMP_MIN then CLAMP_MAX: Java's
+     * max/min, NaN propagating, bounds rounded to float32); false for other dtypes.
+     */
+    static boolean clampF32(Tensor a, double lo, double hi, Tensor out) {
+        if (a.dtype() != DType.F32 || out.dtype() != DType.F32) return false;
+        Strided it = new Strided(out, a);
+        float[] x = (float[]) a.storage().data(), y = (float[]) out.storage().data();
+        float l = (float) lo, h = (float) hi;
+        int so = it.innerStride[0], sa = it.innerStride[1];
+        boolean vec = VectorSupport.ENABLED && so == 1 && sa == 1;
+        int lanes = vec ? CpuVector.LANES : Integer.MAX_VALUE; // shorter runs: scalar (see CpuVector.LANES)
+        it.forEach((o, i0, i1) -> {
+            int px = it.base(o, 1) + i0 * sa, py = it.base(o, 0) + i0 * so, n = i1 - i0, i = 0;
+            if (n >= lanes) i = CpuVector.clamp(l, h, x, px, y, py, n);
+            for (px += i * sa, py += i * so; i < n; i++, px += sa, py += so) y[py] = Math.min(Math.max(x[px], l), h);
+        });
+        return true;
+    }
+
     /** The scalar float32 loop: reference, fallback and vector tail. */
     static void unaryF32(UnaryOp op, double prm, float[] x, int px, int sa, float[] y, int py, int so, int n) {
         float p = (float) prm;

@@ -107,6 +107,13 @@ final class CpuVector {
         return true;
     }
 
+    /** min(max(x, lo), hi) over the whole vectors of [0, n) (in blocks, as GELU's); returns how many it did. */
+    static int clamp(float lo, float hi, float[] x, int px, float[] y, int py, int n) {
+        int up = S.loopBound(n);
+        for (int b = 0; b < up; b += GELU_BLOCK) UnaryVector.clamp(lo, hi, x, px + b, y, py + b, Math.min(GELU_BLOCK, up - b));
+        return up;
+    }
+
     /** The ops of {@link UnaryVector} over [0, up) in blocks (as GELU's); false for an op it has no loop for. */
     private static boolean unaryMore(UnaryOp op, float p, float[] x, int px, float[] y, int py, int up) {
         if (op == UnaryOp.POW_SCALAR && !(p == 1f || p == 2f || p == 3f || p == 0.5f || p == -1f)) return false;

@@ -149,6 +149,11 @@ final class UnaryVector {
         for (int i = 0; i < up; i += L) FloatVector.fromArray(S, x, px + i).min(hi).intoArray(y, py + i);
     }
 
+    /** Math.min(Math.max(x, lo), hi) lane by lane: clamp in one pass, the bits of clampMin then clampMax. */
+    static void clamp(float lo, float hi, float[] x, int px, float[] y, int py, int up) {
+        for (int i = 0; i < up; i += L) FloatVector.fromArray(S, x, px + i).max(lo).min(hi).intoArray(y, py + i);
+    }
+
     /** x^3 as (x x) x. */
     static void cube(float[] x, int px, float[] y, int py, int up) {
         for (int i = 0; i < up; i += L) {

@@ -98,4 +98,24 @@ class UnaryVectorTest {
             System.out.printf("%s p=%s: worst %.2f ulp over %d values%n", op, p, worst, x.length);
         }
     }
+
+    /** clamp(lo, hi) in one pass gives the bits of clamp_min then clamp_max, vector loop and scalar tail alike. */
+    @Test
+    void oneVectorPassClampEqualsClampMinThenClampMax() {
+        for (int n : new int[] {29, 3 * CpuVector.LANES + 7, 20011}) { // at least the 24 special values
+            float[] x = values(n, n);
+            for (double[] b : new double[][] {{-0.5, 0.5}, {0.0, 0.0}, {-0.0, 0.0}, {1e-3, 1e30}, {-3.0, -1.0}}) {
+                Tensor in = Tensor.of(x, n);
+                Tensor one = Tensor.empty(new int[] {n}, org.reformer4j.core.DType.F32, org.reformer4j.core.Device.CPU);
+                Tensor two = Tensor.empty(new int[] {n}, org.reformer4j.core.DType.F32, org.reformer4j.core.Device.CPU);
+                assertTrue(CpuElementwise.clampF32(in, b[0], b[1], one));
+                CpuElementwise.unary(UnaryOp.CLAMP_MIN, b[0], in, two);
+                CpuElementwise.unary(UnaryOp.CLAMP_MAX, b[1], two, two);
+                float[] o = one.toFloatArray(), t = two.toFloatArray();
+                for (int i = 0; i < n; i++) {
+                    assertEquals(Float.floatToIntBits(t[i]), Float.floatToIntBits(o[i]), "clamp(" + x[i] + ", " + b[0] + ", " + b[1] + ") n=" + n);
+                }
+            }
+        }
+    }
 }
