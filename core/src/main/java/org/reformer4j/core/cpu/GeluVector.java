@@ -50,22 +50,7 @@ final class GeluVector {
     static void forward(float[] x, int px, float[] y, int py, int up) {
         for (int i = 0; i < up; i += L) {
             FloatVector v = FloatVector.fromArray(S, x, px + i);
-            // erf(v / sqrt2) = z P(z^2) / Q(z^2), z clamped into [-4, 4] by compare and blend (a NaN stays NaN)
-            FloatVector z = v.mul(INV_SQRT2);
-            z = z.blend(ERF_CLAMP, z.compare(VectorOperators.GT, ERF_CLAMP));
-            z = z.blend(-ERF_CLAMP, z.compare(VectorOperators.LT, -ERF_CLAMP));
-            FloatVector s = z.mul(z);
-            FloatVector p = s.fma(P5, P4);
-            p = p.fma(s, FloatVector.broadcast(S, P3));
-            p = p.fma(s, FloatVector.broadcast(S, P2));
-            p = p.fma(s, FloatVector.broadcast(S, P1));
-            p = p.fma(s, FloatVector.broadcast(S, P0));
-            FloatVector q = s.fma(Q5, Q4);
-            q = q.fma(s, FloatVector.broadcast(S, Q3));
-            q = q.fma(s, FloatVector.broadcast(S, Q2));
-            q = q.fma(s, FloatVector.broadcast(S, Q1));
-            q = q.fma(s, FloatVector.broadcast(S, 1f));
-            FloatVector erf = z.mul(p).div(q);
+            FloatVector erf = erfOfScaled(v);
             FloatVector half = v.mul(0.5f);
             half.fma(erf, half).intoArray(y, py + i);
         }
@@ -96,23 +81,30 @@ final class GeluVector {
             FloatVector ex = e.mul(bits.reinterpretAsFloats());
             ex = ex.blend(0f, b.compare(VectorOperators.LT, EXP_LO)); // b <= 0: only underflow lanes need replacing; NaN stays NaN
             FloatVector pdf = ex.mul(INV_SQRT_2PI);
-            // cdf = (1 + erf(v / sqrt2)) / 2, erf as in forward
-            FloatVector z = v.mul(INV_SQRT2);
-            z = z.blend(ERF_CLAMP, z.compare(VectorOperators.GT, ERF_CLAMP));
-            z = z.blend(-ERF_CLAMP, z.compare(VectorOperators.LT, -ERF_CLAMP));
-            FloatVector s = z.mul(z);
-            FloatVector p = s.fma(P5, P4);
-            p = p.fma(s, FloatVector.broadcast(S, P3));
-            p = p.fma(s, FloatVector.broadcast(S, P2));
-            p = p.fma(s, FloatVector.broadcast(S, P1));
-            p = p.fma(s, FloatVector.broadcast(S, P0));
-            FloatVector q = s.fma(Q5, Q4);
-            q = q.fma(s, FloatVector.broadcast(S, Q3));
-            q = q.fma(s, FloatVector.broadcast(S, Q2));
-            q = q.fma(s, FloatVector.broadcast(S, Q1));
-            q = q.fma(s, FloatVector.broadcast(S, 1f));
-            FloatVector cdf = z.mul(p).div(q).fma(0.5f, 0.5f);
+            FloatVector cdf = erfOfScaled(v).fma(0.5f, 0.5f); // (1 + erf(v / sqrt2)) / 2
             FloatVector.fromArray(S, g, pg + i).mul(v.fma(pdf, cdf)).intoArray(y, py + i);
         }
+    }
+
+    /**
+     * erf(v / sqrt2) = z P(z^2) / Q(z^2), z clamped into [-4, 4] by compare and blend (a NaN stays NaN): the
+     * twin of {@link CpuElementwise#erfOfScaledF32}. Small enough (no exponential) for C2 to inline into both loops.
+     */
+    private static FloatVector erfOfScaled(FloatVector v) {
+        FloatVector z = v.mul(INV_SQRT2);
+        z = z.blend(ERF_CLAMP, z.compare(VectorOperators.GT, ERF_CLAMP));
+        z = z.blend(-ERF_CLAMP, z.compare(VectorOperators.LT, -ERF_CLAMP));
+        FloatVector s = z.mul(z);
+        FloatVector p = s.fma(P5, P4);
+        p = p.fma(s, FloatVector.broadcast(S, P3));
+        p = p.fma(s, FloatVector.broadcast(S, P2));
+        p = p.fma(s, FloatVector.broadcast(S, P1));
+        p = p.fma(s, FloatVector.broadcast(S, P0));
+        FloatVector q = s.fma(Q5, Q4);
+        q = q.fma(s, FloatVector.broadcast(S, Q3));
+        q = q.fma(s, FloatVector.broadcast(S, Q2));
+        q = q.fma(s, FloatVector.broadcast(S, Q1));
+        q = q.fma(s, FloatVector.broadcast(S, 1f));
+        return z.mul(p).div(q);
     }
 }
