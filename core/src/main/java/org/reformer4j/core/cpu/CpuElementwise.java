@@ -175,8 +175,10 @@ final class CpuElementwise {
             case CLAMP_MIN -> { for (int i = 0; i < n; i++, px += sa, py += so) y[py] = Math.max(x[px], p); }
             case CLAMP_MAX -> { for (int i = 0; i < n; i++, px += sa, py += so) y[py] = Math.min(x[px], p); }
             case POW_SCALAR -> {
-                if (p != prm || !(p == 1f || p == 2f || p == 3f || p == 0.5f || p == -1f)) {
+                if (!Double.isFinite(prm)) {
                     for (int i = 0; i < n; i++, px += sa, py += so) y[py] = (float) Math.pow(x[px], prm);
+                } else if (p != prm || !(p == 1f || p == 2f || p == 3f || p == 0.5f || p == -1f)) {
+                    for (int i = 0; i < n; i++, px += sa, py += so) y[py] = TranscendentalF32.powF32(x[px], prm);
                 } else {
                     for (int i = 0; i < n; i++, px += sa, py += so) y[py] = powSmallF32(x[px], p);
                 }

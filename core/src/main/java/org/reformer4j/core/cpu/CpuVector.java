@@ -116,7 +116,7 @@ final class CpuVector {
 
     /** The ops of {@link UnaryVector} over [0, up) in blocks (as GELU's); false for an op it has no loop for. */
     private static boolean unaryMore(UnaryOp op, float p, float[] x, int px, float[] y, int py, int up) {
-        if (op == UnaryOp.POW_SCALAR && !(p == 1f || p == 2f || p == 3f || p == 0.5f || p == -1f)) return false;
+        if (op == UnaryOp.POW_SCALAR && !Float.isFinite(p)) return false;
         for (int b = 0; b < up; b += GELU_BLOCK) {
             int m = Math.min(GELU_BLOCK, up - b), xb = px + b, yb = py + b;
             switch (op) {
@@ -138,7 +138,8 @@ final class CpuVector {
                     else if (p == 2f) unary(UnaryOp.SQUARE, 0f, x, xb, y, yb, m);
                     else if (p == 3f) UnaryVector.cube(x, xb, y, yb, m);
                     else if (p == 0.5f) UnaryVector.powHalf(x, xb, y, yb, m);
-                    else UnaryVector.reciprocal(x, xb, y, yb, m);
+                    else if (p == -1f) UnaryVector.reciprocal(x, xb, y, yb, m);
+                    else UnaryVector.powGeneral(p, x, xb, y, yb, m);
                 }
                 default -> {
                     return false;

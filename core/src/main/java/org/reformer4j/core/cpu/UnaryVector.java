@@ -22,8 +22,10 @@ import static org.reformer4j.core.cpu.TranscendentalF32.T4;
 import static org.reformer4j.core.cpu.TranscendentalF32.TANH_SMALL;
 import static org.reformer4j.core.cpu.TranscendentalF32.TWO_23;
 
+import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -167,6 +169,52 @@ final class UnaryVector {
         for (int i = 0; i < up; i += L) {
             FloatVector v = FloatVector.fromArray(S, x, px + i);
             v.sqrt().add(0f).blend(Float.POSITIVE_INFINITY, v.compare(VectorOperators.EQ, Float.NEGATIVE_INFINITY)).intoArray(y, py + i);
+        }
+    }
+
+    private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
+    private static final VectorSpecies<Integer> I8 = IntVector.SPECIES_256;
+    private static final VectorSpecies<Double> D8 = DoubleVector.SPECIES_512;
+
+    /**
+     * x^p for a finite exponent p (twin: {@link TranscendentalF32#powF32}, bit for bit): eight lanes at a time in
+     * float64; lanes whose x is not positive and finite are redone by Math.pow after the vector pass.
+     */
+    static void powGeneral(double p, float[] x, int px, float[] y, int py, int up) {
+        for (int i = 0; i < up; i += 8) {
+            FloatVector v = FloatVector.fromArray(F8, x, px + i);
+            IntVector bits = v.reinterpretAsInts();
+            VectorMask<Integer> sub = bits.compare(VectorOperators.LT, MIN_NORMAL_BITS);
+            IntVector b = bits.blend(v.mul(TWO_23).reinterpretAsInts(), sub);
+            IntVector k = b.sub(SQRT_HALF_BITS).lanewise(VectorOperators.ASHR, 23);
+            FloatVector m = b.sub(k.lanewise(VectorOperators.LSHL, 23)).reinterpretAsFloats();
+            DoubleVector f = ((DoubleVector) m.convertShape(VectorOperators.F2D, D8, 0)).sub(1.0);
+            DoubleVector s = f.div(f.add(2.0)), s2 = s.mul(s);
+            DoubleVector r = s2.fma(TranscendentalF32.A7, TranscendentalF32.A6);
+            r = r.fma(s2, DoubleVector.broadcast(D8, TranscendentalF32.A5));
+            r = r.fma(s2, DoubleVector.broadcast(D8, TranscendentalF32.A4));
+            r = r.fma(s2, DoubleVector.broadcast(D8, TranscendentalF32.A3));
+            r = r.fma(s2, DoubleVector.broadcast(D8, TranscendentalF32.A2));
+            r = r.fma(s2, DoubleVector.broadcast(D8, TranscendentalF32.A1));
+            r = r.fma(s2, DoubleVector.broadcast(D8, 1.0));
+            DoubleVector kd = (DoubleVector) k.blend(k.sub(23), sub).convertShape(VectorOperators.I2D, D8, 0);
+            DoubleVector yv = kd.fma(DoubleVector.broadcast(D8, TranscendentalF32.LN2), s.mul(2.0).mul(r)).mul(p);
+            yv = yv.blend(TranscendentalF32.POW_CLAMP, yv.compare(VectorOperators.GT, TranscendentalF32.POW_CLAMP));
+            yv = yv.blend(-TranscendentalF32.POW_CLAMP, yv.compare(VectorOperators.LT, -TranscendentalF32.POW_CLAMP));
+            DoubleVector n = yv.fma(DoubleVector.broadcast(D8, TranscendentalF32.LOG2E_D), DoubleVector.broadcast(D8, TranscendentalF32.ROUNDER_D))
+                    .sub(TranscendentalF32.ROUNDER_D);
+            DoubleVector t = n.fma(DoubleVector.broadcast(D8, -TranscendentalF32.LN2_HI_D), yv);
+            t = n.fma(DoubleVector.broadcast(D8, -TranscendentalF32.LN2_LO_D), t);
+            double[] c = TranscendentalF32.EXP_TAYLOR;
+            DoubleVector e = t.fma(c[0], c[1]);
+            for (int j = 2; j < c.length; j++) e = e.fma(t, DoubleVector.broadcast(D8, c[j]));
+            LongVector nl = (LongVector) n.convert(VectorOperators.D2L, 0);
+            DoubleVector scale = nl.add(1023).lanewise(VectorOperators.LSHL, 52).reinterpretAsDoubles();
+            ((FloatVector) e.mul(scale).convertShape(VectorOperators.D2F, F8, 0)).intoArray(y, py + i);
+            VectorMask<Float> odd = v.compare(VectorOperators.GT, 0f).and(v.compare(VectorOperators.LT, Float.POSITIVE_INFINITY)).not();
+            if (odd.anyTrue()) {
+                for (int j = 0; j < 8; j++) if (odd.laneIsSet(j)) y[py + i + j] = (float) Math.pow(x[px + i + j], p);
+            }
         }
     }
 }

@@ -43,7 +43,7 @@ class UnaryVectorTest {
         int n = (1 << 14) + 7;
         float[] x = values(3, n);
         for (UnaryOp op : OPS) {
-            for (float p : op == UnaryOp.POW_SCALAR ? new float[] {1f, 2f, 3f, 0.5f, -1f} : new float[] {0.1f, -0.5f}) {
+            for (float p : op == UnaryOp.POW_SCALAR ? new float[] {1f, 2f, 3f, 0.5f, -1f, 1.5f, -2.25f, 0.1f, 7f, 0f} : new float[] {0.1f, -0.5f}) {
                 float[] v = new float[n], s = new float[n];
                 assertTrue(CpuVector.unary(op, p, x, 0, v, 0, n), op + " has a vector loop");
                 CpuElementwise.unaryF32(op, p, x, 0, 1, s, 0, 1, n);
@@ -72,7 +72,8 @@ class UnaryVectorTest {
             {UnaryOp.EXP, 0.0, 2.0}, {UnaryOp.LOG, 0.0, 2.0}, {UnaryOp.TANH, 0.0, 3.0}, {UnaryOp.SIGMOID, 0.0, 3.0},
             {UnaryOp.GELU_TANH, 0.0, 3.0}, {UnaryOp.SQRT, 0.0, 0.5}, {UnaryOp.RSQRT, 0.0, 1.5}, {UnaryOp.RECIPROCAL, 0.0, 0.5},
             {UnaryOp.ABS, 0.0, 0.0}, {UnaryOp.LEAKY_RELU, 0.25, 0.5}, {UnaryOp.CLAMP_MIN, -0.5, 0.0}, {UnaryOp.CLAMP_MAX, 0.5, 0.0},
-            {UnaryOp.POW_SCALAR, 2.0, 0.5}, {UnaryOp.POW_SCALAR, 3.0, 1.5}, {UnaryOp.POW_SCALAR, 0.5, 0.5}, {UnaryOp.POW_SCALAR, -1.0, 0.5}
+            {UnaryOp.POW_SCALAR, 2.0, 0.5}, {UnaryOp.POW_SCALAR, 3.0, 1.5}, {UnaryOp.POW_SCALAR, 0.5, 0.5}, {UnaryOp.POW_SCALAR, -1.0, 0.5},
+            {UnaryOp.POW_SCALAR, 1.5, 0.501}, {UnaryOp.POW_SCALAR, -2.25, 0.501}, {UnaryOp.POW_SCALAR, 0.1, 0.501}, {UnaryOp.POW_SCALAR, 7.0, 0.501}
         };
         for (Object[] b : bounds) {
             UnaryOp op = (UnaryOp) b[0];
