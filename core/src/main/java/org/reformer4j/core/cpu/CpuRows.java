@@ -189,23 +189,16 @@ final class CpuRows {
         if (a.dtype() == DType.F32) {
             float[] x = (float[]) a.storage().data(), y = (float[]) out.storage().data();
             boolean vec = VectorSupport.ENABLED;
-            // vector rows of at least one vector: the exp pass of row r also takes row r+1's max (expShiftSumNextMax),
-            // so the next row's reads overlap this row's exponentials (same bits as max, then expShiftSum)
-            boolean fused = vec && cols >= CpuVector.LANES;
+            if (vec && cols >= CpuVector.LANES && !(x == y && pa0 != po0)) {
+                Parallel.forRange(rows, grain(cols), (r0, r1) -> pipelinedRows(x, pa0, y, po0, cols, r0, r1, log));
+                return;
+            }
             Parallel.forRange(rows, grain(cols), (r0, r1) -> {
-                float[] nextMax = new float[1];
-                float mNext = fused ? CpuVector.max(x, pa0 + r0 * cols, cols) : 0f;
                 for (int r = r0; r < r1; r++) {
                     int px = pa0 + r * cols, py = po0 + r * cols;
-                    float m = fused ? mNext : vec ? CpuVector.max(x, px, cols) : maxF32(x, px, cols);
+                    float m = vec ? CpuVector.max(x, px, cols) : maxF32(x, px, cols);
                     if (m == Float.NEGATIVE_INFINITY) m = 0f;
-                    float s;
-                    if (fused && r + 1 < r1) {
-                        s = CpuVector.expShiftSumNextMax(x, px, m, y, py, cols, px + cols, nextMax);
-                        mNext = nextMax[0];
-                    } else {
-                        s = vec ? CpuVector.expShiftSum(x, px, m, y, py, cols) : expShiftSumF32(x, px, m, y, py, cols);
-                    }
+                    float s = vec ? CpuVector.expShiftSum(x, px, m, y, py, cols) : expShiftSumF32(x, px, m, y, py, cols);
                     if (log) {
                         float lse = m + (float) Math.log(s);
                         if (vec) CpuVector.addScalar(x, px, -lse, y, py, cols);
@@ -236,6 +229,38 @@ final class CpuRows {
                 }
             });
         }
+    }
+
+    /**
+     * Softmax (or log-softmax) rows [r0, r1) of at least one vector as a pipeline: each pass over a row takes
+     * the next row's max, this row's exponentials and the previous row's normalisation (CpuVector's
+     * softmaxPipelined / logSoftmaxPipelined), so every row is read from memory once and its output written once,
+     * with the arithmetic of three rows between the memory accesses. The same bits as the row-by-row loop.
+     */
+    private static void pipelinedRows(float[] x, int pa0, float[] y, int po0, int cols, int r0, int r1, boolean log) {
+        float[] nextMax = new float[1];
+        float m = CpuVector.max(x, pa0 + r0 * cols, cols), prevInv = 0f, prevNegLse = 0f;
+        for (int r = r0; r < r1; r++) {
+            int px = pa0 + r * cols, py = po0 + r * cols, pNext = r + 1 < r1 ? px + cols : px;
+            if (m == Float.NEGATIVE_INFINITY) m = 0f;
+            float s;
+            if (r == r0 && log) { // nothing stored: in place, x's row is still to be read by the next pass
+                s = CpuVector.expShiftSum(x, px, m, cols);
+                nextMax[0] = CpuVector.max(x, pNext, cols);
+            } else if (r == r0) {
+                s = CpuVector.expShiftSumNextMax(x, px, m, y, py, cols, pNext, nextMax);
+            } else if (log) {
+                s = CpuVector.logSoftmaxPipelined(x, px, m, cols, px - cols, prevNegLse, y, py - cols, pNext, nextMax);
+            } else {
+                s = CpuVector.softmaxPipelined(x, px, m, y, py, cols, py - cols, prevInv, pNext, nextMax);
+            }
+            prevInv = 1f / s;
+            prevNegLse = -(m + (float) Math.log(s));
+            m = nextMax[0];
+        }
+        int pxLast = pa0 + (r1 - 1) * cols, pyLast = po0 + (r1 - 1) * cols;
+        if (log) CpuVector.addScalar(x, pxLast, prevNegLse, y, pyLast, cols);
+        else CpuVector.scale(y, pyLast, prevInv, cols);
     }
 
     static float maxF32(float[] x, int p, int n) {

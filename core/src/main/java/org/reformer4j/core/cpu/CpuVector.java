@@ -282,6 +282,61 @@ final class CpuVector {
         return s;
     }
 
+    /**
+     * One pass of the softmax row pipeline: row r-1's normalisation {@code y[pPrev ..] *= inv}, row r's
+     * {@code y[py ..] = exp(x[px ..] - shift)} (returns its sum) and row r+1's max at pNext into nextMax[0], the
+     * same bits as scale, expShiftSum and max one after the other; rows of n >= L floats, pPrev's row not py's.
+     * All loads of an iteration come before its stores (see expShiftSumNextMax: 4K aliasing).
+     */
+    static float softmaxPipelined(float[] x, int px, float shift, float[] y, int py, int n, int pPrev, float inv, int pNext, float[] nextMax) {
+        FloatVector acc = FloatVector.zero(S), mx = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        int i = 0, up = S.loopBound(n);
+        for (; i < up; i += L) {
+            FloatVector v = FloatVector.fromArray(S, x, pNext + i);
+            mx = mx.blend(v, mx.compare(VectorOperators.LT, v));
+            FloatVector e = exp(FloatVector.fromArray(S, x, px + i).sub(shift));
+            FloatVector prev = FloatVector.fromArray(S, y, pPrev + i).mul(inv);
+            e.intoArray(y, py + i);
+            acc = acc.add(e);
+            prev.intoArray(y, pPrev + i);
+        }
+        float s = sumLanes(acc), m = mx.reduceLanes(VectorOperators.MAX);
+        for (; i < n; i++) {
+            m = Math.max(m, x[pNext + i]);
+            float e = (float) Math.exp(x[px + i] - shift);
+            y[pPrev + i] *= inv;
+            y[py + i] = e;
+            s += e;
+        }
+        nextMax[0] = m;
+        return s;
+    }
+
+    /**
+     * One pass of the log-softmax row pipeline: row r-1's {@code y[pyPrev ..] = x[pxPrev ..] + negLse}, the sum of
+     * row r's exp(x[px ..] - shift) (returned; nothing stored) and row r+1's max at pNext into nextMax[0]: the same
+     * bits as addScalar, expShiftSum and max; rows of n >= L floats.
+     */
+    static float logSoftmaxPipelined(float[] x, int px, float shift, int n, int pxPrev, float negLse, float[] y, int pyPrev, int pNext,
+                                     float[] nextMax) {
+        FloatVector acc = FloatVector.zero(S), mx = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        int i = 0, up = S.loopBound(n);
+        for (; i < up; i += L) {
+            FloatVector v = FloatVector.fromArray(S, x, pNext + i);
+            mx = mx.blend(v, mx.compare(VectorOperators.LT, v));
+            acc = acc.add(exp(FloatVector.fromArray(S, x, px + i).sub(shift)));
+            FloatVector.fromArray(S, x, pxPrev + i).add(negLse).intoArray(y, pyPrev + i);
+        }
+        float s = sumLanes(acc), m = mx.reduceLanes(VectorOperators.MAX);
+        for (; i < n; i++) {
+            m = Math.max(m, x[pNext + i]);
+            s += (float) Math.exp(x[px + i] - shift);
+            y[pyPrev + i] = x[pxPrev + i] + negLse;
+        }
+        nextMax[0] = m;
+        return s;
+    }
+
     /** y = x + c (twin of {@link CpuRows#addScalarF32}). */
     static void addScalar(float[] x, int px, float c, float[] y, int py, int n) {
         int i = 0, up = S.loopBound(n);

@@ -7,10 +7,11 @@ import org.reformer4j.core.Functional;
 import org.reformer4j.core.Tensor;
 
 /**
- * Softmax and layer norm over [R, C] float32 tensors run each row's memory pass fused with the row before it
- * (the exp pass of row r takes row r+1's max; layer norm's normalising pass of row r sums row r+1). Every row must
- * come out bit for bit as the same op on that row alone ({@link FlatF32}, unfused), whichever part of the row
- * range a thread starts at, for widths below, at and around the vector length; and match float64 formulas.
+ * Softmax and layer norm over [R, C] float32 tensors run their rows as pipelines (softmax: one pass takes row
+ * r+1's max, row r's exponentials and row r-1's normalisation; layer norm's normalising pass of row r sums row
+ * r+1). Every row must come out bit for bit as the same op on that row alone ({@link FlatF32}, unfused),
+ * whichever part of the row range a thread starts at, for widths below, at and around the vector length; match
+ * float64 formulas; and in place (FlatF32.softmax over a whole buffer) give the same bits.
  */
 class FusedRowsTest {
     private static float[] randn(long seed, int n) {
@@ -76,6 +77,20 @@ class FusedRowsTest {
                 double want = (x[r * cols + c] - mean) / Math.sqrt(var + 1e-5) * w[c] + b[c];
                 assertEquals(want, y[r * cols + c], 2e-5 * (1 + Math.abs(want)), "row " + r + " col " + c);
             }
+        }
+    }
+
+    /** Softmax and log-softmax written over their input (the pipeline reads rows it has not yet overwritten). */
+    @Test
+    void inPlaceRowsEqualOutOfPlaceRows() {
+        int rows = 37, cols = 3 * CpuVector.LANES + 5;
+        float[] x = randn(11, rows * cols);
+        for (boolean log : new boolean[] {false, true}) {
+            Tensor in = Tensor.of(x.clone(), rows, cols);
+            float[] want = (log ? in.logSoftmax(-1) : in.softmax(-1)).toFloatArray();
+            CpuRows.softmax(in, in, log);
+            float[] got = in.toFloatArray();
+            for (int i = 0; i < want.length; i++) assertEquals(Float.floatToIntBits(want[i]), Float.floatToIntBits(got[i]), (log ? "log-" : "") + "softmax element " + i);
         }
     }
 }
