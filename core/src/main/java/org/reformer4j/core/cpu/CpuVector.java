@@ -54,6 +54,27 @@ final class CpuVector {
         return y.blend(x, x.compare(VectorOperators.NE, x));
     }
 
+    /**
+     * e^b for b <= 0 or NaN, the bits of {@link #exp} (and so of expF32) on those arguments with three
+     * fewer operations: 2^n is a normal float for every n that is not flushed (b >= -86.6), so one scaling by it
+     * replaces 2^(n-1) and 2, no lane can overflow, and a NaN carries through the polynomial by itself.
+     */
+    static FloatVector expNonPositive(FloatVector b) {
+        FloatVector n = b.fma(FloatVector.broadcast(S, CpuElementwise.LOG2E), FloatVector.broadcast(S, CpuElementwise.ROUNDER))
+                .sub(CpuElementwise.ROUNDER);
+        FloatVector r = n.fma(FloatVector.broadcast(S, -CpuElementwise.LN2_HI), b);
+        r = n.fma(FloatVector.broadcast(S, -CpuElementwise.LN2_LO), r);
+        FloatVector q = r.fma(FloatVector.broadcast(S, CpuElementwise.E7), FloatVector.broadcast(S, CpuElementwise.E6));
+        q = q.fma(r, FloatVector.broadcast(S, CpuElementwise.E5));
+        q = q.fma(r, FloatVector.broadcast(S, CpuElementwise.E4));
+        q = q.fma(r, FloatVector.broadcast(S, CpuElementwise.E3));
+        q = q.fma(r, FloatVector.broadcast(S, 0.5f));
+        q = q.fma(r, FloatVector.broadcast(S, 1f));
+        q = q.fma(r, FloatVector.broadcast(S, 1f));
+        IntVector e = n.add(127f + 8388608f).reinterpretAsInts().sub(0x4B000000).lanewise(VectorOperators.LSHL, 23);
+        return q.mul(e.reinterpretAsFloats()).blend(0f, b.compare(VectorOperators.LT, CpuElementwise.EXP_LO));
+    }
+
     private static final ThreadLocal<float[]> LANE_SCRATCH = ThreadLocal.withInitial(() -> new float[L]);
 
     /**

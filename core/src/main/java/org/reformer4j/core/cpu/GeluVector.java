@@ -1,17 +1,8 @@
 package org.reformer4j.core.cpu;
 
-import static org.reformer4j.core.cpu.CpuElementwise.E3;
-import static org.reformer4j.core.cpu.CpuElementwise.E4;
-import static org.reformer4j.core.cpu.CpuElementwise.E5;
-import static org.reformer4j.core.cpu.CpuElementwise.E6;
-import static org.reformer4j.core.cpu.CpuElementwise.E7;
 import static org.reformer4j.core.cpu.CpuElementwise.ERF_CLAMP;
-import static org.reformer4j.core.cpu.CpuElementwise.EXP_LO;
 import static org.reformer4j.core.cpu.CpuElementwise.INV_SQRT2;
 import static org.reformer4j.core.cpu.CpuElementwise.INV_SQRT_2PI;
-import static org.reformer4j.core.cpu.CpuElementwise.LN2_HI;
-import static org.reformer4j.core.cpu.CpuElementwise.LN2_LO;
-import static org.reformer4j.core.cpu.CpuElementwise.LOG2E;
 import static org.reformer4j.core.cpu.CpuElementwise.P0;
 import static org.reformer4j.core.cpu.CpuElementwise.P1;
 import static org.reformer4j.core.cpu.CpuElementwise.P2;
@@ -23,22 +14,19 @@ import static org.reformer4j.core.cpu.CpuElementwise.Q2;
 import static org.reformer4j.core.cpu.CpuElementwise.Q3;
 import static org.reformer4j.core.cpu.CpuElementwise.Q4;
 import static org.reformer4j.core.cpu.CpuElementwise.Q5;
-import static org.reformer4j.core.cpu.CpuElementwise.ROUNDER;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * GELU (erf form, torch's default) and its backward over float32 runs, Vector API: each loop is one method
- * holding the whole computation - the rational erf fit and (backward) the normal density's exponential written
- * out, the same operations in the same order as the scalar twins {@link CpuElementwise#geluF32} and
- * {@link CpuElementwise#geluBackwardF32} (and {@link CpuVector#exp}), so the bits are theirs. Why written out:
- * inside CpuVector's op switches these loops took the compilation past C2's inlining node budget, the calls
- * stayed real calls and every FloatVector crossing them was boxed (12 bytes and about twice the time per
- * element). A method body above C2's FreqInlineSize (325 bytecodes) is compiled on its own and never inlined
- * back into the switches.
+ * GELU (erf form, torch's default) and its backward over float32 runs, Vector API, the same operations in the
+ * same order as the scalar twins {@link CpuElementwise#geluF32} and {@link CpuElementwise#geluBackwardF32}, so
+ * the bits are theirs: the rational erf ({@link #erfOfScaled}) and the backward's normal density
+ * ({@link CpuVector#expNonPositive}) are small methods that C2 inlines into each loop. Why these loops are not in
+ * CpuVector's op switches: there they took the compilation past C2's inlining node budget, the calls stayed
+ * real calls and every FloatVector crossing them was boxed (12 bytes and about twice the time per element).
+ * A method body above C2's FreqInlineSize (325 bytecodes) is compiled on its own and never inlined back.
  */
 final class GeluVector {
     private static final VectorSpecies<Float> S = CpuVector.S;
@@ -63,23 +51,9 @@ final class GeluVector {
     static void backward(float[] g, int pg, float[] x, int px, float[] y, int py, int up) {
         for (int i = 0; i < up; i += L) {
             FloatVector v = FloatVector.fromArray(S, x, px + i);
-            // pdf = e^(-v^2/2) / sqrt(2 pi), the exp written out
+            // pdf = e^(-v^2/2) / sqrt(2 pi)
             FloatVector b = v.mul(v).mul(-0.5f);
-            // no clamp into [EXP_LO, EXP_OVER] (a vector max/min with Java's NaN rules costs as much as the polynomial)
-            FloatVector n = b.fma(FloatVector.broadcast(S, LOG2E), FloatVector.broadcast(S, ROUNDER)).sub(ROUNDER);
-            FloatVector r = n.fma(FloatVector.broadcast(S, -LN2_HI), b);
-            r = n.fma(FloatVector.broadcast(S, -LN2_LO), r);
-            FloatVector e = r.fma(FloatVector.broadcast(S, E7), FloatVector.broadcast(S, E6));
-            e = e.fma(r, FloatVector.broadcast(S, E5));
-            e = e.fma(r, FloatVector.broadcast(S, E4));
-            e = e.fma(r, FloatVector.broadcast(S, E3));
-            e = e.fma(r, FloatVector.broadcast(S, 0.5f));
-            e = e.fma(r, FloatVector.broadcast(S, 1f));
-            e = e.fma(r, FloatVector.broadcast(S, 1f));
-            // exponents here are <= 0, so 2^n itself is a float: one scaling instead of 2^(n-1) and 2
-            IntVector bits = n.add(127f + 8388608f).reinterpretAsInts().sub(0x4B000000).lanewise(VectorOperators.LSHL, 23);
-            FloatVector ex = e.mul(bits.reinterpretAsFloats());
-            ex = ex.blend(0f, b.compare(VectorOperators.LT, EXP_LO)); // b <= 0: only underflow lanes need replacing; NaN stays NaN
+            FloatVector ex = CpuVector.expNonPositive(b); // b <= 0 or NaN
             FloatVector pdf = ex.mul(INV_SQRT_2PI);
             FloatVector cdf = erfOfScaled(v).fma(0.5f, 0.5f); // (1 + erf(v / sqrt2)) / 2
             FloatVector.fromArray(S, g, pg + i).mul(v.fma(pdf, cdf)).intoArray(y, py + i);

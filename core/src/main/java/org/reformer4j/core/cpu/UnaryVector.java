@@ -71,7 +71,7 @@ final class UnaryVector {
             p = p.fma(s, FloatVector.broadcast(S, T0));
             FloatVector small = v.mul(s).fma(p, v);
             FloatVector a = v.abs();
-            FloatVector e = expNonPositive(a.mul(-2f));
+            FloatVector e = CpuVector.expNonPositive(a.mul(-2f));
             FloatVector big = FloatVector.broadcast(S, 1f).sub(e).div(e.add(1f));
             IntVector bits = big.reinterpretAsInts().and(0x7FFFFFFF).or(v.reinterpretAsInts().and(0x80000000));
             bits.reinterpretAsFloats().blend(small, a.compare(VectorOperators.LT, TANH_SMALL)).intoArray(y, py + i);
@@ -216,26 +216,5 @@ final class UnaryVector {
                 for (int j = 0; j < 8; j++) if (odd.laneIsSet(j)) y[py + i + j] = (float) Math.pow(x[px + i + j], p);
             }
         }
-    }
-
-    /**
-     * e^b for b <= 0 or NaN, the bits of {@link CpuVector#exp} (and so of expF32) on those arguments with three
-     * fewer operations: 2^n is a normal float for every n that is not flushed (b >= -86.6), so one scaling by it
-     * replaces 2^(n-1) and 2, no lane can overflow, and a NaN carries through the polynomial by itself.
-     */
-    private static FloatVector expNonPositive(FloatVector b) {
-        FloatVector n = b.fma(FloatVector.broadcast(S, CpuElementwise.LOG2E), FloatVector.broadcast(S, CpuElementwise.ROUNDER))
-                .sub(CpuElementwise.ROUNDER);
-        FloatVector r = n.fma(FloatVector.broadcast(S, -CpuElementwise.LN2_HI), b);
-        r = n.fma(FloatVector.broadcast(S, -CpuElementwise.LN2_LO), r);
-        FloatVector q = r.fma(FloatVector.broadcast(S, CpuElementwise.E7), FloatVector.broadcast(S, CpuElementwise.E6));
-        q = q.fma(r, FloatVector.broadcast(S, CpuElementwise.E5));
-        q = q.fma(r, FloatVector.broadcast(S, CpuElementwise.E4));
-        q = q.fma(r, FloatVector.broadcast(S, CpuElementwise.E3));
-        q = q.fma(r, FloatVector.broadcast(S, 0.5f));
-        q = q.fma(r, FloatVector.broadcast(S, 1f));
-        q = q.fma(r, FloatVector.broadcast(S, 1f));
-        IntVector e = n.add(127f + 8388608f).reinterpretAsInts().sub(0x4B000000).lanewise(VectorOperators.LSHL, 23);
-        return q.mul(e.reinterpretAsFloats()).blend(0f, b.compare(VectorOperators.LT, CpuElementwise.EXP_LO));
     }
 }
