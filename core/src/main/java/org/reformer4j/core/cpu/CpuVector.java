@@ -34,21 +34,11 @@ final class CpuVector {
     static FloatVector exp(FloatVector x) {
         // no clamp of x into [EXP_LO, EXP_OVER] as the scalar twin has: the blends below replace every lane
         // outside it, and a vector max/min with Java's NaN and -0 rules costs as much as the polynomial
-        FloatVector n = x.fma(FloatVector.broadcast(S, CpuElementwise.LOG2E), FloatVector.broadcast(S, CpuElementwise.ROUNDER))
-                .sub(CpuElementwise.ROUNDER);
-        FloatVector r = n.fma(FloatVector.broadcast(S, -CpuElementwise.LN2_HI), x);
-        r = n.fma(FloatVector.broadcast(S, -CpuElementwise.LN2_LO), r);
-        FloatVector p = r.fma(FloatVector.broadcast(S, CpuElementwise.E7), FloatVector.broadcast(S, CpuElementwise.E6));
-        p = p.fma(r, FloatVector.broadcast(S, CpuElementwise.E5));
-        p = p.fma(r, FloatVector.broadcast(S, CpuElementwise.E4));
-        p = p.fma(r, FloatVector.broadcast(S, CpuElementwise.E3));
-        p = p.fma(r, FloatVector.broadcast(S, 0.5f));
-        p = p.fma(r, FloatVector.broadcast(S, 1f));
-        p = p.fma(r, FloatVector.broadcast(S, 1f));
+        FloatVector n = exponentOf(x);
         // 2^(n-1) as a float: the low mantissa bits of (n + 126) + 2^23 hold the biased exponent n - 1 + 127
         // (cheaper than a float-to-int conversion; the same bits as the scalar twin's integer add)
         IntVector e = n.add(126f + 8388608f).reinterpretAsInts().sub(0x4B000000).lanewise(VectorOperators.LSHL, 23);
-        FloatVector y = p.mul(e.reinterpretAsFloats()).mul(2f);
+        FloatVector y = expOfRest(x, n).mul(e.reinterpretAsFloats()).mul(2f);
         y = y.blend(0f, x.compare(VectorOperators.LT, CpuElementwise.EXP_LO));
         y = y.blend(Float.POSITIVE_INFINITY, x.compare(VectorOperators.GT, CpuElementwise.EXP_OVER));
         return y.blend(x, x.compare(VectorOperators.NE, x));
@@ -60,19 +50,27 @@ final class CpuVector {
      * replaces 2^(n-1) and 2, no lane can overflow, and a NaN carries through the polynomial by itself.
      */
     static FloatVector expNonPositive(FloatVector b) {
-        FloatVector n = b.fma(FloatVector.broadcast(S, CpuElementwise.LOG2E), FloatVector.broadcast(S, CpuElementwise.ROUNDER))
-                .sub(CpuElementwise.ROUNDER);
-        FloatVector r = n.fma(FloatVector.broadcast(S, -CpuElementwise.LN2_HI), b);
-        r = n.fma(FloatVector.broadcast(S, -CpuElementwise.LN2_LO), r);
-        FloatVector q = r.fma(FloatVector.broadcast(S, CpuElementwise.E7), FloatVector.broadcast(S, CpuElementwise.E6));
-        q = q.fma(r, FloatVector.broadcast(S, CpuElementwise.E5));
-        q = q.fma(r, FloatVector.broadcast(S, CpuElementwise.E4));
-        q = q.fma(r, FloatVector.broadcast(S, CpuElementwise.E3));
-        q = q.fma(r, FloatVector.broadcast(S, 0.5f));
-        q = q.fma(r, FloatVector.broadcast(S, 1f));
-        q = q.fma(r, FloatVector.broadcast(S, 1f));
+        FloatVector n = exponentOf(b);
         IntVector e = n.add(127f + 8388608f).reinterpretAsInts().sub(0x4B000000).lanewise(VectorOperators.LSHL, 23);
-        return q.mul(e.reinterpretAsFloats()).blend(0f, b.compare(VectorOperators.LT, CpuElementwise.EXP_LO));
+        return expOfRest(b, n).mul(e.reinterpretAsFloats()).blend(0f, b.compare(VectorOperators.LT, CpuElementwise.EXP_LO));
+    }
+
+    /** n = rint(x log2 e), by the 1.5 * 2^23 rounding trick. */
+    private static FloatVector exponentOf(FloatVector x) {
+        return x.fma(FloatVector.broadcast(S, CpuElementwise.LOG2E), FloatVector.broadcast(S, CpuElementwise.ROUNDER)).sub(CpuElementwise.ROUNDER);
+    }
+
+    /** e^r for r = x - n ln2 (ln2 in two parts, an exact reduction): the degree-7 Taylor polynomial. */
+    private static FloatVector expOfRest(FloatVector x, FloatVector n) {
+        FloatVector r = n.fma(FloatVector.broadcast(S, -CpuElementwise.LN2_HI), x);
+        r = n.fma(FloatVector.broadcast(S, -CpuElementwise.LN2_LO), r);
+        FloatVector p = r.fma(FloatVector.broadcast(S, CpuElementwise.E7), FloatVector.broadcast(S, CpuElementwise.E6));
+        p = p.fma(r, FloatVector.broadcast(S, CpuElementwise.E5));
+        p = p.fma(r, FloatVector.broadcast(S, CpuElementwise.E4));
+        p = p.fma(r, FloatVector.broadcast(S, CpuElementwise.E3));
+        p = p.fma(r, FloatVector.broadcast(S, 0.5f));
+        p = p.fma(r, FloatVector.broadcast(S, 1f));
+        return p.fma(r, FloatVector.broadcast(S, 1f));
     }
 
     private static final ThreadLocal<float[]> LANE_SCRATCH = ThreadLocal.withInitial(() -> new float[L]);
