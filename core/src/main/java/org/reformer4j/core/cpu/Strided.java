@@ -15,6 +15,8 @@ final class Strided {
     final int[] offsets;
     final int inner;
     final int outer;
+    /** Per dim, floor(2^64 / shape) + 1 (unsigned): o / shape = the high word of reciprocal * o, for o >= 0. */
+    private final long[] reciprocals;
 
     Strided(Tensor... ts) {
         int[] sh = ts[0].shape();
@@ -55,6 +57,8 @@ final class Strided {
         outer = inner == 0 ? 0 : o;
         innerStride = new int[n];
         for (int k = 0; k < n; k++) innerStride[k] = strides[k][r - 1];
+        reciprocals = new long[r];
+        for (int i = 0; i < r; i++) reciprocals[i] = shape[i] == 0 ? 0 : Long.divideUnsigned(-1L, shape[i]) + 1;
     }
 
     /** Storage offset of operand k at the start of outer row o. */
@@ -65,11 +69,13 @@ final class Strided {
         if (rank == 2) return offsets[k] + o * strides[k][0];
         int off = offsets[k];
         int[] s = strides[k];
+        // o / d by a multiply-high with a precomputed reciprocal (exact for every 32-bit o: Lemire, Kaser and
+        // Kurz, "Faster remainder by direct computation"): an integer division per dim per operand cost several
+        // times the copy of a 64-float row
         for (int i = rank - 2; i >= 0; i--) {
-            int d = shape[i];
-            int idx = o % d;
-            o /= d;
-            off += idx * s[i];
+            int q = (int) Math.unsignedMultiplyHigh(reciprocals[i], o);
+            off += (o - q * shape[i]) * s[i];
+            o = q;
         }
         return off;
     }
