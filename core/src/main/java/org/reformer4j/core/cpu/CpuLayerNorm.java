@@ -82,11 +82,16 @@ final class CpuLayerNorm {
             float[] w = wT == null ? null : (float[]) wT.storage().data();
             int parts = Math.min(Parallel.threads(), Math.max(1, rows * cols / 8192));
             float[][] dwp = new float[parts][cols], dbp = new float[parts][cols];
+            boolean vec = VectorSupport.ENABLED && cols >= CpuVector.LANES;
             Parallel.forParts(rows, parts, (r0, r1) -> {
                 int part = (int) (((long) r0 * parts + rows - 1) / rows);
                 for (int r = r0; r < r1; r++) {
                     int px = px0 + r * cols, pg = pg0 + r * cols, pd = r * cols;
                     float mean = mu[r], rstd = rs[r];
+                    if (vec) {
+                        CpuVector.layerNormBackwardRow(x, px, g, pg, w, mean, rstd, dwp[part], dbp[part], dx, pd, cols);
+                        continue;
+                    }
                     float sumG = 0f, sumGX = 0f;
                     for (int c = 0; c < cols; c++) {
                         float xh = (x[px + c] - mean) * rstd;

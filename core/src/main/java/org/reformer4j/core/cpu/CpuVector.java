@@ -477,6 +477,43 @@ final class CpuVector {
         return v;
     }
 
+    /**
+     * Layer norm's backward for one row of n >= L floats (CpuLayerNorm.backward's scalar loop in vectors, the
+     * row sums in lanes): with xh = (x - mean) rstd and gh = g w (g without a weight), dw += g xh and db += g
+     * over the row, then dx = rstd (gh - mean(gh) - xh mean(gh xh)).
+     */
+    static void layerNormBackwardRow(float[] x, int px, float[] g, int pg, float[] w, float mean, float rstd, float[] dw, float[] db,
+                                     float[] dx, int pd, int n) {
+        FloatVector sg = FloatVector.zero(S), sgx = FloatVector.zero(S);
+        int i = 0, up = S.loopBound(n);
+        for (; i < up; i += L) {
+            FloatVector xh = FloatVector.fromArray(S, x, px + i).sub(mean).mul(rstd), gv = FloatVector.fromArray(S, g, pg + i);
+            FloatVector gh = w == null ? gv : gv.mul(FloatVector.fromArray(S, w, i));
+            sg = sg.add(gh);
+            sgx = gh.fma(xh, sgx);
+            gv.fma(xh, FloatVector.fromArray(S, dw, i)).intoArray(dw, i);
+            gv.add(FloatVector.fromArray(S, db, i)).intoArray(db, i);
+        }
+        float sumG = sumLanes(sg), sumGX = sumLanes(sgx);
+        for (int c = i; c < n; c++) {
+            float xh = (x[px + c] - mean) * rstd, gh = w == null ? g[pg + c] : g[pg + c] * w[c];
+            sumG += gh;
+            sumGX += gh * xh;
+            dw[c] += g[pg + c] * xh;
+            db[c] += g[pg + c];
+        }
+        float mg = sumG / n, mgx = sumGX / n;
+        for (i = 0; i < up; i += L) {
+            FloatVector xh = FloatVector.fromArray(S, x, px + i).sub(mean).mul(rstd), gv = FloatVector.fromArray(S, g, pg + i);
+            FloatVector gh = w == null ? gv : gv.mul(FloatVector.fromArray(S, w, i));
+            gh.sub(mg).sub(xh.mul(mgx)).mul(rstd).intoArray(dx, pd + i);
+        }
+        for (int c = i; c < n; c++) {
+            float xh = (x[px + c] - mean) * rstd, gh = w == null ? g[pg + c] : g[pg + c] * w[c];
+            dx[pd + c] = rstd * (gh - mg - xh * mgx);
+        }
+    }
+
     /** dot product of two rows. */
     static float dot(float[] a, int pa, float[] b, int pb, int n) {
         FloatVector acc = FloatVector.zero(S);

@@ -93,4 +93,31 @@ class FusedRowsTest {
             for (int i = 0; i < want.length; i++) assertEquals(Float.floatToIntBits(want[i]), Float.floatToIntBits(got[i]), (log ? "log-" : "") + "softmax element " + i);
         }
     }
+
+    /** Layer norm's float32 backward (vector rows and scalar tails) against the same gradients in float64. */
+    @Test
+    void layerNormBackwardMatchesFloat64() {
+        for (int cols : new int[] {7, CpuVector.LANES, 3 * CpuVector.LANES + 5, 515}) {
+            int rows = 9;
+            float[] x = randn(cols + 3L, rows * cols), w = randn(cols + 4L, cols), b = randn(cols + 5L, cols), g = randn(cols + 6L, rows * cols);
+            double[][] f32 = grads(x, w, b, g, rows, cols, org.reformer4j.core.DType.F32);
+            double[][] f64 = grads(x, w, b, g, rows, cols, org.reformer4j.core.DType.F64);
+            String[] names = {"dx", "dw", "db"};
+            for (int k = 0; k < 3; k++) {
+                double scale = 0;
+                for (double v : f64[k]) scale = Math.max(scale, Math.abs(v));
+                for (int i = 0; i < f64[k].length; i++) {
+                    assertEquals(f64[k][i], f32[k][i], 3e-6 * scale, names[k] + " cols=" + cols + " i=" + i);
+                }
+            }
+        }
+    }
+
+    private static double[][] grads(float[] x, float[] w, float[] b, float[] g, int rows, int cols, org.reformer4j.core.DType dt) {
+        Tensor xt = Tensor.of(x, rows, cols).to(dt).requiresGrad(true), wt = Tensor.of(w, cols).to(dt).requiresGrad(true);
+        Tensor bt = Tensor.of(b, cols).to(dt).requiresGrad(true);
+        Functional.layerNorm(xt, 1, wt, bt, 1e-5).mul(Tensor.of(g, rows, cols).to(dt)).sum().backward();
+        return new double[][] {xt.grad().to(org.reformer4j.core.DType.F64).toDoubleArray(), wt.grad().to(org.reformer4j.core.DType.F64).toDoubleArray(),
+            bt.grad().to(org.reformer4j.core.DType.F64).toDoubleArray()};
+    }
 }
