@@ -60,17 +60,37 @@ final class CpuVector {
         return x.fma(FloatVector.broadcast(S, CpuElementwise.LOG2E), FloatVector.broadcast(S, CpuElementwise.ROUNDER)).sub(CpuElementwise.ROUNDER);
     }
 
-    /** e^r for r = x - n ln2 (ln2 in two parts, an exact reduction): the degree-7 Taylor polynomial. */
+    /** e^r for r = x - n ln2: 1 + r q (the degree-7 Taylor polynomial). */
     private static FloatVector expOfRest(FloatVector x, FloatVector n) {
+        FloatVector r = reduced(x, n);
+        return expTail(r).fma(r, FloatVector.broadcast(S, 1f));
+    }
+
+    /** r = x - n ln2, ln2 in two parts (an exact reduction). */
+    private static FloatVector reduced(FloatVector x, FloatVector n) {
         FloatVector r = n.fma(FloatVector.broadcast(S, -CpuElementwise.LN2_HI), x);
-        r = n.fma(FloatVector.broadcast(S, -CpuElementwise.LN2_LO), r);
+        return n.fma(FloatVector.broadcast(S, -CpuElementwise.LN2_LO), r);
+    }
+
+    /** q with e^r = 1 + r q: 1 + r/2 + r^2/6 + ... + r^6/5040 by Horner steps. */
+    private static FloatVector expTail(FloatVector r) {
         FloatVector p = r.fma(FloatVector.broadcast(S, CpuElementwise.E7), FloatVector.broadcast(S, CpuElementwise.E6));
         p = p.fma(r, FloatVector.broadcast(S, CpuElementwise.E5));
         p = p.fma(r, FloatVector.broadcast(S, CpuElementwise.E4));
         p = p.fma(r, FloatVector.broadcast(S, CpuElementwise.E3));
         p = p.fma(r, FloatVector.broadcast(S, 0.5f));
-        p = p.fma(r, FloatVector.broadcast(S, 1f));
         return p.fma(r, FloatVector.broadcast(S, 1f));
+    }
+
+    /**
+     * e^t - 1 for t <= 0 or NaN, with relative accuracy near 0 (twin: TranscendentalF32.expm1NonPositiveF32):
+     * 2^n (1 + r q) - 1 as 2^n q r + (2^n - 1), exact in 2^n - 1 since n is an integer in [-125, 0]; -1 below
+     * -86.6, where the exponential flushes.
+     */
+    static FloatVector expm1NonPositive(FloatVector t) {
+        FloatVector n = exponentOf(t), r = reduced(t, n);
+        FloatVector two = n.add(127f + 8388608f).reinterpretAsInts().sub(0x4B000000).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        return two.mul(expTail(r)).fma(r, two.sub(1f)).blend(-1f, t.compare(VectorOperators.LT, CpuElementwise.EXP_LO));
     }
 
     private static final ThreadLocal<float[]> LANE_SCRATCH = ThreadLocal.withInitial(() -> new float[L]);

@@ -9,29 +9,34 @@ import static org.reformer4j.core.cpu.CpuElementwise.expF32;
  * {@link UnaryVector}'s loops, bit for bit (the same operations in the same order), so that a result does not
  * depend on whether a run went through the vector loop, its tail, or the scalar path. torch computes these in
  * float32 too; the float64 formulas of {@link org.reformer4j.core.UnaryOp#apply} are the test oracle.
- * Accuracy against them (UnaryVectorTest): log within 1.1 ulp, tanh 1.5, sigmoid 2; GELU-tanh 3 ulp plus 6|u| ulp
+ * Accuracy against them (UnaryVectorTest): log within 1.1 ulp, tanh 2.5, sigmoid 2; GELU-tanh 3 ulp plus 6|u| ulp
  * where e^(-2u) magnifies the float32 rounding of u (the far negative tail, x below about -3).
  */
 final class TranscendentalF32 {
     private TranscendentalF32() {}
 
-    // tanh(x) = x + x^3 P(x^2) for |x| < 0.625 (minimax fit of relative error 4e-9), else
-    // sign(x) (1 - e) / (1 + e) with e = e^(-2|x|) in (0, 0.29]: no cancellation and no overflow on either side.
-    static final float TANH_SMALL = 0.625f;
-    static final float T0 = -0.333332807f, T1 = 0.133314431f, T2 = -0.0537397452f, T3 = 0.0206391811f, T4 = -0.00570509490f;
-
+    // tanh(|x|) = -E / (2 + E) with E = e^(-2|x|) - 1 (expm1NonPositiveF32: relative accuracy near 0, so small
+    // arguments need no separate polynomial), the sign of x put back on the bits.
     static float tanhF32(float x) {
-        float s = x * x;
-        float p = Math.fma(s, T4, T3);
-        p = Math.fma(p, s, T2);
-        p = Math.fma(p, s, T1);
-        p = Math.fma(p, s, T0);
-        float small = Math.fma(x * s, p, x);
-        float a = Math.abs(x);
-        float e = expF32(a * -2f);
-        float big = (1f - e) / (1f + e);
-        big = Float.intBitsToFloat((Float.floatToRawIntBits(big) & 0x7FFFFFFF) | (Float.floatToRawIntBits(x) & 0x80000000));
-        return a < TANH_SMALL ? small : big; // NaN: not small, and e, big stay NaN
+        float e = expm1NonPositiveF32(Math.abs(x) * -2f);
+        float th = -e / (2f + e);
+        return Float.intBitsToFloat((Float.floatToRawIntBits(th) & 0x7FFFFFFF) | (Float.floatToRawIntBits(x) & 0x80000000));
+    }
+
+    /** e^t - 1 for t <= 0 or NaN: the twin of CpuVector.expm1NonPositive (see there). */
+    static float expm1NonPositiveF32(float t) {
+        float n = Math.fma(t, CpuElementwise.LOG2E, CpuElementwise.ROUNDER) - CpuElementwise.ROUNDER;
+        float r = Math.fma(n, -LN2_HI, t);
+        r = Math.fma(n, -LN2_LO, r);
+        float q = Math.fma(r, CpuElementwise.E7, CpuElementwise.E6);
+        q = Math.fma(q, r, CpuElementwise.E5);
+        q = Math.fma(q, r, CpuElementwise.E4);
+        q = Math.fma(q, r, CpuElementwise.E3);
+        q = Math.fma(q, r, 0.5f);
+        q = Math.fma(q, r, 1f);
+        float two = Float.intBitsToFloat(((int) n + 127) << 23);
+        float e = Math.fma(two * q, r, two - 1f);
+        return t < CpuElementwise.EXP_LO ? -1f : e;
     }
 
     /** 1 / (1 + e^-x). */

@@ -14,12 +14,6 @@ import static org.reformer4j.core.cpu.TranscendentalF32.L6;
 import static org.reformer4j.core.cpu.TranscendentalF32.L7;
 import static org.reformer4j.core.cpu.TranscendentalF32.MIN_NORMAL_BITS;
 import static org.reformer4j.core.cpu.TranscendentalF32.SQRT_HALF_BITS;
-import static org.reformer4j.core.cpu.TranscendentalF32.T0;
-import static org.reformer4j.core.cpu.TranscendentalF32.T1;
-import static org.reformer4j.core.cpu.TranscendentalF32.T2;
-import static org.reformer4j.core.cpu.TranscendentalF32.T3;
-import static org.reformer4j.core.cpu.TranscendentalF32.T4;
-import static org.reformer4j.core.cpu.TranscendentalF32.TANH_SMALL;
 import static org.reformer4j.core.cpu.TranscendentalF32.TWO_23;
 
 import jdk.incubator.vector.DoubleVector;
@@ -64,17 +58,9 @@ final class UnaryVector {
     static void tanh(float[] x, int px, float[] y, int py, int up) {
         for (int i = 0; i < up; i += L) {
             FloatVector v = FloatVector.fromArray(S, x, px + i);
-            FloatVector s = v.mul(v);
-            FloatVector p = s.fma(T4, T3);
-            p = p.fma(s, FloatVector.broadcast(S, T2));
-            p = p.fma(s, FloatVector.broadcast(S, T1));
-            p = p.fma(s, FloatVector.broadcast(S, T0));
-            FloatVector small = v.mul(s).fma(p, v);
-            FloatVector a = v.abs();
-            FloatVector e = CpuVector.expNonPositive(a.mul(-2f));
-            FloatVector big = FloatVector.broadcast(S, 1f).sub(e).div(e.add(1f));
-            IntVector bits = big.reinterpretAsInts().and(0x7FFFFFFF).or(v.reinterpretAsInts().and(0x80000000));
-            bits.reinterpretAsFloats().blend(small, a.compare(VectorOperators.LT, TANH_SMALL)).intoArray(y, py + i);
+            FloatVector e = CpuVector.expm1NonPositive(v.abs().mul(-2f));
+            FloatVector th = e.neg().div(e.add(2f));
+            th.reinterpretAsInts().and(0x7FFFFFFF).or(v.reinterpretAsInts().and(0x80000000)).reinterpretAsFloats().intoArray(y, py + i);
         }
     }
 
