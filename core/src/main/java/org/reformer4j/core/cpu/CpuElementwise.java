@@ -174,21 +174,19 @@ final class CpuElementwise {
             case LEAKY_RELU -> { for (int i = 0; i < n; i++, px += sa, py += so) y[py] = x[px] > 0f ? x[px] : x[px] * p; }
             case CLAMP_MIN -> { for (int i = 0; i < n; i++, px += sa, py += so) y[py] = Math.max(x[px], p); }
             case CLAMP_MAX -> { for (int i = 0; i < n; i++, px += sa, py += so) y[py] = Math.min(x[px], p); }
-            case POW_SCALAR -> {
-                if (!Double.isFinite(prm)) {
-                    for (int i = 0; i < n; i++, px += sa, py += so) y[py] = (float) Math.pow(x[px], prm);
-                } else if (p != prm || !(p == 1f || p == 2f || p == 3f || p == 0.5f || p == -1f)) {
-                    for (int i = 0; i < n; i++, px += sa, py += so) y[py] = TranscendentalF32.powF32(x[px], prm);
-                } else {
-                    for (int i = 0; i < n; i++, px += sa, py += so) y[py] = powSmallF32(x[px], p);
-                }
-            }
+            case POW_SCALAR -> { for (int i = 0; i < n; i++, px += sa, py += so) y[py] = powF32(x[px], prm); }
             default -> { for (int i = 0; i < n; i++, px += sa, py += so) y[py] = (float) op.apply(x[px], prm); }
         }
     }
 
-    /** x^p for p in {1, 2, 3, 1/2, -1} as the vector loops compute it ((x x) x; sqrt(x) + 0 with +inf at -inf; 1/x). */
-    static float powSmallF32(float x, float p) {
+    /**
+     * x^p as the vector loops compute it: for p in {1, 2, 3, 1/2, -1} directly ((x x) x; sqrt(x) + 0 with +inf at
+     * -inf; 1/x), another finite p by TranscendentalF32.powF32, an infinite or NaN p by Math.pow.
+     */
+    static float powF32(float x, double prm) {
+        float p = (float) prm;
+        if (!Double.isFinite(prm)) return (float) Math.pow(x, prm);
+        if (p != prm || !(p == 1f || p == 2f || p == 3f || p == 0.5f || p == -1f)) return TranscendentalF32.powF32(x, prm);
         if (p == 1f) return x;
         if (p == 2f) return x * x;
         if (p == 3f) return x * x * x;

@@ -51,8 +51,15 @@ final class CpuVector {
      */
     static FloatVector expNonPositive(FloatVector b) {
         FloatVector n = exponentOf(b);
-        IntVector e = n.add(127f + 8388608f).reinterpretAsInts().sub(0x4B000000).lanewise(VectorOperators.LSHL, 23);
-        return expOfRest(b, n).mul(e.reinterpretAsFloats()).blend(0f, b.compare(VectorOperators.LT, CpuElementwise.EXP_LO));
+        return expOfRest(b, n).mul(powerOfTwo(n)).blend(0f, b.compare(VectorOperators.LT, CpuElementwise.EXP_LO));
+    }
+
+    /**
+     * 2^n as a float for integer-valued n in [-126, 127]: the low mantissa bits of (n + 127) + 2^23 hold the
+     * biased exponent (cheaper than a float-to-int conversion).
+     */
+    private static FloatVector powerOfTwo(FloatVector n) {
+        return n.add(127f + 8388608f).reinterpretAsInts().sub(0x4B000000).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
     }
 
     /** n = rint(x log2 e), by the 1.5 * 2^23 rounding trick. */
@@ -88,8 +95,7 @@ final class CpuVector {
      * -86.6, where the exponential flushes.
      */
     static FloatVector expm1NonPositive(FloatVector t) {
-        FloatVector n = exponentOf(t), r = reduced(t, n);
-        FloatVector two = n.add(127f + 8388608f).reinterpretAsInts().sub(0x4B000000).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        FloatVector n = exponentOf(t), r = reduced(t, n), two = powerOfTwo(n);
         return two.mul(expTail(r)).fma(r, two.sub(1f)).blend(-1f, t.compare(VectorOperators.LT, CpuElementwise.EXP_LO));
     }
 
@@ -445,18 +451,8 @@ final class CpuVector {
     /** y = (x - mean) * rstd * w + b (w, b may be null). */
     static void normalize(float[] x, int px, float mean, float rstd, float[] w, float[] b, float[] y, int py, int n) {
         int i = 0, up = S.loopBound(n);
-        for (; i < up; i += L) {
-            FloatVector v = FloatVector.fromArray(S, x, px + i).sub(mean).mul(rstd);
-            if (w != null) v = v.mul(FloatVector.fromArray(S, w, i));
-            if (b != null) v = v.add(FloatVector.fromArray(S, b, i));
-            v.intoArray(y, py + i);
-        }
-        for (; i < n; i++) {
-            float v = (x[px + i] - mean) * rstd;
-            if (w != null) v *= w[i];
-            if (b != null) v += b[i];
-            y[py + i] = v;
-        }
+        for (; i < up; i += L) normalizedLanes(x, px + i, mean, rstd, w, b, i).intoArray(y, py + i);
+        for (; i < n; i++) y[py + i] = normalized(x[px + i], mean, rstd, w, b, i);
     }
 
     /**
@@ -480,13 +476,18 @@ final class CpuVector {
         }
         float s = sumLanes(a0.add(a1));
         for (; i < n; i++) {
-            float v = (x[px + i] - mean) * rstd;
-            if (w != null) v *= w[i];
-            if (b != null) v += b[i];
-            y[py + i] = v;
+            y[py + i] = normalized(x[px + i], mean, rstd, w, b, i);
             s += x[pNext + i];
         }
         return s;
+    }
+
+    /** (x - mean) * rstd * w[c] + b[c] for one element (w, b may be null): the scalar lane of normalizedLanes. */
+    private static float normalized(float x, float mean, float rstd, float[] w, float[] b, int c) {
+        float v = (x - mean) * rstd;
+        if (w != null) v *= w[c];
+        if (b != null) v += b[c];
+        return v;
     }
 
     /** (x[p ..] - mean) * rstd * w[c ..] + b[c ..] for one vector (w, b may be null), as {@link #normalize}. */
