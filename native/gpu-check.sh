@@ -81,7 +81,7 @@ run() {
     set +e; timeout "$limit" "$@" 2>&1 | tee "$out/$name.log"; rc=${PIPESTATUS[0]}; set -e
     echo "=== $name: rc $rc in $((SECONDS - t0)) s" | tee -a "$out/$name.log"
   }
-  part compile 300 "$java" "${flags[@]}" -cp "$cp" org.reformer4j.kernels.GpuCompileAll
+  part compile 240 "$java" "${flags[@]}" -cp "$cp" org.reformer4j.kernels.GpuCompileAll
   part sgemm 60 "$java" "${flags[@]}" -cp "$cp" org.reformer4j.cuda.GpuSgemmBench
   part launch 60 "$java" "${flags[@]}" -cp "$cp" org.reformer4j.cuda.GpuLaunchBench
   part backend-launch 60 "$java" "${flags[@]}" -cp "$cp" org.reformer4j.kernels.backend.GpuBackendLaunchBench

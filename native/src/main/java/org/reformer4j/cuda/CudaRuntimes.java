@@ -38,6 +38,21 @@ public final class CudaRuntimes {
         return gpu;
     }
 
+    /**
+     * Compiles {@code source} for the GPU's compute capability into the disk cache (NVRTC; no context, no
+     * module load), so that tools can compile many files on several threads before loading them. Throws
+     * {@link CudaUnavailableException} without a GPU.
+     */
+    public static void precompile(KernelSource source) {
+        CudaProbe p = probe();
+        if (!p.available()) throw new CudaUnavailableException(p.reason());
+        try {
+            NvrtcCompiler.compile(source, p.computeCapability());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("compiling " + source.name(), e);
+        }
+    }
+
     /** The shared emulator runtime, created on first use. */
     public static synchronized CudaRuntime emulator() {
         if (emulator == null) emulator = new EmulatedRuntime();
