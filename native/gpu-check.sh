@@ -47,7 +47,7 @@ build() {
       'org/bytedeco/cuda/linux-x86_64/libjnicudart.so' 'org/bytedeco/cuda/linux-x86_64/libjnicublas.so' \
       'org/bytedeco/cuda/linux-x86_64/libjninvrtc.so' && jar cf ../lib/cuda-jni-slim-linux-x86_64.jar org)
   rm -rf "$BUNDLE/tmp"
-  jlink --add-modules java.base,jdk.incubator.vector,jdk.unsupported,java.logging,java.management \
+  jlink --add-modules java.base,jdk.incubator.vector,jdk.unsupported,java.logging,java.management,jdk.zipfs \
       --strip-debug --no-header-files --no-man-pages --compress=zip-9 --output "$BUNDLE/jre"
   cp native/gpu-check.sh bench/gpu/reformer_pytorch_step.py "$BUNDLE/"
   local mib=$(( $(du -sk "$BUNDLE" | cut -f1) / 1024 ))

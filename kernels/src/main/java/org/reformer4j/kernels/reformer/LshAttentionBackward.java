@@ -15,7 +15,7 @@ import org.reformer4j.cuda.KernelSource;
 public final class LshAttentionBackward {
     static final KernelSource SOURCE = KernelSource.load(LshAttentionBackward.class, "lsh_attention_backward.cu");
     /** Kernel versions (see the top comment of lsh_attention_backward.cu). */
-    public static final int VERSIONS = 2;
+    public static final int VERSIONS = 3;
     static final int BLOCK = 128;
 
     private LshAttentionBackward() {}
@@ -30,6 +30,12 @@ public final class LshAttentionBackward {
     static long tiledSharedBytes(LshConfig c) {
         long bs = c.bucketSize(), dh = c.dimHead(), w2 = 2 * bs;
         return 4 * (2 * bs * dh + w2 * (dh + 1) + Math.max(w2 * (dh + 1), bs * w2) + bs * w2 + 3 * bs + 2 * w2);
+    }
+
+    /** Bytes of dynamic shared memory one block of version 3 needs (unchecked): half a window at a time. */
+    static long halvesSharedBytes(LshConfig c) {
+        long bs = c.bucketSize(), dh = c.dimHead();
+        return 4 * (2 * bs * dh + bs * (dh + 1) + Math.max(bs * (dh + 1), bs * bs) + bs * bs + 3 * bs + 4 * bs);
     }
 
     /** Whether version 2's register tiles cover this call (bucket size, head dim, shared memory). */
@@ -54,9 +60,10 @@ public final class LshAttentionBackward {
         Launches.check4(op, "dv", dv, rowsLen * dh);
         if (c.rows() == 0) return;
         if (c.rows() > 65535) throw new IllegalArgumentException(op + ": " + c.rows() + " rows exceed the grid's 65535 in y");
-        if (version == 2 && !tiled(c)) version = 1; // documented: larger buckets or heads run version 1
-        int block = version == 2 ? LshAttentionForward.TILE_BLOCK : BLOCK;
-        int shared = version == 2 ? (int) tiledSharedBytes(c) : sharedBytes(c);
+        // documented: larger buckets or heads run version 1 (v3 needs no more shared memory than v2)
+        if (version >= 2 && !tiled(c)) version = 1;
+        int block = version >= 2 ? LshAttentionForward.TILE_BLOCK : BLOCK;
+        int shared = version == 3 ? (int) halvesSharedBytes(c) : version == 2 ? (int) tiledSharedBytes(c) : sharedBytes(c);
         long scratch = 4 * items * dh;
         try (DeviceBuffer dq = rt.allocate(scratch); DeviceBuffer dk = rt.allocate(scratch); DeviceBuffer dvs = rt.allocate(scratch)) {
             rt.memset(dk, 0, scratch, (byte) 0);

@@ -61,7 +61,7 @@ public final class LshAttentionCall implements AutoCloseable {
                         cfg.buckets(), 3);
             }
             LshSort.sort(rt, b, sticker, undo, cfg.rows(), cfg.len(), cfg.hashes(), cfg.buckets(), 2);
-            LshAttentionForward.forward(rt, cfg, t, qk, v, out, saved, 2); // v2 runs v1 where its tiles do not fit
+            LshAttentionForward.forward(rt, cfg, t, qk, v, out, saved, 3); // v3 runs v2 or v1 where its tiles do not fit
         } catch (RuntimeException e) {
             call.close();
             throw e;
@@ -71,7 +71,7 @@ public final class LshAttentionCall implements AutoCloseable {
 
     /** dqk, dv [N, L, dh] (overwritten) from g = dL/dout [N, T, dh]. */
     public void backward(DeviceBuffer g, DeviceBuffer dqk, DeviceBuffer dv) {
-        LshAttentionBackward.backward(rt, cfg, tables, qk, v, out, saved, g, dqk, dv, 2); // likewise
+        LshAttentionBackward.backward(rt, cfg, tables, qk, v, out, saved, g, dqk, dv, 3); // likewise (v3: v2 in half windows)
     }
 
     /** The buckets [N, H*L] this call used (valid until close): what a reversible recomputation replays. */

@@ -15,7 +15,7 @@ import org.reformer4j.cuda.KernelSource;
 public final class LshAttentionForward {
     static final KernelSource SOURCE = KernelSource.load(LshAttentionForward.class, "lsh_attention_forward.cu");
     /** Kernel versions (see the top comment of lsh_attention_forward.cu). */
-    public static final int VERSIONS = 2;
+    public static final int VERSIONS = 3;
     static final int BLOCK = 128;
     /** Version 2's block (a 16 x 16 grid of threads) and its limits; other sizes run version 1. */
     static final int TILE_BLOCK = 256, TILE_MAX_BUCKET = 64, TILE_MAX_DIM = 64;
@@ -58,6 +58,17 @@ public final class LshAttentionForward {
         return Launches.shared("lsh_attention_forward", bs * dh + Math.max(w2 * (dh + 1), bs * w2) + w2 * dh + 2 * w2, c);
     }
 
+    /** Whether version 3 takes this call (version 2's tiles, float4 rows: dh % 4 == 0, even bucket size). */
+    static boolean prepared(LshConfig c) {
+        return tiled(c) && c.dimHead() % 4 == 0 && c.bucketSize() % 2 == 0;
+    }
+
+    /** Bytes of dynamic shared memory one block of version 3 needs (keys at a stride of dh + 4). */
+    static int preparedSharedBytes(LshConfig c) {
+        long bs = c.bucketSize(), dh = c.dimHead(), w2 = 2 * bs;
+        return Launches.shared("lsh_attention_forward", bs * dh + Math.max(w2 * (dh + 4), bs * w2) + w2 * dh + 2 * w2, c);
+    }
+
     public static void forward(CudaRuntime rt, LshConfig c, LshDeviceTables t, DeviceBuffer qk, DeviceBuffer v,
             DeviceBuffer out, Saved saved, int version) {
         String op = "lsh_attention_forward";
@@ -71,13 +82,29 @@ public final class LshAttentionForward {
         Launches.check4(op, "saved.weight", saved.weight(), items);
         if (c.rows() == 0) return;
         if (c.rows() > 65535) throw new IllegalArgumentException(op + ": " + c.rows() + " rows exceed the grid's 65535 in y");
-        if (version == 2 && !tiled(c)) version = 1; // documented: larger buckets or heads run version 1
+        // documented: v3 runs v2 where its float4 rows do not fit, v2 runs v1 where its tiles do not
+        if (version == 3 && !prepared(c)) version = 2;
+        if (version == 2 && !tiled(c)) version = 1;
         var fn = Launches.function(rt, SOURCE, op, version, VERSIONS);
-        int block = version == 2 ? TILE_BLOCK : BLOCK, shared = version == 2 ? tiledSharedBytes(c) : sharedBytes(c);
-        fn.launch(new Dim3(c.chunks(), c.rows(), 1), Dim3.of(block), shared,
-                optional(optional(optional(optional(KernelArgs.of().ptr(qk).ptr(v).ptr(t.buckets()).ptr(t.sticker())
-                        .ptr(t.undo()), t.mask()), t.sin()), t.cos()), t.drop())
-                        .ptr(saved.bo()).ptr(saved.lse()).struct(c.struct()).f32(c.scale()));
+        Dim3 grid = new Dim3(c.chunks(), c.rows(), 1);
+        if (version == 3) {
+            long rowBytes = 4 * rowsLen * c.dimHead();
+            try (DeviceBuffer qr = rt.allocate(rowBytes); DeviceBuffer ku = rt.allocate(rowBytes)) {
+                Launches.function(rt, SOURCE, "lsh_attention_prepare", 1, VERSIONS).launch(Dim3.cover(rowsLen, BLOCK / 32),
+                        Dim3.of(BLOCK), 4 * (BLOCK / 32) * c.dimHead(),
+                        optional(optional(KernelArgs.of().ptr(qk), t.sin()), t.cos()).ptr(qr).ptr(ku).struct(c.struct()));
+                fn.launch(grid, Dim3.of(TILE_BLOCK), preparedSharedBytes(c),
+                        optional(optional(KernelArgs.of().ptr(qr).ptr(ku).ptr(v).ptr(t.buckets()).ptr(t.sticker())
+                                .ptr(t.undo()), t.mask()), t.drop())
+                                .ptr(saved.bo()).ptr(saved.lse()).struct(c.struct()).f32(c.scale()));
+            }
+        } else {
+            int block = version == 2 ? TILE_BLOCK : BLOCK, shared = version == 2 ? tiledSharedBytes(c) : sharedBytes(c);
+            fn.launch(grid, Dim3.of(block), shared,
+                    optional(optional(optional(optional(KernelArgs.of().ptr(qk).ptr(v).ptr(t.buckets()).ptr(t.sticker())
+                            .ptr(t.undo()), t.mask()), t.sin()), t.cos()), t.drop())
+                            .ptr(saved.bo()).ptr(saved.lse()).struct(c.struct()).f32(c.scale()));
+        }
         Launches.function(rt, SOURCE, "lsh_attention_combine", 1, VERSIONS).launch(
                 Dim3.cover(rowsLen, BLOCK / 32), Dim3.of(BLOCK), 0,
                 KernelArgs.of().ptr(saved.bo()).ptr(saved.lse()).ptr(t.undo()).ptr(out).ptr(saved.weight()).struct(c.struct()));

@@ -21,6 +21,9 @@
 //                score gradients and weighted probabilities to shared memory (the latter over the values), then
 //                dq (queries x columns), dk^ and dv (keys x columns, one after the other) as register tiles,
 //                dk^ and dv added with atomics as in v1. Unsort: as v1.
+//           v3 - version 2's tiles over one half of the window at a time (the chunk's keys, then the chunk
+//                before): half the shared memory (83 KB at bs = dh = 64), so two blocks fit on an SM where
+//                version 2 fits one; the same sums in the same order (results equal v2's). Unsort: as v1.
 #include "lsh_common.cuh"
 
 #if defined(__CUDACC_RTC__) || defined(__NVCC__)
@@ -251,6 +254,157 @@ extern "C" __global__ void lsh_attention_backward_v2(
     // one instantiation (as the forward's v2: each costs the compiler seconds); smaller buckets and heads run
     // the same tiles with their edge rows and columns clamped
     lsh_backward_tiles<4, 4>(qk, v, buckets, sticker, undo, mask, sn, cs, drop, lse, weight, g, out, dq, dk, dv, s, scale, smem);
+}
+
+// Version 3's body: version 2's tiles over one half of the window at a time (the chunk's own keys, then the
+// chunk before), so that a block holds bs keys, values, score gradients and probabilities instead of 2bs:
+// 83 KB instead of 133 KB of shared memory at bs = dh = 64, two blocks per SM instead of one. Every sum runs in
+// version 2's order (dq over the first half's keys, then the second's, in one chain), so the results are
+// version 2's bit for bit. MR query rows and MR keys of the half per thread (bs <= 16 MR), MF columns (dh <= 16 MF).
+// Dynamic shared memory, in floats: 2*bs*dh (queries, gradient rows) + bs*(dh+1) (keys)
+// + max(bs*(dh+1), bs*bs) (values, then weighted probabilities) + bs*bs (score gradients) + 3*bs (w, lse, D)
+// + 4*bs (query and key positions and buckets, as ints).
+template <int MR, int MF>
+__device__ inline void lsh_backward_halves(
+        const float* __restrict__ qk, const float* __restrict__ v, const int* __restrict__ buckets,
+        const int* __restrict__ sticker, const int* __restrict__ undo, const unsigned char* __restrict__ mask,
+        const float* __restrict__ sn, const float* __restrict__ cs, const float* __restrict__ drop,
+        const float* __restrict__ lse, const float* __restrict__ weight, const float* __restrict__ g,
+        const float* __restrict__ out, float* __restrict__ dq, float* __restrict__ dk, float* __restrict__ dv,
+        const LshShape& s, float scale, float* smem) {
+    const int bs = (int) s.bs, dh = (int) s.dh, len = (int) s.len, hl = (int) (s.hashes * s.len);
+    const int chunks = hl / bs, w2 = 2 * bs, kst = dh + 1, nw = blockDim.x >> 5;
+    const int c = blockIdx.x, n = blockIdx.y, prev = (c + chunks - 1) % chunks;
+    const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, ty = threadIdx.x >> 4, tx = threadIdx.x & 15;
+    float* Q = smem;
+    float* G = Q + bs * dh;
+    float* K = G + bs * dh;
+    float* V = K + bs * kst;
+    float* PW = V;  // the weighted probabilities replace the values once g . v is in registers
+    float* DX = V + (bs * kst > bs * bs ? bs * kst : bs * bs);
+    float* W = DX + bs * bs;
+    float* LSE = W + bs;
+    float* D = LSE + bs;
+    int* qpos = reinterpret_cast<int*>(D + bs);
+    int* qbkt = qpos + bs;
+    int* kpos = qbkt + bs;
+    int* kbkt = kpos + bs;
+    const long long rowItems = (long long) n * hl;
+    const int* undoRow = undo + rowItems;
+    const int* bktRow = buckets + rowItems;
+    const unsigned char* maskRow = mask ? mask + (long long) n * len : nullptr;
+
+    int ri[MR], cj[MR], kj[MR], fc[MF];
+    LSH_UNROLL for (int a = 0; a < MR; ++a) ri[a] = ty + 16 * a < bs ? ty + 16 * a : bs - 1;
+    LSH_UNROLL for (int b = 0; b < MR; ++b) cj[b] = tx + 16 * b < bs ? tx + 16 * b : bs - 1;
+    LSH_UNROLL for (int b = 0; b < MR; ++b) kj[b] = ty + 16 * b < bs ? ty + 16 * b : bs - 1;
+    LSH_UNROLL for (int m = 0; m < MF; ++m) fc[m] = tx + 16 * m < dh ? tx + 16 * m : dh - 1;
+    float dqa[MR][MF];
+    LSH_UNROLL for (int a = 0; a < MR; ++a) LSH_UNROLL for (int m = 0; m < MF; ++m) dqa[a][m] = 0.0f;
+
+    for (int h = 0; h < 2; ++h) {
+        const int chunk = h == 0 ? c : prev;
+        int* kp = h == 0 ? qpos : kpos;  // the first half's keys are the queries
+        int* kb = h == 0 ? qbkt : kbkt;
+        if (h == 1) __syncthreads();  // the first half's readers of K, PW and DX are done
+        lsh_gather_chunk(qk, v, g, sticker, bktRow, rowItems, n, chunk, s, sn, cs, h == 0 ? Q : nullptr, K, kst, V, kst,
+                         h == 0 ? G : nullptr, kp, kb);
+        if (h == 0)
+            for (int i = threadIdx.x; i < bs; i += blockDim.x) {
+                W[i] = weight[rowItems + (long long) c * bs + i];
+                LSE[i] = lse[rowItems + (long long) c * bs + i];
+            }
+        __syncthreads();
+        lsh_normalise_keys(K, bs, dh, kst);
+        if (h == 0)
+            for (int i = warp; i < bs; i += nw) {  // D_i = g_i . out_i, one warp per query
+                int pq = qpos[i];
+                float d = 0.0f;
+                if (pq < s.qlen)
+                    for (int f = lane; f < dh; f += 32) d = fmaf(G[i * dh + f], out[((long long) n * s.qlen + pq) * dh + f], d);
+                d = lsh_warp_sum(d);
+                if (lane == 0) D[i] = d;
+            }
+        __syncthreads();
+        {
+            float sc[MR][MR], gp[MR][MR];
+            LSH_UNROLL for (int a = 0; a < MR; ++a) LSH_UNROLL for (int b = 0; b < MR; ++b) { sc[a][b] = 0.0f; gp[a][b] = 0.0f; }
+            for (int f = 0; f < dh; ++f) {
+                float qv[MR], gv[MR], kv[MR], vv[MR];
+                LSH_UNROLL for (int a = 0; a < MR; ++a) { qv[a] = Q[ri[a] * dh + f]; gv[a] = G[ri[a] * dh + f]; }
+                LSH_UNROLL for (int b = 0; b < MR; ++b) { kv[b] = K[cj[b] * kst + f]; vv[b] = V[cj[b] * kst + f]; }
+                LSH_UNROLL for (int a = 0; a < MR; ++a) LSH_UNROLL for (int b = 0; b < MR; ++b) {
+                    sc[a][b] = fmaf(qv[a], kv[b], sc[a][b]);
+                    gp[a][b] = fmaf(gv[a], vv[b], gp[a][b]);
+                }
+            }
+            __syncthreads();  // every thread is done with the values: the weighted probabilities go in their place
+            LSH_UNROLL for (int a = 0; a < MR; ++a) {
+                const int i = ty + 16 * a;
+                if (i >= bs) continue;
+                const int pq = qpos[i], bq = qbkt[i];
+                const float wi = W[i], li = LSE[i], di = D[i];
+                const float* dropRow = drop ? drop + (rowItems + (long long) c * bs + i) * w2 + h * bs : nullptr;
+                LSH_UNROLL for (int b = 0; b < MR; ++b) {
+                    const int jl = tx + 16 * b;
+                    if (jl >= bs) continue;
+                    int fixed;
+                    float x = lsh_score(__fmul_rn(sc[a][b], scale), pq, kp[jl], bq, kb[jl], maskRow, undoRow, bktRow, s, &fixed);
+                    float wp = wi * expf(x - li), dp = gp[a][b];
+                    if (dropRow) dp = __fmul_rn(dp, dropRow[jl]);
+                    PW[i * bs + jl] = dropRow ? __fmul_rn(wp, dropRow[jl]) : wp;
+                    DX[i * bs + jl] = fixed ? 0.0f : wp * (dp - di) * scale;
+                }
+            }
+        }
+        __syncthreads();
+        // dq_i += sum_j dx_ij k^_j over this half's keys
+        for (int jl = 0; jl < bs; ++jl) {
+            float xv[MR], kv[MF];
+            LSH_UNROLL for (int a = 0; a < MR; ++a) xv[a] = DX[ri[a] * bs + jl];
+            LSH_UNROLL for (int m = 0; m < MF; ++m) kv[m] = K[jl * kst + fc[m]];
+            LSH_UNROLL for (int a = 0; a < MR; ++a) LSH_UNROLL for (int m = 0; m < MF; ++m) dqa[a][m] = fmaf(xv[a], kv[m], dqa[a][m]);
+        }
+        // dk^_j = sum_i dx_ij q_i, then dv_j = sum_i pw_ij g_i: this half's keys ty + 16b, columns tx + 16m
+        for (int pass = 0; pass < 2; ++pass) {
+            const float* L = pass == 0 ? DX : PW;
+            const float* R = pass == 0 ? Q : G;
+            float* target = pass == 0 ? dk : dv;
+            float acc[MR][MF];
+            LSH_UNROLL for (int b = 0; b < MR; ++b) LSH_UNROLL for (int m = 0; m < MF; ++m) acc[b][m] = 0.0f;
+            for (int i = 0; i < bs; ++i) {
+                float lv[MR], rv[MF];
+                LSH_UNROLL for (int b = 0; b < MR; ++b) lv[b] = L[i * bs + kj[b]];
+                LSH_UNROLL for (int m = 0; m < MF; ++m) rv[m] = R[i * dh + fc[m]];
+                LSH_UNROLL for (int b = 0; b < MR; ++b) LSH_UNROLL for (int m = 0; m < MF; ++m) acc[b][m] = fmaf(lv[b], rv[m], acc[b][m]);
+            }
+            LSH_UNROLL for (int b = 0; b < MR; ++b) {
+                const int jl = ty + 16 * b;
+                if (jl >= bs) continue;
+                long long at = (rowItems + (long long) chunk * bs + jl) * dh;
+                LSH_UNROLL for (int m = 0; m < MF; ++m)
+                    if (tx + 16 * m < dh) atomicAdd(target + at + tx + 16 * m, acc[b][m]);
+            }
+        }
+    }
+    LSH_UNROLL for (int a = 0; a < MR; ++a) {
+        const int i = ty + 16 * a;
+        if (i >= bs) continue;
+        long long at = (rowItems + (long long) c * bs + i) * dh;
+        LSH_UNROLL for (int m = 0; m < MF; ++m)
+            if (tx + 16 * m < dh) dq[at + tx + 16 * m] = dqa[a][m];
+    }
+}
+
+extern "C" __global__ __launch_bounds__(256, 2) void lsh_attention_backward_v3(
+        const float* __restrict__ qk, const float* __restrict__ v, const int* __restrict__ buckets,
+        const int* __restrict__ sticker, const int* __restrict__ undo, const unsigned char* __restrict__ mask,
+        const float* __restrict__ sn, const float* __restrict__ cs, const float* __restrict__ drop,
+        const float* __restrict__ lse,
+        const float* __restrict__ weight, const float* __restrict__ g, const float* __restrict__ out,
+        float* __restrict__ dq, float* __restrict__ dk, float* __restrict__ dv, LshShape s, float scale) {
+    DYNAMIC_SHARED(float, smem);
+    lsh_backward_halves<4, 4>(qk, v, buckets, sticker, undo, mask, sn, cs, drop, lse, weight, g, out, dq, dk, dv, s, scale, smem);
 }
 
 // One warp per (row, position p < L). Dynamic shared memory: warps * H floats (the per-round dots k^ . dk^).

@@ -19,6 +19,10 @@
 //                masks, then the row max/sum across the 16 lanes of a half-warp; the probabilities overwrite
 //                the keys in shared memory and p @ v is tiled the same way (queries x output columns).
 //                Combine: as v1.
+//           v3 - version 2 on prepared rows (dh % 4 == 0, bs even; others run v2): lsh_attention_prepare_v1 first
+//                writes every position's rotary-turned row and unit key once ([N, L, dh] each), so the gather
+//                copies rows (float4) instead of turning and normalising them for each of the 2H windows a
+//                position falls in; the tiles read shared memory as float4. Same sums in the same order as v2.
 #include "lsh_common.cuh"
 
 // Dynamic shared memory, in floats: bs*dh (queries) + 2bs*(dh+1) (keys) + 2bs*dh (values)
@@ -88,18 +92,65 @@ extern "C" __global__ void lsh_attention_forward_v1(
 #define LSH_UNROLL
 #endif
 
-// Version 2's body for MR query rows per thread (bs <= 16 MR) and MF output columns per thread (dh <= 16 MF).
-// Dynamic shared memory, in floats: bs*dh (queries) + max(2bs*(dh+1), bs*2bs) (keys, then probabilities)
-// + 2bs*dh (values) + 2*2bs (key positions and buckets, as ints).
-template <int MR, int MF>
+// Version 3's first pass: one warp per (row n, position p < L) writes qr, the rotary-turned qk row, and ku,
+// the same row divided by its norm (lsh_norm: one sequential chain, as lsh_normalise_keys) - the values the
+// gather of versions 1 and 2 computes for every (round, window) a position falls in, computed once.
+// Dynamic shared memory: warps * dh floats.
+extern "C" __global__ void lsh_attention_prepare_v1(const float* __restrict__ qk, const float* __restrict__ sn,
+                                                    const float* __restrict__ cs, float* __restrict__ qr,
+                                                    float* __restrict__ ku, LshShape s) {
+    const int len = (int) s.len, dh = (int) s.dh, lane = threadIdx.x & 31;
+    long long gw = (long long) blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5);
+    if (gw >= s.rows * s.len) return;
+    DYNAMIC_SHARED(float, smem);
+    float* x = smem + (threadIdx.x >> 5) * dh;
+    const int p = (int) (gw % len);
+    const long long at = gw * dh;
+    for (int f = lane; f < dh; f += 32) {
+        float r = lsh_rotated(qk + at, f, p, s.qlen, dh, sn, cs);
+        x[f] = r;
+        qr[at + f] = r;
+    }
+    __syncwarp();
+    float nrm = lane == 0 ? lsh_norm(x, dh, 1) : 0.0f;
+    nrm = __shfl_sync(0xffffffffu, nrm, 0);
+    for (int f = lane; f < dh; f += 32) ku[at + f] = x[f] / nrm;
+}
+
+// Version 3's gather: rows of the prepared qr/ku (and v) copied as float4 (dh % 4 == 0), 16 B per thread.
+__device__ inline void lsh_gather_prepared(const float* __restrict__ qr, const float* __restrict__ ku,
+                                           const float* __restrict__ v, const int* __restrict__ sticker,
+                                           const int* __restrict__ bktRow, long long rowItems, int n, int c, int prev,
+                                           const LshShape& s, float* Q, float* K, int kst, float* V, int* pos, int* bkt) {
+    const int bs = (int) s.bs, dh = (int) s.dh, len = (int) s.len, w2 = 2 * bs, d4 = dh >> 2;
+    for (int e = threadIdx.x; e < w2 * d4; e += blockDim.x) {
+        int j = e / d4, f = (e - j * d4) << 2;
+        int item = sticker[rowItems + (j < bs ? c * bs + j : prev * bs + j - bs)], p = item % len;
+        long long at = ((long long) n * len + p) * dh + f;
+        *reinterpret_cast<float4*>(K + j * kst + f) = *reinterpret_cast<const float4*>(ku + at);
+        *reinterpret_cast<float4*>(V + j * dh + f) = *reinterpret_cast<const float4*>(v + at);
+        if (j < bs) *reinterpret_cast<float4*>(Q + j * dh + f) = *reinterpret_cast<const float4*>(qr + at);
+        if (f == 0) { pos[j] = p; bkt[j] = bktRow[item]; }
+    }
+}
+
+// The body of versions 2 and 3 for MR query rows per thread (bs <= 16 MR) and MF output columns per thread
+// (dh <= 16 MF). Version 2 (PREPARED false) gathers and turns qk itself and normalises the keys in shared
+// memory, and reads shared memory one float at a time; version 3 (PREPARED true, dh % 4 == 0) copies the
+// prepared rows and reads shared memory as float4 (keys at a stride of dh + 4 floats; each thread's output
+// columns are 4 tx .. 4 tx + 3). Both run every sum in the same order: the same results.
+// Dynamic shared memory, in floats: bs*dh (queries) + max(2bs*kst, bs*2bs) (keys, then probabilities)
+// + 2bs*dh (values) + 2*2bs (key positions and buckets, as ints), kst = dh + 1 (v2) or dh + 4 (v3).
+template <int MR, int MF, bool PREPARED>
 __device__ inline void lsh_forward_tiles(
-        const float* __restrict__ qk, const float* __restrict__ v, const int* __restrict__ buckets,
-        const int* __restrict__ sticker, const int* __restrict__ undo, const unsigned char* __restrict__ mask,
-        const float* __restrict__ sn, const float* __restrict__ cs, const float* __restrict__ drop,
-        float* __restrict__ bo, float* __restrict__ lse, const LshShape& s, float scale, float* smem) {
+        const float* __restrict__ qk, const float* __restrict__ ku, const float* __restrict__ v,
+        const int* __restrict__ buckets, const int* __restrict__ sticker, const int* __restrict__ undo,
+        const unsigned char* __restrict__ mask, const float* __restrict__ sn, const float* __restrict__ cs,
+        const float* __restrict__ drop, float* __restrict__ bo, float* __restrict__ lse, const LshShape& s,
+        float scale, float* smem) {
     constexpr int MC = 2 * MR;
     const int bs = (int) s.bs, dh = (int) s.dh, len = (int) s.len, hl = (int) (s.hashes * s.len);
-    const int chunks = hl / bs, w2 = 2 * bs, kst = dh + 1;
+    const int chunks = hl / bs, w2 = 2 * bs, kst = PREPARED ? dh + 4 : dh + 1;
     const int c = blockIdx.x, n = blockIdx.y, prev = (c + chunks - 1) % chunks;
     const int ty = threadIdx.x >> 4, tx = threadIdx.x & 15;
     float* Q = smem;
@@ -113,10 +164,15 @@ __device__ inline void lsh_forward_tiles(
     const int* bktRow = buckets + rowItems;
     const unsigned char* maskRow = mask ? mask + (long long) n * len : nullptr;
 
-    lsh_gather_window(qk, v, nullptr, sticker, bktRow, rowItems, n, c, prev, s, sn, cs, Q, K, kst, V, dh, nullptr, pos, bkt);
-    __syncthreads();
-    lsh_normalise_keys(K, w2, dh, kst);
-    __syncthreads();
+    if constexpr (PREPARED) {
+        lsh_gather_prepared(qk, ku, v, sticker, bktRow, rowItems, n, c, prev, s, Q, K, kst, V, pos, bkt);
+        __syncthreads();
+    } else {
+        lsh_gather_window(qk, v, nullptr, sticker, bktRow, rowItems, n, c, prev, s, sn, cs, Q, K, kst, V, dh, nullptr, pos, bkt);
+        __syncthreads();
+        lsh_normalise_keys(K, w2, dh, kst);
+        __syncthreads();
+    }
 
     // rows and columns past the edge read the last valid one (their results are dropped)
     int ri[MR], cj[MC];
@@ -124,11 +180,25 @@ __device__ inline void lsh_forward_tiles(
     LSH_UNROLL for (int b = 0; b < MC; ++b) cj[b] = tx + 16 * b < w2 ? tx + 16 * b : w2 - 1;
     float acc[MR][MC];
     LSH_UNROLL for (int a = 0; a < MR; ++a) LSH_UNROLL for (int b = 0; b < MC; ++b) acc[a][b] = 0.0f;
-    for (int f = 0; f < dh; ++f) {
-        float qv[MR], kv[MC];
-        LSH_UNROLL for (int a = 0; a < MR; ++a) qv[a] = Q[ri[a] * dh + f];
-        LSH_UNROLL for (int b = 0; b < MC; ++b) kv[b] = K[cj[b] * kst + f];
-        LSH_UNROLL for (int a = 0; a < MR; ++a) LSH_UNROLL for (int b = 0; b < MC; ++b) acc[a][b] = fmaf(qv[a], kv[b], acc[a][b]);
+    if constexpr (PREPARED) {
+        for (int f = 0; f < dh; f += 4) {
+            float4 qv[MR], kv[MC];
+            LSH_UNROLL for (int a = 0; a < MR; ++a) qv[a] = *reinterpret_cast<const float4*>(Q + ri[a] * dh + f);
+            LSH_UNROLL for (int b = 0; b < MC; ++b) kv[b] = *reinterpret_cast<const float4*>(K + cj[b] * kst + f);
+            LSH_UNROLL for (int a = 0; a < MR; ++a) LSH_UNROLL for (int b = 0; b < MC; ++b) {
+                float t = fmaf(qv[a].x, kv[b].x, acc[a][b]);
+                t = fmaf(qv[a].y, kv[b].y, t);
+                t = fmaf(qv[a].z, kv[b].z, t);
+                acc[a][b] = fmaf(qv[a].w, kv[b].w, t);
+            }
+        }
+    } else {
+        for (int f = 0; f < dh; ++f) {
+            float qv[MR], kv[MC];
+            LSH_UNROLL for (int a = 0; a < MR; ++a) qv[a] = Q[ri[a] * dh + f];
+            LSH_UNROLL for (int b = 0; b < MC; ++b) kv[b] = K[cj[b] * kst + f];
+            LSH_UNROLL for (int a = 0; a < MR; ++a) LSH_UNROLL for (int b = 0; b < MC; ++b) acc[a][b] = fmaf(qv[a], kv[b], acc[a][b]);
+        }
     }
     float rowLse[MR];
     LSH_UNROLL for (int a = 0; a < MR; ++a) {
@@ -165,22 +235,47 @@ __device__ inline void lsh_forward_tiles(
     }
     __syncthreads();
 
-    int fc[MF];
-    LSH_UNROLL for (int m = 0; m < MF; ++m) fc[m] = tx + 16 * m < dh ? tx + 16 * m : dh - 1;
     float o[MR][MF];
     LSH_UNROLL for (int a = 0; a < MR; ++a) LSH_UNROLL for (int m = 0; m < MF; ++m) o[a][m] = 0.0f;
-    for (int j = 0; j < w2; ++j) {
-        float pv[MR], vv[MF];
-        LSH_UNROLL for (int a = 0; a < MR; ++a) pv[a] = P[ri[a] * w2 + j];
-        LSH_UNROLL for (int m = 0; m < MF; ++m) vv[m] = V[j * dh + fc[m]];
-        LSH_UNROLL for (int a = 0; a < MR; ++a) LSH_UNROLL for (int m = 0; m < MF; ++m) o[a][m] = fmaf(pv[a], vv[m], o[a][m]);
-    }
-    LSH_UNROLL for (int a = 0; a < MR; ++a) {
-        const int i = ty + 16 * a;
-        if (i >= bs) continue;
-        long long out = (rowItems + (long long) c * bs + i) * dh;
-        LSH_UNROLL for (int m = 0; m < MF; ++m)
-            if (tx + 16 * m < dh) bo[out + tx + 16 * m] = o[a][m];
+    if constexpr (PREPARED) {  // columns f0 .. f0 + 3 (MF = 4), clamped at the edge
+        const int f0 = 4 * tx < dh ? 4 * tx : dh - 4;
+        for (int j = 0; j < w2; j += 4) {
+            float4 pv[MR];
+            LSH_UNROLL for (int a = 0; a < MR; ++a) pv[a] = *reinterpret_cast<const float4*>(P + ri[a] * w2 + j);
+            LSH_UNROLL for (int u = 0; u < 4; ++u) {
+                const float4 vv = *reinterpret_cast<const float4*>(V + (j + u) * dh + f0);
+                LSH_UNROLL for (int a = 0; a < MR; ++a) {
+                    const float pu = u == 0 ? pv[a].x : u == 1 ? pv[a].y : u == 2 ? pv[a].z : pv[a].w;
+                    o[a][0] = fmaf(pu, vv.x, o[a][0]);
+                    o[a][1] = fmaf(pu, vv.y, o[a][1]);
+                    o[a][2] = fmaf(pu, vv.z, o[a][2]);
+                    o[a][3] = fmaf(pu, vv.w, o[a][3]);
+                }
+            }
+        }
+        if (4 * tx < dh)
+            LSH_UNROLL for (int a = 0; a < MR; ++a) {
+                const int i = ty + 16 * a;
+                if (i < bs)
+                    *reinterpret_cast<float4*>(bo + (rowItems + (long long) c * bs + i) * dh + 4 * tx) =
+                            make_float4(o[a][0], o[a][1], o[a][2], o[a][3]);
+            }
+    } else {
+        int fc[MF];
+        LSH_UNROLL for (int m = 0; m < MF; ++m) fc[m] = tx + 16 * m < dh ? tx + 16 * m : dh - 1;
+        for (int j = 0; j < w2; ++j) {
+            float pv[MR], vv[MF];
+            LSH_UNROLL for (int a = 0; a < MR; ++a) pv[a] = P[ri[a] * w2 + j];
+            LSH_UNROLL for (int m = 0; m < MF; ++m) vv[m] = V[j * dh + fc[m]];
+            LSH_UNROLL for (int a = 0; a < MR; ++a) LSH_UNROLL for (int m = 0; m < MF; ++m) o[a][m] = fmaf(pv[a], vv[m], o[a][m]);
+        }
+        LSH_UNROLL for (int a = 0; a < MR; ++a) {
+            const int i = ty + 16 * a;
+            if (i >= bs) continue;
+            long long out = (rowItems + (long long) c * bs + i) * dh;
+            LSH_UNROLL for (int m = 0; m < MF; ++m)
+                if (tx + 16 * m < dh) bo[out + tx + 16 * m] = o[a][m];
+        }
     }
 }
 
@@ -193,7 +288,17 @@ extern "C" __global__ void lsh_attention_forward_v2(
     // one instantiation: each fully unrolled one costs the compiler ~10 s (nvcc here: 12 of them took 105 s of
     // CPU, 4 x 4 alone 13 s, 4 x 4 and 4 x 8 33 s); smaller buckets and heads run the same tiles with their edge
     // rows and columns clamped
-    lsh_forward_tiles<4, 4>(qk, v, buckets, sticker, undo, mask, sn, cs, drop, bo, lse, s, scale, smem);
+    lsh_forward_tiles<4, 4, false>(qk, nullptr, v, buckets, sticker, undo, mask, sn, cs, drop, bo, lse, s, scale, smem);
+}
+
+// qr, ku: lsh_attention_prepare_v1's rows [N, L, dh] (dh % 4 == 0, bs even); the rest as version 2.
+extern "C" __global__ void lsh_attention_forward_v3(
+        const float* __restrict__ qr, const float* __restrict__ ku, const float* __restrict__ v,
+        const int* __restrict__ buckets, const int* __restrict__ sticker, const int* __restrict__ undo,
+        const unsigned char* __restrict__ mask, const float* __restrict__ drop, float* __restrict__ bo,
+        float* __restrict__ lse, LshShape s, float scale) {
+    DYNAMIC_SHARED(float, smem);
+    lsh_forward_tiles<4, 4, true>(qr, ku, v, buckets, sticker, undo, mask, nullptr, nullptr, drop, bo, lse, s, scale, smem);
 }
 
 // One warp per (row, position p < L): the round weights from the H logsumexps of p, the weighted sum of

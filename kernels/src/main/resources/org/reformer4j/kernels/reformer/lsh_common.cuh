@@ -45,29 +45,40 @@ __device__ inline float lsh_norm(const float* x, int dh, int stride) {
     return fmaxf(sqrtf(ss), 1e-12f);
 }
 
-// Gathers chunk c's window of row n into shared memory (block-strided; the caller synchronises): keys j < bs are
-// chunk c (also its queries), j >= bs the chunk before (`prev`). K[j * kst + f] and, for j < bs, Q[j * dh + f] get
-// the rotary-turned qk row; V[j * vst + f] the value row; G[j * dh + f] (when G is given, j < bs) the upstream
-// gradient of a query position p < T (0 for memory rows); pos/bkt each key's position and bucket.
+// Gathers the bs sorted items of chunk `chunk` of row n into shared memory (block-strided; the caller
+// synchronises): row j of K (stride kst) and, when given, of Q (stride dh) gets the rotary-turned qk row; row j of
+// V (stride vst, when given) the value row; row j of G (when given) the upstream gradient of a query position
+// p < T (0 for memory rows); pos/bkt each item's position and bucket.
+__device__ inline void lsh_gather_chunk(const float* __restrict__ qk, const float* __restrict__ v,
+                                        const float* __restrict__ g, const int* __restrict__ sticker,
+                                        const int* __restrict__ bktRow, long long rowItems, int n, int chunk,
+                                        const LshShape& s, const float* __restrict__ sn, const float* __restrict__ cs,
+                                        float* Q, float* K, int kst, float* V, int vst, float* G, int* pos, int* bkt) {
+    const int bs = (int) s.bs, dh = (int) s.dh, len = (int) s.len;
+    for (int e = threadIdx.x; e < bs * dh; e += blockDim.x) {
+        int j = e / dh, f = e % dh;
+        int item = sticker[rowItems + chunk * bs + j], p = item % len;
+        long long at = ((long long) n * len + p) * dh;
+        float x = lsh_rotated(qk + at, f, p, s.qlen, dh, sn, cs);
+        K[j * kst + f] = x;
+        if (V) V[j * vst + f] = v[at + f];
+        if (Q) Q[j * dh + f] = x;
+        if (G) G[j * dh + f] = p < s.qlen ? g[((long long) n * s.qlen + p) * dh + f] : 0.0f;
+        if (f == 0) { pos[j] = p; bkt[j] = bktRow[item]; }
+    }
+}
+
+// Gathers chunk c's window of row n (lsh_gather_chunk twice): keys j < bs are chunk c (also its queries, and
+// G's rows), j >= bs the chunk before (`prev`).
 __device__ inline void lsh_gather_window(const float* __restrict__ qk, const float* __restrict__ v,
                                          const float* __restrict__ g, const int* __restrict__ sticker,
                                          const int* __restrict__ bktRow, long long rowItems, int n, int c, int prev,
                                          const LshShape& s, const float* __restrict__ sn, const float* __restrict__ cs,
                                          float* Q, float* K, int kst, float* V, int vst, float* G, int* pos, int* bkt) {
-    const int bs = (int) s.bs, dh = (int) s.dh, len = (int) s.len, w2 = 2 * bs;
-    for (int e = threadIdx.x; e < w2 * dh; e += blockDim.x) {
-        int j = e / dh, f = e % dh;
-        int item = sticker[rowItems + (j < bs ? c * bs + j : prev * bs + j - bs)], p = item % len;
-        long long at = ((long long) n * len + p) * dh;
-        float x = lsh_rotated(qk + at, f, p, s.qlen, dh, sn, cs);
-        K[j * kst + f] = x;
-        V[j * vst + f] = v[at + f];
-        if (j < bs) {
-            Q[j * dh + f] = x;
-            if (G) G[j * dh + f] = p < s.qlen ? g[((long long) n * s.qlen + p) * dh + f] : 0.0f;
-        }
-        if (f == 0) { pos[j] = p; bkt[j] = bktRow[item]; }
-    }
+    const int bs = (int) s.bs;
+    lsh_gather_chunk(qk, v, g, sticker, bktRow, rowItems, n, c, s, sn, cs, Q, K, kst, V, vst, G, pos, bkt);
+    lsh_gather_chunk(qk, v, nullptr, sticker, bktRow, rowItems, n, prev, s, sn, cs, nullptr, K + bs * kst, kst,
+                     V + bs * vst, vst, nullptr, pos + bs, bkt + bs);
 }
 
 // Divides each of the w2 gathered keys (rows of K, stride kst) by its norm (lsh_norm), one thread per key.
