@@ -15,7 +15,7 @@ import org.reformer4j.cuda.KernelSource;
 public final class LshAttentionBackward {
     static final KernelSource SOURCE = KernelSource.load(LshAttentionBackward.class, "lsh_attention_backward.cu");
     /** Kernel versions (see the top comment of lsh_attention_backward.cu). */
-    public static final int VERSIONS = 3;
+    public static final int VERSIONS = 4;
     static final int BLOCK = 128;
 
     private LshAttentionBackward() {}
@@ -32,10 +32,13 @@ public final class LshAttentionBackward {
         return 4 * (2 * bs * dh + w2 * (dh + 1) + Math.max(w2 * (dh + 1), bs * w2) + bs * w2 + 3 * bs + 2 * w2);
     }
 
-    /** Bytes of dynamic shared memory one block of version 3 needs (unchecked): half a window at a time. */
-    static long halvesSharedBytes(LshConfig c) {
-        long bs = c.bucketSize(), dh = c.dimHead();
-        return 4 * (2 * bs * dh + bs * (dh + 1) + Math.max(bs * (dh + 1), bs * bs) + bs * bs + 3 * bs + 4 * bs);
+    /**
+     * Bytes of dynamic shared memory one block of version 3 (keys at a stride of dh + 1) or 4 (dh + 4) needs
+     * (unchecked): half a window at a time.
+     */
+    static long halvesSharedBytes(LshConfig c, int version) {
+        long bs = c.bucketSize(), dh = c.dimHead(), kst = version == 4 ? dh + 4 : dh + 1;
+        return 4 * (2 * bs * dh + bs * kst + Math.max(bs * kst, bs * bs) + bs * bs + 3 * bs + 4 * bs);
     }
 
     /** Whether version 2's register tiles cover this call (bucket size, head dim, shared memory). */
@@ -60,18 +63,28 @@ public final class LshAttentionBackward {
         Launches.check4(op, "dv", dv, rowsLen * dh);
         if (c.rows() == 0) return;
         if (c.rows() > 65535) throw new IllegalArgumentException(op + ": " + c.rows() + " rows exceed the grid's 65535 in y");
-        // documented: larger buckets or heads run version 1 (v3 needs no more shared memory than v2)
+        // documented: v4 runs v3 where dh % 4 != 0; larger buckets or heads run version 1 (v3 and v4 need no more
+        // shared memory than v2)
+        if (version == 4 && dh % 4 != 0) version = 3;
         if (version >= 2 && !tiled(c)) version = 1;
         int block = version >= 2 ? LshAttentionForward.TILE_BLOCK : BLOCK;
-        int shared = version == 3 ? (int) halvesSharedBytes(c) : version == 2 ? (int) tiledSharedBytes(c) : sharedBytes(c);
-        long scratch = 4 * items * dh;
-        try (DeviceBuffer dq = rt.allocate(scratch); DeviceBuffer dk = rt.allocate(scratch); DeviceBuffer dvs = rt.allocate(scratch)) {
+        int shared = version >= 3 ? (int) halvesSharedBytes(c, version) : version == 2 ? (int) tiledSharedBytes(c) : sharedBytes(c);
+        long scratch = 4 * items * dh, rows = version == 4 ? 4 * rowsLen * dh : 4;
+        try (DeviceBuffer dq = rt.allocate(scratch); DeviceBuffer dk = rt.allocate(scratch); DeviceBuffer dvs = rt.allocate(scratch);
+                DeviceBuffer qr = rt.allocate(rows); DeviceBuffer ku = rt.allocate(rows)) {
             rt.memset(dk, 0, scratch, (byte) 0);
             rt.memset(dvs, 0, scratch, (byte) 0);
-            KernelArgs a = LshAttentionForward.optional(KernelArgs.of().ptr(qk).ptr(v).ptr(t.buckets()).ptr(t.sticker())
-                    .ptr(t.undo()), t.mask());
-            a = LshAttentionForward.optional(LshAttentionForward.optional(LshAttentionForward.optional(a, t.sin()), t.cos()),
-                    t.drop());
+            KernelArgs a;
+            if (version == 4) {
+                LshAttentionForward.prepare(rt, c, t, qk, qr, ku);
+                a = LshAttentionForward.optional(LshAttentionForward.optional(KernelArgs.of().ptr(qr).ptr(ku).ptr(v)
+                        .ptr(t.buckets()).ptr(t.sticker()).ptr(t.undo()), t.mask()), t.drop());
+            } else {
+                a = LshAttentionForward.optional(KernelArgs.of().ptr(qk).ptr(v).ptr(t.buckets()).ptr(t.sticker())
+                        .ptr(t.undo()), t.mask());
+                a = LshAttentionForward.optional(LshAttentionForward.optional(LshAttentionForward.optional(a, t.sin()),
+                        t.cos()), t.drop());
+            }
             a.ptr(saved.lse()).ptr(saved.weight()).ptr(g).ptr(out).ptr(dq).ptr(dk).ptr(dvs).struct(c.struct()).f32(c.scale());
             Launches.function(rt, SOURCE, op, version, VERSIONS).launch(new Dim3(c.chunks(), c.rows(), 1), Dim3.of(block),
                     shared, a);

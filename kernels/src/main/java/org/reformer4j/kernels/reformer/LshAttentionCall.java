@@ -71,7 +71,7 @@ public final class LshAttentionCall implements AutoCloseable {
 
     /** dqk, dv [N, L, dh] (overwritten) from g = dL/dout [N, T, dh]. */
     public void backward(DeviceBuffer g, DeviceBuffer dqk, DeviceBuffer dv) {
-        LshAttentionBackward.backward(rt, cfg, tables, qk, v, out, saved, g, dqk, dv, 3); // likewise (v3: v2 in half windows)
+        LshAttentionBackward.backward(rt, cfg, tables, qk, v, out, saved, g, dqk, dv, 4); // v4 runs v3 or v1 where it does not fit
     }
 
     /** The buckets [N, H*L] this call used (valid until close): what a reversible recomputation replays. */

@@ -24,6 +24,9 @@
 //           v3 - version 2's tiles over one half of the window at a time (the chunk's keys, then the chunk
 //                before): half the shared memory (83 KB at bs = dh = 64), so two blocks fit on an SM where
 //                version 2 fits one; the same sums in the same order (results equal v2's). Unsort: as v1.
+//           v4 - version 3 on the rows lsh_attention_prepare_v1 (lsh_attention_forward.cu) writes once per
+//                position (rotary-turned rows, unit keys; dh % 4 == 0, others run v3): float4 gather and
+//                shared-memory tiles, no normalisation in the block. Results equal v2's. Unsort: as v1.
 #include "lsh_common.cuh"
 
 #if defined(__CUDACC_RTC__) || defined(__NVCC__)
@@ -256,24 +259,27 @@ extern "C" __global__ void lsh_attention_backward_v2(
     lsh_backward_tiles<4, 4>(qk, v, buckets, sticker, undo, mask, sn, cs, drop, lse, weight, g, out, dq, dk, dv, s, scale, smem);
 }
 
-// Version 3's body: version 2's tiles over one half of the window at a time (the chunk's own keys, then the
-// chunk before), so that a block holds bs keys, values, score gradients and probabilities instead of 2bs:
-// 83 KB instead of 133 KB of shared memory at bs = dh = 64, two blocks per SM instead of one. Every sum runs in
-// version 2's order (dq over the first half's keys, then the second's, in one chain), so the results are
-// version 2's bit for bit. MR query rows and MR keys of the half per thread (bs <= 16 MR), MF columns (dh <= 16 MF).
-// Dynamic shared memory, in floats: 2*bs*dh (queries, gradient rows) + bs*(dh+1) (keys)
-// + max(bs*(dh+1), bs*bs) (values, then weighted probabilities) + bs*bs (score gradients) + 3*bs (w, lse, D)
-// + 4*bs (query and key positions and buckets, as ints).
-template <int MR, int MF>
+// The body of versions 3 and 4: version 2's tiles over one half of the window at a time (the chunk's own keys,
+// then the chunk before), so that a block holds bs keys, values, score gradients and probabilities instead of
+// 2bs: 83 KB instead of 133 KB of shared memory at bs = dh = 64, two blocks per SM instead of one. Version 3
+// (PREPARED false) gathers and turns qk itself and normalises the keys in shared memory, reading it one float at
+// a time; version 4 (PREPARED true, dh % 4 == 0) copies the rows lsh_attention_prepare_v1 wrote and reads shared
+// memory as float4, each thread's columns being 4 tx .. 4 tx + 3. Every sum runs in version 2's order (dq over
+// the first half's keys, then the second's, in one chain), so the results are version 2's bit for bit.
+// MR query rows and MR keys of the half per thread (bs <= 16 MR), MF columns (dh <= 16 MF; MF = 4 for v4).
+// Dynamic shared memory, in floats: 2*bs*dh (queries, gradient rows) + bs*kst (keys)
+// + max(bs*kst, bs*bs) (values, then weighted probabilities) + bs*bs (score gradients) + 3*bs (w, lse, D)
+// + 4*bs (query and key positions and buckets, as ints), kst = dh + 1 (v3) or dh + 4 (v4).
+template <int MR, int MF, bool PREPARED>
 __device__ inline void lsh_backward_halves(
-        const float* __restrict__ qk, const float* __restrict__ v, const int* __restrict__ buckets,
-        const int* __restrict__ sticker, const int* __restrict__ undo, const unsigned char* __restrict__ mask,
-        const float* __restrict__ sn, const float* __restrict__ cs, const float* __restrict__ drop,
-        const float* __restrict__ lse, const float* __restrict__ weight, const float* __restrict__ g,
-        const float* __restrict__ out, float* __restrict__ dq, float* __restrict__ dk, float* __restrict__ dv,
-        const LshShape& s, float scale, float* smem) {
+        const float* __restrict__ qk, const float* __restrict__ ku, const float* __restrict__ v,
+        const int* __restrict__ buckets, const int* __restrict__ sticker, const int* __restrict__ undo,
+        const unsigned char* __restrict__ mask, const float* __restrict__ sn, const float* __restrict__ cs,
+        const float* __restrict__ drop, const float* __restrict__ lse, const float* __restrict__ weight,
+        const float* __restrict__ g, const float* __restrict__ out, float* __restrict__ dq, float* __restrict__ dk,
+        float* __restrict__ dv, const LshShape& s, float scale, float* smem) {
     const int bs = (int) s.bs, dh = (int) s.dh, len = (int) s.len, hl = (int) (s.hashes * s.len);
-    const int chunks = hl / bs, w2 = 2 * bs, kst = dh + 1, nw = blockDim.x >> 5;
+    const int chunks = hl / bs, w2 = 2 * bs, kst = PREPARED ? dh + 4 : dh + 1, nw = blockDim.x >> 5;
     const int c = blockIdx.x, n = blockIdx.y, prev = (c + chunks - 1) % chunks;
     const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, ty = threadIdx.x >> 4, tx = threadIdx.x & 15;
     float* Q = smem;
@@ -298,7 +304,10 @@ __device__ inline void lsh_backward_halves(
     LSH_UNROLL for (int a = 0; a < MR; ++a) ri[a] = ty + 16 * a < bs ? ty + 16 * a : bs - 1;
     LSH_UNROLL for (int b = 0; b < MR; ++b) cj[b] = tx + 16 * b < bs ? tx + 16 * b : bs - 1;
     LSH_UNROLL for (int b = 0; b < MR; ++b) kj[b] = ty + 16 * b < bs ? ty + 16 * b : bs - 1;
-    LSH_UNROLL for (int m = 0; m < MF; ++m) fc[m] = tx + 16 * m < dh ? tx + 16 * m : dh - 1;
+    // a thread's output columns: tx + 16m (v3), or f0 + m (v4: four adjacent, clamped at the edge)
+    const int f0 = 4 * tx < dh ? 4 * tx : dh - 4;
+    LSH_UNROLL for (int m = 0; m < MF; ++m) fc[m] = PREPARED ? f0 + m : tx + 16 * m < dh ? tx + 16 * m : dh - 1;
+    auto mine = [&](int m) { return PREPARED ? 4 * tx < dh : tx + 16 * m < dh; };  // column m is this thread's to write
     float dqa[MR][MF];
     LSH_UNROLL for (int a = 0; a < MR; ++a) LSH_UNROLL for (int m = 0; m < MF; ++m) dqa[a][m] = 0.0f;
 
@@ -307,15 +316,19 @@ __device__ inline void lsh_backward_halves(
         int* kp = h == 0 ? qpos : kpos;  // the first half's keys are the queries
         int* kb = h == 0 ? qbkt : kbkt;
         if (h == 1) __syncthreads();  // the first half's readers of K, PW and DX are done
-        lsh_gather_chunk(qk, v, g, sticker, bktRow, rowItems, n, chunk, s, sn, cs, h == 0 ? Q : nullptr, K, kst, V, kst,
-                         h == 0 ? G : nullptr, kp, kb);
+        if constexpr (PREPARED)
+            lsh_gather_chunk_prepared(qk, ku, v, g, sticker, bktRow, rowItems, n, chunk, s, h == 0 ? Q : nullptr, K, kst,
+                                      V, kst, h == 0 ? G : nullptr, kp, kb);
+        else
+            lsh_gather_chunk(qk, v, g, sticker, bktRow, rowItems, n, chunk, s, sn, cs, h == 0 ? Q : nullptr, K, kst, V,
+                             kst, h == 0 ? G : nullptr, kp, kb);
         if (h == 0)
             for (int i = threadIdx.x; i < bs; i += blockDim.x) {
                 W[i] = weight[rowItems + (long long) c * bs + i];
                 LSE[i] = lse[rowItems + (long long) c * bs + i];
             }
         __syncthreads();
-        lsh_normalise_keys(K, bs, dh, kst);
+        if constexpr (!PREPARED) lsh_normalise_keys(K, bs, dh, kst);
         if (h == 0)
             for (int i = warp; i < bs; i += nw) {  // D_i = g_i . out_i, one warp per query
                 int pq = qpos[i];
@@ -329,13 +342,36 @@ __device__ inline void lsh_backward_halves(
         {
             float sc[MR][MR], gp[MR][MR];
             LSH_UNROLL for (int a = 0; a < MR; ++a) LSH_UNROLL for (int b = 0; b < MR; ++b) { sc[a][b] = 0.0f; gp[a][b] = 0.0f; }
-            for (int f = 0; f < dh; ++f) {
-                float qv[MR], gv[MR], kv[MR], vv[MR];
-                LSH_UNROLL for (int a = 0; a < MR; ++a) { qv[a] = Q[ri[a] * dh + f]; gv[a] = G[ri[a] * dh + f]; }
-                LSH_UNROLL for (int b = 0; b < MR; ++b) { kv[b] = K[cj[b] * kst + f]; vv[b] = V[cj[b] * kst + f]; }
-                LSH_UNROLL for (int a = 0; a < MR; ++a) LSH_UNROLL for (int b = 0; b < MR; ++b) {
-                    sc[a][b] = fmaf(qv[a], kv[b], sc[a][b]);
-                    gp[a][b] = fmaf(gv[a], vv[b], gp[a][b]);
+            if constexpr (PREPARED) {
+                for (int f = 0; f < dh; f += 4) {
+                    float4 qv[MR], gv[MR], kv[MR], vv[MR];
+                    LSH_UNROLL for (int a = 0; a < MR; ++a) {
+                        qv[a] = *reinterpret_cast<const float4*>(Q + ri[a] * dh + f);
+                        gv[a] = *reinterpret_cast<const float4*>(G + ri[a] * dh + f);
+                    }
+                    LSH_UNROLL for (int b = 0; b < MR; ++b) {
+                        kv[b] = *reinterpret_cast<const float4*>(K + cj[b] * kst + f);
+                        vv[b] = *reinterpret_cast<const float4*>(V + cj[b] * kst + f);
+                    }
+                    LSH_UNROLL for (int a = 0; a < MR; ++a) LSH_UNROLL for (int b = 0; b < MR; ++b) {
+                        float t = fmaf(qv[a].x, kv[b].x, sc[a][b]), u = fmaf(gv[a].x, vv[b].x, gp[a][b]);
+                        t = fmaf(qv[a].y, kv[b].y, t);
+                        u = fmaf(gv[a].y, vv[b].y, u);
+                        t = fmaf(qv[a].z, kv[b].z, t);
+                        u = fmaf(gv[a].z, vv[b].z, u);
+                        sc[a][b] = fmaf(qv[a].w, kv[b].w, t);
+                        gp[a][b] = fmaf(gv[a].w, vv[b].w, u);
+                    }
+                }
+            } else {
+                for (int f = 0; f < dh; ++f) {
+                    float qv[MR], gv[MR], kv[MR], vv[MR];
+                    LSH_UNROLL for (int a = 0; a < MR; ++a) { qv[a] = Q[ri[a] * dh + f]; gv[a] = G[ri[a] * dh + f]; }
+                    LSH_UNROLL for (int b = 0; b < MR; ++b) { kv[b] = K[cj[b] * kst + f]; vv[b] = V[cj[b] * kst + f]; }
+                    LSH_UNROLL for (int a = 0; a < MR; ++a) LSH_UNROLL for (int b = 0; b < MR; ++b) {
+                        sc[a][b] = fmaf(qv[a], kv[b], sc[a][b]);
+                        gp[a][b] = fmaf(gv[a], vv[b], gp[a][b]);
+                    }
                 }
             }
             __syncthreads();  // every thread is done with the values: the weighted probabilities go in their place
@@ -362,10 +398,15 @@ __device__ inline void lsh_backward_halves(
         for (int jl = 0; jl < bs; ++jl) {
             float xv[MR], kv[MF];
             LSH_UNROLL for (int a = 0; a < MR; ++a) xv[a] = DX[ri[a] * bs + jl];
-            LSH_UNROLL for (int m = 0; m < MF; ++m) kv[m] = K[jl * kst + fc[m]];
+            if constexpr (PREPARED) {
+                const float4 k4 = *reinterpret_cast<const float4*>(K + jl * kst + f0);
+                kv[0] = k4.x; kv[1] = k4.y; kv[2] = k4.z; kv[3] = k4.w;
+            } else {
+                LSH_UNROLL for (int m = 0; m < MF; ++m) kv[m] = K[jl * kst + fc[m]];
+            }
             LSH_UNROLL for (int a = 0; a < MR; ++a) LSH_UNROLL for (int m = 0; m < MF; ++m) dqa[a][m] = fmaf(xv[a], kv[m], dqa[a][m]);
         }
-        // dk^_j = sum_i dx_ij q_i, then dv_j = sum_i pw_ij g_i: this half's keys ty + 16b, columns tx + 16m
+        // dk^_j = sum_i dx_ij q_i, then dv_j = sum_i pw_ij g_i: this half's keys ty + 16b, columns fc
         for (int pass = 0; pass < 2; ++pass) {
             const float* L = pass == 0 ? DX : PW;
             const float* R = pass == 0 ? Q : G;
@@ -375,7 +416,12 @@ __device__ inline void lsh_backward_halves(
             for (int i = 0; i < bs; ++i) {
                 float lv[MR], rv[MF];
                 LSH_UNROLL for (int b = 0; b < MR; ++b) lv[b] = L[i * bs + kj[b]];
-                LSH_UNROLL for (int m = 0; m < MF; ++m) rv[m] = R[i * dh + fc[m]];
+                if constexpr (PREPARED) {
+                    const float4 r4 = *reinterpret_cast<const float4*>(R + i * dh + f0);
+                    rv[0] = r4.x; rv[1] = r4.y; rv[2] = r4.z; rv[3] = r4.w;
+                } else {
+                    LSH_UNROLL for (int m = 0; m < MF; ++m) rv[m] = R[i * dh + fc[m]];
+                }
                 LSH_UNROLL for (int b = 0; b < MR; ++b) LSH_UNROLL for (int m = 0; m < MF; ++m) acc[b][m] = fmaf(lv[b], rv[m], acc[b][m]);
             }
             LSH_UNROLL for (int b = 0; b < MR; ++b) {
@@ -383,7 +429,7 @@ __device__ inline void lsh_backward_halves(
                 if (jl >= bs) continue;
                 long long at = (rowItems + (long long) chunk * bs + jl) * dh;
                 LSH_UNROLL for (int m = 0; m < MF; ++m)
-                    if (tx + 16 * m < dh) atomicAdd(target + at + tx + 16 * m, acc[b][m]);
+                    if (mine(m)) atomicAdd(target + at + fc[m], acc[b][m]);
             }
         }
     }
@@ -392,7 +438,7 @@ __device__ inline void lsh_backward_halves(
         if (i >= bs) continue;
         long long at = (rowItems + (long long) c * bs + i) * dh;
         LSH_UNROLL for (int m = 0; m < MF; ++m)
-            if (tx + 16 * m < dh) dq[at + tx + 16 * m] = dqa[a][m];
+            if (mine(m)) dq[at + fc[m]] = dqa[a][m];
     }
 }
 
@@ -404,7 +450,20 @@ extern "C" __global__ __launch_bounds__(256, 2) void lsh_attention_backward_v3(
         const float* __restrict__ weight, const float* __restrict__ g, const float* __restrict__ out,
         float* __restrict__ dq, float* __restrict__ dk, float* __restrict__ dv, LshShape s, float scale) {
     DYNAMIC_SHARED(float, smem);
-    lsh_backward_halves<4, 4>(qk, v, buckets, sticker, undo, mask, sn, cs, drop, lse, weight, g, out, dq, dk, dv, s, scale, smem);
+    lsh_backward_halves<4, 4, false>(qk, nullptr, v, buckets, sticker, undo, mask, sn, cs, drop, lse, weight, g, out, dq,
+                                     dk, dv, s, scale, smem);
+}
+
+// qr, ku: lsh_attention_prepare_v1's rows [N, L, dh] (dh % 4 == 0); the rest as version 3.
+extern "C" __global__ __launch_bounds__(256, 2) void lsh_attention_backward_v4(
+        const float* __restrict__ qr, const float* __restrict__ ku, const float* __restrict__ v,
+        const int* __restrict__ buckets, const int* __restrict__ sticker, const int* __restrict__ undo,
+        const unsigned char* __restrict__ mask, const float* __restrict__ drop, const float* __restrict__ lse,
+        const float* __restrict__ weight, const float* __restrict__ g, const float* __restrict__ out,
+        float* __restrict__ dq, float* __restrict__ dk, float* __restrict__ dv, LshShape s, float scale) {
+    DYNAMIC_SHARED(float, smem);
+    lsh_backward_halves<4, 4, true>(qr, ku, v, buckets, sticker, undo, mask, nullptr, nullptr, drop, lse, weight, g, out,
+                                    dq, dk, dv, s, scale, smem);
 }
 
 // One warp per (row, position p < L). Dynamic shared memory: warps * H floats (the per-round dots k^ . dk^).

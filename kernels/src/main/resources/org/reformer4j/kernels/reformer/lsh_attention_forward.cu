@@ -117,23 +117,6 @@ extern "C" __global__ void lsh_attention_prepare_v1(const float* __restrict__ qk
     for (int f = lane; f < dh; f += 32) ku[at + f] = x[f] / nrm;
 }
 
-// Version 3's gather: rows of the prepared qr/ku (and v) copied as float4 (dh % 4 == 0), 16 B per thread.
-__device__ inline void lsh_gather_prepared(const float* __restrict__ qr, const float* __restrict__ ku,
-                                           const float* __restrict__ v, const int* __restrict__ sticker,
-                                           const int* __restrict__ bktRow, long long rowItems, int n, int c, int prev,
-                                           const LshShape& s, float* Q, float* K, int kst, float* V, int* pos, int* bkt) {
-    const int bs = (int) s.bs, dh = (int) s.dh, len = (int) s.len, w2 = 2 * bs, d4 = dh >> 2;
-    for (int e = threadIdx.x; e < w2 * d4; e += blockDim.x) {
-        int j = e / d4, f = (e - j * d4) << 2;
-        int item = sticker[rowItems + (j < bs ? c * bs + j : prev * bs + j - bs)], p = item % len;
-        long long at = ((long long) n * len + p) * dh + f;
-        *reinterpret_cast<float4*>(K + j * kst + f) = *reinterpret_cast<const float4*>(ku + at);
-        *reinterpret_cast<float4*>(V + j * dh + f) = *reinterpret_cast<const float4*>(v + at);
-        if (j < bs) *reinterpret_cast<float4*>(Q + j * dh + f) = *reinterpret_cast<const float4*>(qr + at);
-        if (f == 0) { pos[j] = p; bkt[j] = bktRow[item]; }
-    }
-}
-
 // The body of versions 2 and 3 for MR query rows per thread (bs <= 16 MR) and MF output columns per thread
 // (dh <= 16 MF). Version 2 (PREPARED false) gathers and turns qk itself and normalises the keys in shared
 // memory, and reads shared memory one float at a time; version 3 (PREPARED true, dh % 4 == 0) copies the
@@ -165,7 +148,9 @@ __device__ inline void lsh_forward_tiles(
     const unsigned char* maskRow = mask ? mask + (long long) n * len : nullptr;
 
     if constexpr (PREPARED) {
-        lsh_gather_prepared(qk, ku, v, sticker, bktRow, rowItems, n, c, prev, s, Q, K, kst, V, pos, bkt);
+        lsh_gather_chunk_prepared(qk, ku, v, nullptr, sticker, bktRow, rowItems, n, c, s, Q, K, kst, V, dh, nullptr, pos, bkt);
+        lsh_gather_chunk_prepared(qk, ku, v, nullptr, sticker, bktRow, rowItems, n, prev, s, nullptr, K + bs * kst, kst,
+                                  V + bs * dh, dh, nullptr, pos + bs, bkt + bs);
         __syncthreads();
     } else {
         lsh_gather_window(qk, v, nullptr, sticker, bktRow, rowItems, n, c, prev, s, sn, cs, Q, K, kst, V, dh, nullptr, pos, bkt);

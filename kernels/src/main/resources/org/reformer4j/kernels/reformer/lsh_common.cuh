@@ -81,6 +81,27 @@ __device__ inline void lsh_gather_window(const float* __restrict__ qk, const flo
                      V + bs * vst, vst, nullptr, pos + bs, bkt + bs);
 }
 
+// lsh_gather_chunk on rows prepared once (lsh_attention_prepare_v1: qr the rotary-turned rows, ku the unit keys),
+// copied as float4 (dh % 4 == 0; kst and vst multiples of 4): K gets ku's row, Q (when given) qr's.
+__device__ inline void lsh_gather_chunk_prepared(const float* __restrict__ qr, const float* __restrict__ ku,
+                                                 const float* __restrict__ v, const float* __restrict__ g,
+                                                 const int* __restrict__ sticker, const int* __restrict__ bktRow,
+                                                 long long rowItems, int n, int chunk, const LshShape& s, float* Q,
+                                                 float* K, int kst, float* V, int vst, float* G, int* pos, int* bkt) {
+    const int bs = (int) s.bs, dh = (int) s.dh, len = (int) s.len, d4 = dh >> 2;
+    for (int e = threadIdx.x; e < bs * d4; e += blockDim.x) {
+        int j = e / d4, f = (e - j * d4) << 2;
+        int item = sticker[rowItems + chunk * bs + j], p = item % len;
+        long long at = ((long long) n * len + p) * dh + f;
+        *reinterpret_cast<float4*>(K + j * kst + f) = *reinterpret_cast<const float4*>(ku + at);
+        *reinterpret_cast<float4*>(V + j * vst + f) = *reinterpret_cast<const float4*>(v + at);
+        if (Q) *reinterpret_cast<float4*>(Q + j * dh + f) = *reinterpret_cast<const float4*>(qr + at);
+        if (G) *reinterpret_cast<float4*>(G + j * dh + f) = p < s.qlen
+                ? *reinterpret_cast<const float4*>(g + ((long long) n * s.qlen + p) * dh + f) : make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+        if (f == 0) { pos[j] = p; bkt[j] = bktRow[item]; }
+    }
+}
+
 // Divides each of the w2 gathered keys (rows of K, stride kst) by its norm (lsh_norm), one thread per key.
 __device__ inline void lsh_normalise_keys(float* K, int w2, int dh, int kst) {
     for (int j = threadIdx.x; j < w2; j += blockDim.x) {
