@@ -71,12 +71,13 @@ public final class LshAttentionBackward {
         int shared = version >= 3 ? (int) halvesSharedBytes(c, version) : version == 2 ? (int) tiledSharedBytes(c) : sharedBytes(c);
         long scratch = 4 * items * dh, rows = version == 4 ? 4 * rowsLen * dh : 4;
         try (DeviceBuffer dq = rt.allocate(scratch); DeviceBuffer dk = rt.allocate(scratch); DeviceBuffer dvs = rt.allocate(scratch);
-                DeviceBuffer qr = rt.allocate(rows); DeviceBuffer ku = rt.allocate(rows)) {
+                DeviceBuffer qr = rt.allocate(rows); DeviceBuffer ku = rt.allocate(rows);
+                DeviceBuffer norms = rt.allocate(version == 4 ? 4 * rowsLen : 4)) {
             rt.memset(dk, 0, scratch, (byte) 0);
             rt.memset(dvs, 0, scratch, (byte) 0);
             KernelArgs a;
             if (version == 4) {
-                LshAttentionForward.prepare(rt, c, t, qk, qr, ku);
+                LshAttentionForward.prepare(rt, c, t, qk, qr, ku, norms);
                 a = LshAttentionForward.optional(LshAttentionForward.optional(KernelArgs.of().ptr(qr).ptr(ku).ptr(v)
                         .ptr(t.buckets()).ptr(t.sticker()).ptr(t.undo()), t.mask()), t.drop());
             } else {
@@ -88,10 +89,11 @@ public final class LshAttentionBackward {
             a.ptr(saved.lse()).ptr(saved.weight()).ptr(g).ptr(out).ptr(dq).ptr(dk).ptr(dvs).struct(c.struct()).f32(c.scale());
             Launches.function(rt, SOURCE, op, version, VERSIONS).launch(new Dim3(c.chunks(), c.rows(), 1), Dim3.of(block),
                     shared, a);
-            KernelArgs u = LshAttentionForward.optional(LshAttentionForward.optional(KernelArgs.of().ptr(qk).ptr(t.undo()),
-                    t.sin()), t.cos());
+            // unsort v2 reads the prepared unit keys and norms (after v4); v1 recomputes them
+            KernelArgs u = version == 4 ? KernelArgs.of().ptr(ku).ptr(norms).ptr(t.undo()) : KernelArgs.of().ptr(qk).ptr(t.undo());
+            u = LshAttentionForward.optional(LshAttentionForward.optional(u, t.sin()), t.cos());
             u.ptr(dq).ptr(dk).ptr(dvs).ptr(dqk).ptr(dv).struct(c.struct());
-            Launches.function(rt, SOURCE, "lsh_attention_unsort", 1, VERSIONS).launch(Dim3.cover(rowsLen, BLOCK / 32),
+            Launches.function(rt, SOURCE, "lsh_attention_unsort", version == 4 ? 2 : 1, VERSIONS).launch(Dim3.cover(rowsLen, BLOCK / 32),
                     Dim3.of(BLOCK), 4 * (BLOCK / 32) * c.hashes(), u);
         }
     }

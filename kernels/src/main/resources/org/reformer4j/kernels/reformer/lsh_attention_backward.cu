@@ -26,7 +26,8 @@
 //                version 2 fits one; the same sums in the same order (results equal v2's). Unsort: as v1.
 //           v4 - version 3 on the rows lsh_attention_prepare_v1 (lsh_attention_forward.cu) writes once per
 //                position (rotary-turned rows, unit keys; dh % 4 == 0, others run v3): float4 gather and
-//                shared-memory tiles, no normalisation in the block. Results equal v2's. Unsort: as v1.
+//                shared-memory tiles, no normalisation in the block. Results equal v2's. Unsort: v2 (reads the
+//                prepared unit keys and norms instead of recomputing them in every lane).
 #include "lsh_common.cuh"
 
 #if defined(__CUDACC_RTC__) || defined(__NVCC__)
@@ -466,12 +467,17 @@ extern "C" __global__ __launch_bounds__(256, 2) void lsh_attention_backward_v4(
                                     dq, dk, dv, s, scale, smem);
 }
 
-// One warp per (row, position p < L). Dynamic shared memory: warps * H floats (the per-round dots k^ . dk^).
-extern "C" __global__ void lsh_attention_unsort_v1(const float* __restrict__ qk, const int* __restrict__ undo,
-                                                   const float* __restrict__ sn, const float* __restrict__ cs,
-                                                   const float* __restrict__ dq, const float* __restrict__ dk,
-                                                   const float* __restrict__ dvs, float* __restrict__ dqk,
-                                                   float* __restrict__ dv, LshShape s) {
+// The unsort of one (row, position p < L) per warp: the H rounds' dq plus the normalisation backward of dk^,
+// turned back by the rotary angle, into dqk; the H rounds' dv summed into dv. Version 1 (PREPARED false) turns
+// the qk row and sums its squares in every lane (the forward's order) for the unit key and its norm; version 2
+// (after backward v4) reads them from lsh_attention_prepare_v1's ku and norms - the same values, the same results.
+// Dynamic shared memory: warps * H floats (the per-round dots k^ . dk^).
+template <bool PREPARED>
+__device__ inline void lsh_unsort(const float* __restrict__ qk, const float* __restrict__ ku,
+                                  const float* __restrict__ norms, const int* __restrict__ undo,
+                                  const float* __restrict__ sn, const float* __restrict__ cs, const float* __restrict__ dq,
+                                  const float* __restrict__ dk, const float* __restrict__ dvs, float* __restrict__ dqk,
+                                  float* __restrict__ dv, const LshShape& s) {
     DYNAMIC_SHARED(float, smem);
     const int len = (int) s.len, dh = (int) s.dh, hashes = (int) s.hashes, lane = threadIdx.x & 31;
     long long gw = (long long) blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5);
@@ -480,18 +486,25 @@ extern "C" __global__ void lsh_attention_unsort_v1(const float* __restrict__ qk,
     int n = (int) (gw / len), p = (int) (gw % len);
     long long rowItems = (long long) n * hashes * len, at = ((long long) n * len + p) * dh;
     const int* u = undo + rowItems + p;
-    // the rotated row's norm, summed in the forward's order (every lane alike)
-    float ss = 0.0f;
-    for (int f = 0; f < dh; ++f) {
-        float x = lsh_rotated(qk + at, f, p, s.qlen, dh, sn, cs);
-        ss = fmaf(x, x, ss);
+    float nrm;
+    bool clamped;
+    if constexpr (PREPARED) {
+        nrm = norms[gw];
+        clamped = !(nrm > 1e-12f);  // fmaxf(sqrt, 1e-12) > 1e-12 exactly when the sqrt is
+    } else {  // the rotated row's norm, summed in the forward's order (every lane alike)
+        float ss = 0.0f;
+        for (int f = 0; f < dh; ++f) {
+            float x = lsh_rotated(qk + at, f, p, s.qlen, dh, sn, cs);
+            ss = fmaf(x, x, ss);
+        }
+        nrm = fmaxf(sqrtf(ss), 1e-12f);
+        clamped = !(sqrtf(ss) > 1e-12f);
     }
-    float nrm = fmaxf(sqrtf(ss), 1e-12f);
-    bool clamped = !(sqrtf(ss) > 1e-12f);
+    auto unitKey = [&](int f) { return PREPARED ? ku[at + f] : lsh_rotated(qk + at, f, p, s.qlen, dh, sn, cs) / nrm; };
     for (int k = 0; k < hashes; ++k) {
         long long sk = (rowItems + u[(long long) k * len]) * dh;
         float d = 0.0f;
-        for (int f = lane; f < dh; f += 32) d = fmaf(lsh_rotated(qk + at, f, p, s.qlen, dh, sn, cs) / nrm, dk[sk + f], d);
+        for (int f = lane; f < dh; f += 32) d = fmaf(unitKey(f), dk[sk + f], d);
         d = lsh_warp_sum(d);
         if (lane == 0) dots[k] = d;
     }
@@ -501,7 +514,7 @@ extern "C" __global__ void lsh_attention_unsort_v1(const float* __restrict__ qk,
         int f = f0 + lane;
         float gq = 0.0f, gv = 0.0f;
         if (f < dh) {
-            float kh = lsh_rotated(qk + at, f, p, s.qlen, dh, sn, cs) / nrm;
+            float kh = unitKey(f);
             for (int k = 0; k < hashes; ++k) {
                 long long sk = (rowItems + u[(long long) k * len]) * dh;
                 float dn = clamped ? dk[sk + f] / nrm : (dk[sk + f] - kh * dots[k]) / nrm;
@@ -521,4 +534,20 @@ extern "C" __global__ void lsh_attention_unsort_v1(const float* __restrict__ qk,
             dv[at + f] = gv;
         }
     }
+}
+
+extern "C" __global__ void lsh_attention_unsort_v1(const float* __restrict__ qk, const int* __restrict__ undo,
+                                                   const float* __restrict__ sn, const float* __restrict__ cs,
+                                                   const float* __restrict__ dq, const float* __restrict__ dk,
+                                                   const float* __restrict__ dvs, float* __restrict__ dqk,
+                                                   float* __restrict__ dv, LshShape s) {
+    lsh_unsort<false>(qk, nullptr, nullptr, undo, sn, cs, dq, dk, dvs, dqk, dv, s);
+}
+
+extern "C" __global__ void lsh_attention_unsort_v2(const float* __restrict__ ku, const float* __restrict__ norms,
+                                                   const int* __restrict__ undo, const float* __restrict__ sn,
+                                                   const float* __restrict__ cs, const float* __restrict__ dq,
+                                                   const float* __restrict__ dk, const float* __restrict__ dvs,
+                                                   float* __restrict__ dqk, float* __restrict__ dv, LshShape s) {
+    lsh_unsort<true>(nullptr, ku, norms, undo, sn, cs, dq, dk, dvs, dqk, dv, s);
 }

@@ -23,6 +23,7 @@
 //                writes every position's rotary-turned row and unit key once ([N, L, dh] each), so the gather
 //                copies rows (float4) instead of turning and normalising them for each of the 2H windows a
 //                position falls in; the tiles read shared memory as float4. Same sums in the same order as v2.
+//                Combine: v2 (hashes <= 32; round weights once per position instead of once per column).
 #include "lsh_common.cuh"
 
 // Dynamic shared memory, in floats: bs*dh (queries) + 2bs*(dh+1) (keys) + 2bs*dh (values)
@@ -93,12 +94,13 @@ extern "C" __global__ void lsh_attention_forward_v1(
 #endif
 
 // Version 3's first pass: one warp per (row n, position p < L) writes qr, the rotary-turned qk row, and ku,
-// the same row divided by its norm (lsh_norm: one sequential chain, as lsh_normalise_keys) - the values the
-// gather of versions 1 and 2 computes for every (round, window) a position falls in, computed once.
+// the same row divided by its norm (lsh_norm: one sequential chain, as lsh_normalise_keys), and the norm (when
+// `norms` is given, [N, L]: the backward's unsort) - the values the gather of versions 1 and 2 computes for every
+// (round, window) a position falls in, computed once.
 // Dynamic shared memory: warps * dh floats.
 extern "C" __global__ void lsh_attention_prepare_v1(const float* __restrict__ qk, const float* __restrict__ sn,
                                                     const float* __restrict__ cs, float* __restrict__ qr,
-                                                    float* __restrict__ ku, LshShape s) {
+                                                    float* __restrict__ ku, float* __restrict__ norms, LshShape s) {
     const int len = (int) s.len, dh = (int) s.dh, lane = threadIdx.x & 31;
     long long gw = (long long) blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5);
     if (gw >= s.rows * s.len) return;
@@ -114,6 +116,7 @@ extern "C" __global__ void lsh_attention_prepare_v1(const float* __restrict__ qk
     __syncwarp();
     float nrm = lane == 0 ? lsh_norm(x, dh, 1) : 0.0f;
     nrm = __shfl_sync(0xffffffffu, nrm, 0);
+    if (norms != nullptr && lane == 0) norms[gw] = nrm;
     for (int f = lane; f < dh; f += 32) ku[at + f] = x[f] / nrm;
 }
 
@@ -317,5 +320,40 @@ extern "C" __global__ void lsh_attention_combine_v1(const float* __restrict__ bo
     for (int k = lane; k < hashes; k += 32) {
         long long sk = rowItems + u[(long long) k * len];
         weight[sk] = expf(lse[sk] - all);
+    }
+}
+
+// Version 2 of the combine (hashes <= 32): lane k holds round k's logsumexp and item; the max, the sum (in round
+// order, through shuffles) and each round weight are computed once per position, not once per output column:
+// the same operations in the same order as version 1, so the same results.
+extern "C" __global__ void lsh_attention_combine_v2(const float* __restrict__ bo, const float* __restrict__ lse,
+                                                    const int* __restrict__ undo, float* __restrict__ out,
+                                                    float* __restrict__ weight, LshShape s) {
+    const int len = (int) s.len, dh = (int) s.dh, hashes = (int) s.hashes, lane = threadIdx.x & 31;
+    long long gw = (long long) blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5);
+    if (gw >= s.rows * s.len) return;
+    int n = (int) (gw / len), p = (int) (gw % len);
+    long long rowItems = (long long) n * hashes * len;
+    const bool mine = lane < hashes;
+    const long long sk = mine ? rowItems + undo[rowItems + (long long) lane * len + p] : 0;
+    if (p >= s.qlen) {
+        if (mine) weight[sk] = 0.0f;
+        return;
+    }
+    const float lk = mine ? lse[sk] : LSH_NEG_INF;
+    const float mx = lsh_warp_max(lk);
+    const float ek = mine ? expf(lk - mx) : 0.0f;
+    float sum = 0.0f;
+    for (int k = 0; k < hashes; ++k) sum += __shfl_sync(0xffffffffu, ek, k);
+    const float all = mx + logf(sum);
+    const float wk = mine ? expf(lk - all) : 0.0f;
+    if (mine) weight[sk] = wk;
+    for (int f = lane; f < dh; f += 32) {
+        float acc = 0.0f;
+        for (int k = 0; k < hashes; ++k) {
+            const long long at = __shfl_sync(0xffffffffu, sk, k);
+            acc = fmaf(__shfl_sync(0xffffffffu, wk, k), bo[at * dh + f], acc);
+        }
+        out[((long long) n * s.qlen + p) * dh + f] = acc;
     }
 }
