@@ -87,7 +87,7 @@ run() {
   part backend-launch 60 "$java" "${flags[@]}" -cp "$cp" org.reformer4j.kernels.backend.GpuBackendLaunchBench
   part kernels 60 "$java" "${flags[@]}" -cp "$cp" org.reformer4j.kernels.GpuKernelBench
   part lsh-attention 90 "$java" "${flags[@]}" -cp "$cp" org.reformer4j.kernels.reformer.GpuLshAttentionBench
-  part model 100 "$java" "${flags[@]}" -cp "$cp" org.reformer4j.model.GpuModelBench seed_train lsh4k_train lsh4k_train_seq16384 lsh4k_train_seq65536
+  part model 100 "$java" "${flags[@]}" -cp "$cp" org.reformer4j.model.GpuModelBench seed_train seed_generate lsh4k_train lsh4k_train_seq16384 lsh4k_train_seq65536
   # reformer-pytorch on the same GPU, where the machine has it (it has no network: nothing is installed here)
   if python3 -c 'import torch, reformer_pytorch' 2>/dev/null; then
     part reference 60 python3 "$BUNDLE/reformer_pytorch_step.py"

@@ -20,7 +20,7 @@ import org.reformer4j.kernels.backend.CudaBackend;
  * {@code shared/bench/reference.json} (seed_train: 12 layers, dim 128, 8 x 128 tokens; lsh4k_train: 6 layers,
  * dim 256, 4096 tokens, 4 hashes; and the same at 16384 tokens) on cuda:0, each step being the
  * TrainingWrapper loss, the reversible backward and Adam inside a Scope, ended by reading the loss (which
- * waits for the device). Prints the median and minimum seconds per step and the device memory the caching
+ * waits for the device); seed_generate: 100 cached tokens from one start token (ms/token). Prints the median and minimum seconds per step and the device memory the caching
  * allocator holds after the steps (in use + cached: the pool never shrinks, so this is the step's
  * high-water mark). Without a GPU it prints why and exits 0.
  * <pre>
@@ -52,6 +52,7 @@ public final class GpuModelBench {
                     case "lsh4k_train" -> train(name, rt, cuda, c, lsh4k(4096, 6), 1, 4097, 5, 2);
                     case "lsh4k_train_seq16384" -> train(name, rt, cuda, c, lsh4k(16384, 6), 1, 16385, 3, 1);
                     case "lsh4k_train_seq65536" -> train(name, rt, cuda, c, lsh4k(65536, 6), 1, 65537, 2, 1);
+                    case "seed_generate" -> generate(name, rt, cuda, c, seed(), 5, 2);
                     default -> throw new IllegalArgumentException("unknown config " + c);
                 }
             } catch (RuntimeException | OutOfMemoryError e) {
@@ -105,6 +106,35 @@ public final class GpuModelBench {
         double median = steps % 2 == 1 ? sorted[steps / 2] : (sorted[steps / 2 - 1] + sorted[steps / 2]) / 2;
         System.out.printf(Locale.ROOT, "| %s | %s | %d | %.4f | %.4f | %.0f | %d | %.4f |%n", device, config, steps, median,
                 sorted[0], (rt.bytesInUse() + rt.bytesCached()) / 1048576.0, launches, loss);
+    }
+
+    /**
+     * The issue's generation row on the device: 100 tokens from one start token, top-k by filterThres 0.9, with the
+     * decode cache (TrainingWrapper.generate's default); the time per generated token (the sampled ids come back to
+     * the host each token), as median and minimum ms/token over {@code runs} in the table's s/step columns' places.
+     */
+    private static void generate(String device, CudaRuntime rt, Device cuda, String config, ReformerLM model, int runs, int warmup) {
+        runs = Integer.getInteger("bench.steps", runs);
+        warmup = Integer.getInteger("bench.warmup", warmup);
+        model.to(cuda);
+        model.eval();
+        var wrapper = new TrainingWrapper(model, 0, 0);
+        double[] ms = new double[runs];
+        long launches = 0;
+        int tokens = 0;
+        for (int i = 0; i < warmup + runs; i++) {
+            long t0 = System.nanoTime(), l0 = rt.launches();
+            long[] out = wrapper.generate(new long[] {101}, 100, Sampling.topK(0.9).seed(i));
+            double perToken = (System.nanoTime() - t0) / 1e6 / out.length;
+            tokens = out.length;
+            launches = (rt.launches() - l0) / out.length;
+            if (i >= warmup) ms[i - warmup] = perToken;
+            System.out.printf(Locale.ROOT, "%s run %d: %.3f ms/token (%d tokens)%n", config, i, perToken, out.length);
+        }
+        double[] sorted = ms.clone();
+        Arrays.sort(sorted);
+        System.out.printf(Locale.ROOT, "| %s | %s (ms/token, %d tokens) | %d | %.3f | %.3f | %.0f | %d | - |%n", device, config, tokens,
+                runs, sorted[runs / 2], sorted[0], (rt.bytesInUse() + rt.bytesCached()) / 1048576.0, launches);
     }
 
     /** Input and target ids [batch, len - 1] on the device (copied over before the step is timed); never 0, the padding id. */
