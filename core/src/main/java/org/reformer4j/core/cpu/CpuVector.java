@@ -451,28 +451,35 @@ final class CpuVector {
     /** y = (x - mean) * rstd * w + b (w, b may be null). */
     static void normalize(float[] x, int px, float mean, float rstd, float[] w, float[] b, float[] y, int py, int n) {
         int i = 0, up = S.loopBound(n);
-        for (; i < up; i += L) normalizedLanes(x, px + i, mean, rstd, w, b, i).intoArray(y, py + i);
+        for (; i < up; i += L) {
+            FloatVector v = FloatVector.fromArray(S, x, px + i).sub(mean).mul(rstd);
+            if (w != null) v = v.mul(FloatVector.fromArray(S, w, i));
+            if (b != null) v = v.add(FloatVector.fromArray(S, b, i));
+            v.intoArray(y, py + i);
+        }
         for (; i < n; i++) y[py + i] = normalized(x[px + i], mean, rstd, w, b, i);
     }
 
     /**
      * {@link #normalize} of the row at px into y and, in the same loop, {@link #sum} of the row at pNext (same
-     * length n, the same bits as sum): layer norm's next row is read from memory while this row is written.
+     * length n, the same bits as sum: even vectors into one accumulator, odd ones into the other, by swapping them):
+     * layer norm's next row is read from memory while this row is written. The lane arithmetic is written out in
+     * the loop, not in a helper returning a vector: CpuLayerNorm's row loop inlines this method, and when C2 ran
+     * out of its node budget there (NodeCountInliningCutoff) before inlining such a helper it boxed every vector
+     * (2-3x slower, in some JVM runs and not others); the Vector API's own methods are always inlined.
      */
     static float normalizeNextSum(float[] x, int px, float mean, float rstd, float[] w, float[] b, float[] y, int py, int n, int pNext) {
         FloatVector a0 = FloatVector.zero(S), a1 = FloatVector.zero(S);
-        int i = 0, up = S.loopBound(n), up2 = up - up % (2 * L);
-        for (; i < up2; i += 2 * L) {
-            // next-row loads before this row's stores (see expShiftSumNextMax: 4K aliasing)
-            a0 = a0.add(FloatVector.fromArray(S, x, pNext + i));
-            a1 = a1.add(FloatVector.fromArray(S, x, pNext + i + L));
-            normalizedLanes(x, px + i, mean, rstd, w, b, i).intoArray(y, py + i);
-            normalizedLanes(x, px + i + L, mean, rstd, w, b, i + L).intoArray(y, py + i + L);
-        }
-        if (i < up) {
-            a0 = a0.add(FloatVector.fromArray(S, x, pNext + i));
-            normalizedLanes(x, px + i, mean, rstd, w, b, i).intoArray(y, py + i);
-            i += L;
+        int i = 0, up = S.loopBound(n);
+        for (; i < up; i += L) {
+            FloatVector next = FloatVector.fromArray(S, x, pNext + i); // loaded before this row's store (4K aliasing)
+            FloatVector v = FloatVector.fromArray(S, x, px + i).sub(mean).mul(rstd);
+            if (w != null) v = v.mul(FloatVector.fromArray(S, w, i));
+            if (b != null) v = v.add(FloatVector.fromArray(S, b, i));
+            v.intoArray(y, py + i);
+            FloatVector t = a0.add(next);
+            a0 = a1;
+            a1 = t;
         }
         float s = sumLanes(a0.add(a1));
         for (; i < n; i++) {
@@ -482,19 +489,11 @@ final class CpuVector {
         return s;
     }
 
-    /** (x - mean) * rstd * w[c] + b[c] for one element (w, b may be null): the scalar lane of normalizedLanes. */
+    /** (x - mean) * rstd * w[c] + b[c] for one element (w, b may be null): the scalar lane of normalize. */
     private static float normalized(float x, float mean, float rstd, float[] w, float[] b, int c) {
         float v = (x - mean) * rstd;
         if (w != null) v *= w[c];
         if (b != null) v += b[c];
-        return v;
-    }
-
-    /** (x[p ..] - mean) * rstd * w[c ..] + b[c ..] for one vector (w, b may be null), as {@link #normalize}. */
-    private static FloatVector normalizedLanes(float[] x, int p, float mean, float rstd, float[] w, float[] b, int c) {
-        FloatVector v = FloatVector.fromArray(S, x, p).sub(mean).mul(rstd);
-        if (w != null) v = v.mul(FloatVector.fromArray(S, w, c));
-        if (b != null) v = v.add(FloatVector.fromArray(S, b, c));
         return v;
     }
 
