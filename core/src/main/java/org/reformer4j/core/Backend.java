@@ -121,4 +121,17 @@ public interface Backend {
      * backend.
      */
     void random(Tensor out, boolean normal, long seed, long stream, long counter);
+
+    // ---- optimizers ------------------------------------------------------------------------------
+    /**
+     * One Adam (L2 weight decay) or AdamW ({@code decoupled}) step in place, element by element in the order of
+     * {@code torch.optim.Adam}'s single-tensor step (core's host loop): parameter p, gradient g, moments m and v,
+     * and the AMSGrad maximum vmax (null without AMSGrad), all of p's shape, dtype and device; step counts from 1.
+     * Returns false when this backend has no fused step for these tensors, and the optimizer then runs the same
+     * formula as tensor ops (about ten launches per parameter on an accelerator instead of one).
+     */
+    default boolean adamStep(Tensor p, Tensor g, Tensor m, Tensor v, Tensor vmax, double lr, double beta1, double beta2,
+            double eps, double weightDecay, boolean decoupled, boolean maximize, long step) {
+        return false;
+    }
 }

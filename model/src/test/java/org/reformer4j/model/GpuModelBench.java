@@ -101,6 +101,7 @@ public final class GpuModelBench {
             launches = rt.launches() - l0;
             System.out.printf(Locale.ROOT, "%s step %d: %.4f s loss %.4f%n", config, i, sec, loss);
         }
+        printHistogram(rt, config, warmup + steps);
         double[] sorted = times.clone();
         Arrays.sort(sorted);
         double median = steps % 2 == 1 ? sorted[steps / 2] : (sorted[steps / 2 - 1] + sorted[steps / 2]) / 2;
@@ -136,6 +137,20 @@ public final class GpuModelBench {
         System.out.printf(Locale.ROOT, "| %s | %s (ms/token, %d tokens) | %d | %.3f | %.3f | %.0f | %d | - |%n", device, config, tokens,
                 runs, sorted[runs / 2], sorted[0], (rt.bytesInUse() + rt.bytesCached()) / 1048576.0, launches);
     }
+
+    /** With -Dreformer4j.cuda.launchHistogram=true: the kernels launched most, per step, since the last call. */
+    private static void printHistogram(CudaRuntime rt, String config, int stepsRun) {
+        var h = rt.launchHistogram();
+        if (h.isEmpty()) return;
+        java.util.Map<String, Long> since = new java.util.HashMap<>(h);
+        lastHistogram.forEach((k, v) -> since.merge(k, -v, Long::sum));
+        lastHistogram = h;
+        System.out.printf(Locale.ROOT, "%s launches per step by kernel (mean over %d steps):%n", config, stepsRun);
+        since.entrySet().stream().filter(e -> e.getValue() > 0).sorted((a, b) -> Long.compare(b.getValue(), a.getValue()))
+                .limit(25).forEach(e -> System.out.printf(Locale.ROOT, "  %8.1f %s%n", e.getValue() / (double) stepsRun, e.getKey()));
+    }
+
+    private static java.util.Map<String, Long> lastHistogram = java.util.Map.of();
 
     /** Input and target ids [batch, len - 1] on the device (copied over before the step is timed); never 0, the padding id. */
     private static Tensor[] batch(int batch, int len, int vocab, long seed, Device cuda) {

@@ -29,6 +29,11 @@ abstract class AbstractRuntime implements CudaRuntime {
     private final java.util.concurrent.atomic.AtomicLong toDevice = new java.util.concurrent.atomic.AtomicLong();
     private final java.util.concurrent.atomic.AtomicLong toHost = new java.util.concurrent.atomic.AtomicLong();
     private final java.util.concurrent.atomic.AtomicLong launches = new java.util.concurrent.atomic.AtomicLong();
+    /** Launches per kernel name (and "cublas sgemm"), kept only when {@value #HISTOGRAM_PROPERTY} is true. */
+    static final String HISTOGRAM_PROPERTY = "reformer4j.cuda.launchHistogram";
+    private final boolean histogramOn = Boolean.getBoolean(HISTOGRAM_PROPERTY); // read when the runtime opens
+    private final java.util.concurrent.ConcurrentHashMap<String, java.util.concurrent.atomic.LongAdder> histogram =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     // ---- the raw device calls ----
     abstract long rawMalloc(long bytes);
@@ -116,6 +121,17 @@ abstract class AbstractRuntime implements CudaRuntime {
         return launches.get();
     }
 
+    private void count(String name) {
+        histogram.computeIfAbsent(name, k -> new java.util.concurrent.atomic.LongAdder()).increment();
+    }
+
+    @Override
+    public java.util.Map<String, Long> launchHistogram() {
+        java.util.Map<String, Long> out = new java.util.TreeMap<>();
+        histogram.forEach((k, v) -> out.put(k, v.sum()));
+        return out;
+    }
+
     @Override
     public void copyToHost(DeviceBuffer src, long srcOffset, MemorySegment dst, long bytes) {
         src.checkRange("copyToHost", srcOffset, bytes);
@@ -151,6 +167,7 @@ abstract class AbstractRuntime implements CudaRuntime {
     void launch(CudaFunction function, Dim3 grid, Dim3 block, int sharedBytes, CudaStream stream, KernelArgs args) {
         checkOpen();
         launches.incrementAndGet();
+        if (histogramOn) count(function.name());
         LaunchScratch scratch = LaunchScratch.get();
         MemorySegment params = scratch.params(args.marshalledBytes());
         args.marshal(params);
@@ -193,6 +210,7 @@ abstract class AbstractRuntime implements CudaRuntime {
         checkSpan('B', m, n, k, b, bOffset, (long) ldb * (transB ? k : n), strideB, batch);
         checkSpan('C', m, n, k, c, cOffset, (long) ldc * n, strideC, batch);
         launches.incrementAndGet();
+        if (histogramOn) count("cublas sgemm");
         rawSgemm(transA, transB, m, n, k, alpha, a.address() + 4 * aOffset, lda, strideA,
                 b.address() + 4 * bOffset, ldb, strideB, beta, c.address() + 4 * cOffset, ldc, strideC, batch);
     }

@@ -66,6 +66,13 @@ public interface CudaRuntime extends AutoCloseable {
     /** Kernel launches and cuBLAS calls so far: with a step's time, what tells whether launching bounds it. */
     long launches();
 
+    /**
+     * Launches so far per kernel function name ("cublas sgemm" for cuBLAS calls), when the JVM runs with
+     * {@code -Dreformer4j.cuda.launchHistogram=true}; empty otherwise. For finding which kernels a step launches
+     * most (the host cost of a launch is what bounds small models on a GPU).
+     */
+    java.util.Map<String, Long> launchHistogram();
+
     /** Bytes the caching allocator holds for live buffers. */
     long bytesInUse();
 

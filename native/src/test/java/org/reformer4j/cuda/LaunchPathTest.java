@@ -113,4 +113,24 @@ class LaunchPathTest {
             pool.shutdown();
         }
     }
+
+    /** With reformer4j.cuda.launchHistogram set when a runtime opens, it counts launches per kernel name; else none. */
+    @org.junit.jupiter.api.Test
+    void theLaunchHistogramCountsPerKernelWhenAskedFor() {
+        String key = AbstractRuntime.HISTOGRAM_PROPERTY;
+        System.setProperty(key, "true");
+        try (CudaRuntime on = CudaRuntimes.newEmulator()) {
+            System.clearProperty(key);
+            echo(on, 1, 2, 3, 4, 5);
+            echo(on, 1, 2, 3, 4, 5);
+            assertEquals(Map.of("echo", 2L), on.launchHistogram());
+            assertEquals(2, on.launches());
+        } finally {
+            System.clearProperty(key);
+        }
+        try (CudaRuntime off = CudaRuntimes.newEmulator()) {
+            echo(off, 1, 2, 3, 4, 5);
+            assertEquals(Map.of(), off.launchHistogram());
+        }
+    }
 }

@@ -1,5 +1,6 @@
 package org.reformer4j.core.optim;
 
+import org.reformer4j.core.Backends;
 import org.reformer4j.core.DType;
 import org.reformer4j.core.GradMode;
 import org.reformer4j.core.Scope;
@@ -15,8 +16,15 @@ import org.reformer4j.core.Tensor;
 final class DeviceOptimMath {
     private DeviceOptimMath() {}
 
-    /** One Adam step; p, m, v (and vmax with AMSGrad) are updated in place on p's device. */
+    /**
+     * One Adam step; p, m, v (and vmax with AMSGrad) are updated in place on p's device: by the backend's fused
+     * step when it has one for these tensors ({@link Backend#adamStep}), else as the tensor ops below.
+     */
     static void adam(OptimMath.AdamStep s, Tensor p, Tensor grad, Tensor m, Tensor v, Tensor vmax) {
+        if (grad.dtype() == p.dtype() && Backends.of(p.device()).adamStep(p, grad, m, v, vmax, s.lr(), s.beta1(), s.beta2(),
+                s.eps(), s.weightDecay(), s.decoupled(), s.maximize(), s.step())) {
+            return;
+        }
         boolean f32 = p.dtype() == DType.F32;
         double b1 = r(f32, s.beta1()), b2 = r(f32, s.beta2()), a1 = r(f32, 1 - s.beta1()), a2 = r(f32, 1 - s.beta2());
         double negStep = r(f32, -s.stepSize()), bc2 = r(f32, s.bias2Sqrt()), eps = r(f32, s.eps());

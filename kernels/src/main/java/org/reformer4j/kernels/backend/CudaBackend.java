@@ -11,6 +11,7 @@ import org.reformer4j.core.Tensor;
 import org.reformer4j.core.UnaryOp;
 import org.reformer4j.cuda.CudaRuntime;
 import org.reformer4j.cuda.DeviceBuffer;
+import org.reformer4j.kernels.Adam;
 
 /**
  * The core {@link Backend} on a CUDA device (the GPU, or the emulator in tests): storages hold device
@@ -251,5 +252,29 @@ public final class CudaBackend implements Backend {
                     + ": float64 is not supported on cuda (philox_random.cu fills float32)");
             default -> throw new IllegalArgumentException("random: floating dtype required, got " + out.dtype());
         }
+    }
+
+    // ---- optimizers ------------------------------------------------------------------------------
+
+    /**
+     * adam.cu on float32 tensors that each start at their buffer's beginning and are contiguous (parameters,
+     * their gradients and moments are); anything else is left to the optimizer's tensor ops (false).
+     */
+    @Override
+    public boolean adamStep(Tensor p, Tensor g, Tensor m, Tensor v, Tensor vmax, double lr, double beta1, double beta2,
+            double eps, double weightDecay, boolean decoupled, boolean maximize, long step) {
+        for (Tensor t : new Tensor[] {p, g, m, v, vmax}) {
+            if (t != null && (t.dtype() != DType.F32 || t.offset() != 0 || t.numel() != p.numel() || !DeviceTensors.isContiguous(t)))
+                return false;
+        }
+        Adam.Step s;
+        try {
+            s = new Adam.Step(lr, beta1, beta2, eps, weightDecay, decoupled, maximize, step);
+        } catch (IllegalArgumentException e) {
+            return false; // hyper-parameters the kernel does not take: the tensor ops say what is wrong, if anything
+        }
+        Adam.step(runtime, s, DeviceTensors.buffer("adam", p), DeviceTensors.buffer("adam", g), DeviceTensors.buffer("adam", m),
+                DeviceTensors.buffer("adam", v), vmax == null ? null : DeviceTensors.buffer("adam", vmax), p.numel(), Adam.VERSIONS);
+        return true;
     }
 }
