@@ -63,27 +63,17 @@ class LshAttentionBackwardTest {
             LshAttentionForwardCpu.Result fwd = LshAttentionForwardCpu.forward(c, d.tables(), d.qk(), d.v());
             float[][] want = LshAttentionBackwardCpu.backward(c, d.tables(), d.qk(), d.v(), fwd, d.g());
             double scaleQ = maxAbs(want[0]), scaleV = maxAbs(want[1]);
-            int elems = c.rows() * c.len() * c.dimHead();
             float[][] v2 = null;
             for (int version = 1; version <= LshAttentionBackward.VERSIONS; version++) {
                 String at = device + " v" + version + " " + cs;
-                try (LshDeviceTables t = LshDeviceTables.upload(rt, d.tables()); DeviceBuffer qk = rt.upload(d.qk());
-                        DeviceBuffer v = rt.upload(d.v()); DeviceBuffer g = rt.upload(d.g());
-                        DeviceBuffer out = rt.allocate(4L * c.rows() * c.queryLen() * c.dimHead());
-                        LshAttentionForward.Saved saved = LshAttentionForward.Saved.allocate(rt, c);
-                        DeviceBuffer dqk = rt.allocate(4L * elems); DeviceBuffer dv = rt.allocate(4L * elems)) {
-                    LshAttentionForward.forward(rt, c, t, qk, v, out, saved, 1);
-                    LshAttentionBackward.backward(rt, c, t, qk, v, out, saved, g, dqk, dv, version);
-                    Near.close(at + " dqk", Near.widen(want[0]), rt.downloadFloats(dqk, elems), 2e-5 * scaleQ, 1e-4);
-                    float[] gotQ = rt.downloadFloats(dqk, elems), gotV = rt.downloadFloats(dv, elems);
-                    Near.close(at + " dqk", Near.widen(want[0]), gotQ, 2e-5 * scaleQ, 1e-4);
-                    Near.close(at + " dv", Near.widen(want[1]), gotV, 2e-5 * scaleV, 1e-4);
-                    // v3 and v4 run v2's sums in v2's order over half windows: the same bits
-                    if (version == 2) v2 = new float[][] {gotQ, gotV};
-                    if (version >= 3) {
-                        Near.exact(at + " dqk vs v2", v2[0], gotQ);
-                        Near.exact(at + " dv vs v2", v2[1], gotV);
-                    }
+                float[][] got = backward(rt, c, d, version);
+                Near.close(at + " dqk", Near.widen(want[0]), got[0], 2e-5 * scaleQ, 1e-4);
+                Near.close(at + " dv", Near.widen(want[1]), got[1], 2e-5 * scaleV, 1e-4);
+                // v3 and v4 run v2's sums in v2's order over half windows: the same bits
+                if (version == 2) v2 = got;
+                if (version >= 3) {
+                    Near.exact(at + " dqk vs v2", v2[0], got[0]);
+                    Near.exact(at + " dv vs v2", v2[1], got[1]);
                 }
             }
         }
@@ -94,26 +84,28 @@ class LshAttentionBackwardTest {
     void kernelIsDeterministic(String device) {
         CudaRuntime rt = Devices.get(device);
         LshCases.Case cs = LshCases.CASES.get(0);
-        LshConfig c = cs.cfg();
         LshCases.Data d = LshCases.data(cs, 83);
-        int elems = c.rows() * c.len() * c.dimHead();
         for (int version : new int[] {1, LshAttentionBackward.VERSIONS}) {
-            float[][] first = null;
-            for (int run = 0; run < 3; run++)
-                try (LshDeviceTables t = LshDeviceTables.upload(rt, d.tables()); DeviceBuffer qk = rt.upload(d.qk());
-                        DeviceBuffer v = rt.upload(d.v()); DeviceBuffer g = rt.upload(d.g());
-                        DeviceBuffer out = rt.allocate(4L * c.rows() * c.queryLen() * c.dimHead());
-                        LshAttentionForward.Saved saved = LshAttentionForward.Saved.allocate(rt, c);
-                        DeviceBuffer dqk = rt.allocate(4L * elems); DeviceBuffer dv = rt.allocate(4L * elems)) {
-                    LshAttentionForward.forward(rt, c, t, qk, v, out, saved, 1);
-                    LshAttentionBackward.backward(rt, c, t, qk, v, out, saved, g, dqk, dv, version);
-                    float[][] now = {rt.downloadFloats(dqk, elems), rt.downloadFloats(dv, elems)};
-                    if (first == null) first = now;
-                    else {
-                        Near.exact("v" + version + " dqk run " + run, first[0], now[0]);
-                        Near.exact("v" + version + " dv run " + run, first[1], now[1]);
-                    }
-                }
+            float[][] first = backward(rt, cs.cfg(), d, version);
+            for (int run = 1; run < 3; run++) {
+                float[][] now = backward(rt, cs.cfg(), d, version);
+                Near.exact("v" + version + " dqk run " + run, first[0], now[0]);
+                Near.exact("v" + version + " dv run " + run, first[1], now[1]);
+            }
+        }
+    }
+
+    /** {dqk, dv} of the kernel version after a version-1 forward, on rt. */
+    private static float[][] backward(CudaRuntime rt, LshConfig c, LshCases.Data d, int version) {
+        int elems = c.rows() * c.len() * c.dimHead();
+        try (LshDeviceTables t = LshDeviceTables.upload(rt, d.tables()); DeviceBuffer qk = rt.upload(d.qk());
+                DeviceBuffer v = rt.upload(d.v()); DeviceBuffer g = rt.upload(d.g());
+                DeviceBuffer out = rt.allocate(4L * c.rows() * c.queryLen() * c.dimHead());
+                LshAttentionForward.Saved saved = LshAttentionForward.Saved.allocate(rt, c);
+                DeviceBuffer dqk = rt.allocate(4L * elems); DeviceBuffer dv = rt.allocate(4L * elems)) {
+            LshAttentionForward.forward(rt, c, t, qk, v, out, saved, 1);
+            LshAttentionBackward.backward(rt, c, t, qk, v, out, saved, g, dqk, dv, version);
+            return new float[][] {rt.downloadFloats(dqk, elems), rt.downloadFloats(dv, elems)};
         }
     }
 
