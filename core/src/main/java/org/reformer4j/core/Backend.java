@@ -122,6 +122,15 @@ public interface Backend {
      */
     void random(Tensor out, boolean normal, long seed, long stream, long counter);
 
+    /**
+     * Dropout in one pass: for contiguous float32 x, writes mask[e] = keep where the float32 Philox uniform of
+     * element e of (seed, stream) from block {@code counter} is {@code >= atLeast}, else 0, and y = x * mask (y and
+     * mask fresh, x's shape). Returns false when this backend has no such kernel; dropout then runs as tensor ops.
+     */
+    default boolean dropout(Tensor x, Tensor y, Tensor mask, float atLeast, float keep, long seed, long stream, long counter) {
+        return false;
+    }
+
     // ---- optimizers ------------------------------------------------------------------------------
     /**
      * One Adam (L2 weight decay) or AdamW ({@code decoupled}) step in place, element by element in the order of

@@ -106,6 +106,19 @@ public final class Functional {
                     (float[]) mask.storage().data(), mask.offset(), mask.numel());
             return x.mul(mask);
         }
+        if (x.dtype() == DType.F32) {
+            // an accelerator's fused kernel: the CPU path's mask (same rounding of p and of the scale), one launch
+            float atLeast = (float) p;
+            if (atLeast < p) atLeast = Math.nextUp(atLeast);
+            Tensor xc;
+            try (var ng = GradMode.noGrad()) {
+                xc = x.contiguous();
+            }
+            Tensor y = Tensor.empty(x.shape(), DType.F32, x.device()), mask = Tensor.empty(x.shape(), DType.F32, x.device());
+            if (x.backend().dropout(xc, y, mask, atLeast, (float) (1.0 / (1.0 - p)), seed, stream, counter)) {
+                return y.record("dropout", g -> new Tensor[] {g.mul(mask)}, x);
+            }
+        }
         Tensor u = Tensor.rand(x.shape(), seed, stream, counter, x.dtype(), x.device());
         if (u.device().isCpu() && u.isContiguous()) {
             // the keep mask times 1/(1-p) written over the uniforms in one pass (no bool tensor, no where)

@@ -28,16 +28,25 @@ public final class Dropout {
 
     public static void forward(CudaRuntime rt, DeviceBuffer x, DeviceBuffer y, DeviceBuffer mask, long n, float p,
             long seed, long stream, long start, int version) {
-        String fn = Launch.versioned("dropout", "dropout_forward", version, VERSIONS);
         checkP(p);
+        forward(rt, x, y, mask, n, p, p >= 1f ? 0f : 1f / (1f - p), seed, stream, start, version);
+    }
+
+    /**
+     * The same with the threshold and the kept elements' value given: element e kept iff its uniform is
+     * {@code >= atLeast}, then multiplied by {@code keep} (core's Functional.dropout rounds both from float64).
+     */
+    public static void forward(CudaRuntime rt, DeviceBuffer x, DeviceBuffer y, DeviceBuffer mask, long n, float atLeast,
+            float keep, long seed, long stream, long start, int version) {
+        String fn = Launch.versioned("dropout", "dropout_forward", version, VERSIONS);
+        checkP(atLeast);
         Launch.checkSizes("dropout", n);
         Launch.check4("dropout", "x", x, n);
         Launch.check4("dropout", "y", y, n);
         Launch.check4("dropout", "mask", mask, n);
         if (n == 0) return;
-        float scale = p >= 1f ? 0f : 1f / (1f - p);
         Launch.function(rt, SOURCE, fn).launch(Launch.grid(Generator.blocksFor4(n)), Dim3.of(Launch.BLOCK), 0,
-                KernelArgs.of().ptr(x).ptr(y).ptr(mask).i64(n).f32(p).f32(scale).i64(seed).i64(stream).i64(start));
+                KernelArgs.of().ptr(x).ptr(y).ptr(mask).i64(n).f32(atLeast).f32(keep).i64(seed).i64(stream).i64(start));
     }
 
     private static void checkP(float p) {

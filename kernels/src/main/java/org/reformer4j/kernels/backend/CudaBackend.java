@@ -12,6 +12,7 @@ import org.reformer4j.core.UnaryOp;
 import org.reformer4j.cuda.CudaRuntime;
 import org.reformer4j.cuda.DeviceBuffer;
 import org.reformer4j.kernels.Adam;
+import org.reformer4j.kernels.Dropout;
 
 /**
  * The core {@link Backend} on a CUDA device (the GPU, or the emulator in tests): storages hold device
@@ -252,6 +253,18 @@ public final class CudaBackend implements Backend {
                     + ": float64 is not supported on cuda (philox_random.cu fills float32)");
             default -> throw new IllegalArgumentException("random: floating dtype required, got " + out.dtype());
         }
+    }
+
+    /** dropout.cu for a contiguous float32 x at offset 0 (y and mask are fresh); anything else is left to tensor ops. */
+    @Override
+    public boolean dropout(Tensor x, Tensor y, Tensor mask, float atLeast, float keep, long seed, long stream, long counter) {
+        for (Tensor t : new Tensor[] {x, y, mask}) {
+            if (t.dtype() != DType.F32 || t.offset() != 0 || t.numel() != x.numel() || !DeviceTensors.isContiguous(t)) return false;
+        }
+        if (!(atLeast >= 0f && atLeast <= 1f)) return false;
+        Dropout.forward(runtime, DeviceTensors.buffer("dropout", x), DeviceTensors.buffer("dropout", y),
+                DeviceTensors.buffer("dropout", mask), x.numel(), atLeast, keep, seed, stream, counter, Dropout.VERSIONS);
+        return true;
     }
 
     // ---- optimizers ------------------------------------------------------------------------------
