@@ -83,10 +83,11 @@ public final class FullQkAttention {
             return p.matmul(v);
         }
         Tensor dot = q.matmul(k.transpose(1, 2)).mul(Math.pow(dh, -0.5)); // [N, T, L]
-        boolean[] self = new boolean[t * len];
-        for (int i = 0; i < t; i++) self[i * len + i] = true;
-        dot = dot.maskedFill(Tensor.of(self, 1, t, len).to(dot.device()), LshAttentionCore.SELF_VALUE);
         double masked = Arrays2.maskValue(dt);
+        // the self and causal masks as one where() with tensors made once per shape on the device; the two
+        // masks touch different entries, so this equals the two masked fills (self, then causal) of the reference
+        Tensor[] fixed = fixedMasks(dot.device(), dt, t, len, causal);
+        dot = Tensor.where(fixed[0], dot, fixed[1]);
         if (mask != null) {
             boolean[] drop = new boolean[n * t * len];
             for (int r = 0; r < n; r++) {
@@ -96,14 +97,41 @@ public final class FullQkAttention {
             }
             dot = dot.maskedFill(Tensor.of(drop, n, t, len).to(dot.device()), masked);
         }
-        if (causal) {
-            boolean[] fut = new boolean[t * len];
-            for (int i = 0; i < t; i++) for (int j = i + 1; j < t; j++) fut[i * len + j] = true;
-            dot = dot.maskedFill(Tensor.of(fut, 1, t, len).to(dot.device()), masked);
-        }
         Tensor p = Functional.softmax(dot, -1, false);
         if (dropout != null) p = dropout.apply(p);
         return p.matmul(v);
+    }
+
+    private record MaskKey(Device device, DType dtype, int t, int len, boolean causal) {}
+
+    /** {@link #fixedMasks} per device, dtype and shape; cleared when it grows past 64 entries (many lengths). */
+    private static final java.util.Map<MaskKey, Tensor[]> FIXED_MASKS = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * The masks that depend on the shape only, on {@code device} and made once: keep [1, T, L] (bool; false on the
+     * diagonal and, when causal, at j > i within the first T columns) and the values those entries take [1, T, L]
+     * (-5e4 on the diagonal, the dtype's most negative value in the future). On a device this saves the host
+     * arrays' uploads and three of the four launches of two masked fills per call.
+     */
+    private static Tensor[] fixedMasks(Device device, DType dt, int t, int len, boolean causal) {
+        MaskKey key = new MaskKey(device, dt, t, len, causal);
+        Tensor[] m = FIXED_MASKS.get(key);
+        if (m != null) return m;
+        if (FIXED_MASKS.size() >= 64) FIXED_MASKS.clear();
+        boolean[] keep = new boolean[t * len];
+        double[] value = new double[t * len];
+        double masked = Arrays2.maskValue(dt);
+        for (int i = 0; i < t; i++) {
+            for (int j = 0; j < len; j++) {
+                boolean self = i == j, future = causal && j > i && j < t;
+                keep[i * len + j] = !self && !future;
+                value[i * len + j] = self ? LshAttentionCore.SELF_VALUE : future ? masked : 0;
+            }
+        }
+        m = org.reformer4j.core.Scope.detached(() -> new Tensor[] {Tensor.of(keep, 1, t, len).to(device),
+            Tensor.of(value, 1, t, len).to(dt).to(device)});
+        FIXED_MASKS.put(key, m);
+        return m;
     }
 
     /**
