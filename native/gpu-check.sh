@@ -97,7 +97,8 @@ run() {
   fi
   local selectors=(--select-class org.reformer4j.cuda.DeviceDiscoveryTest --select-class org.reformer4j.cuda.RuntimeSelfTest
       --select-class org.reformer4j.cuda.LaunchPathTest
-      --select-class org.reformer4j.model.TrainingStepOnDeviceTest --select-class org.reformer4j.model.ReformerGoldenOnDeviceTest)
+      --select-class org.reformer4j.model.TrainingStepOnDeviceTest --select-class org.reformer4j.model.ReformerGoldenOnDeviceTest
+      --select-class org.reformer4j.model.attention.FullAttentionMasksOnDeviceTest)
   while read -r c; do selectors+=(--select-class "$c"); done < "$BUNDLE/kernel-tests.txt"
   part tests 180 "$java" "${flags[@]}" -jar "$BUNDLE/lib/junit-platform-console-standalone-1.14.1.jar" execute \
       --class-path "$cp" --disable-banner --disable-ansi-colors --details=tree "${selectors[@]}"

@@ -27,12 +27,12 @@ import org.reformer4j.core.optim.Adam;
  * causal LSH are themselves float32 noise of up to 6e-4, reproduced here because the kernels round the
  * per-round logsumexp in float32 as torch does).
  */
-class ReformerGoldenOnDeviceTest {
-    static final Device CUDA = new Device("cuda", 0);
+public class ReformerGoldenOnDeviceTest {
+    public static final Device CUDA = new Device("cuda", 0);
 
     /** Skips (with the reason) where no CUDA device opens: surefire's on-emulated-device execution opens the emulator. */
     @org.junit.jupiter.api.BeforeAll
-    static void assumeDevice() {
+    public static void assumeDevice() {
         String why = "";
         try {
             org.reformer4j.core.Backends.of(CUDA);

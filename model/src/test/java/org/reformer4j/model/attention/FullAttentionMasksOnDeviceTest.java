@@ -8,6 +8,7 @@ import org.junit.jupiter.api.Test;
 import org.reformer4j.core.Device;
 import org.reformer4j.core.Functional;
 import org.reformer4j.core.Tensor;
+import org.reformer4j.model.ReformerGoldenOnDeviceTest;
 
 /**
  * Full attention's unfused device graph applies the self and causal masks as one where() with tensors made once
@@ -16,18 +17,11 @@ import org.reformer4j.core.Tensor;
  * (the second call reads the cached masks).
  */
 class FullAttentionMasksOnDeviceTest {
-    static final Device CUDA = new Device("cuda", 0);
+    static final Device CUDA = ReformerGoldenOnDeviceTest.CUDA;
 
-    /** Skips (with the reason) where no CUDA device opens: surefire's on-emulated-device execution opens the emulator. */
     @BeforeAll
     static void deviceAvailable() {
-        String why = "";
-        try {
-            org.reformer4j.core.Backends.of(CUDA);
-        } catch (IllegalStateException e) {
-            why = e.getMessage();
-        }
-        org.junit.jupiter.api.Assumptions.assumeTrue(why.isEmpty(), "no CUDA device for the model: " + why);
+        ReformerGoldenOnDeviceTest.assumeDevice();
     }
 
     @Test
