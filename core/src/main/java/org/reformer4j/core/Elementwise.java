@@ -31,7 +31,7 @@ final class Elementwise {
         x.backend().clamp(x, lo, hi, out);
         final Tensor in = x;
         return out.record("clamp", g -> {
-            Tensor zero = Tensor.scalar(0, g.dtype(), g.device());
+            Tensor zero = Constants.of(0, g.dtype(), g.device());
             return new Tensor[] {Tensor.where(in.ge(lo), Tensor.where(in.le(hi), g, zero), zero)};
         }, x);
     }
@@ -191,7 +191,7 @@ final class Elementwise {
         Tensor out = Tensor.empty(shape, dt, a2.device());
         a2.backend().where(cond.expand(shape), a2.expand(shape), b2.expand(shape), out);
         return out.record("where", g -> {
-            Tensor zero = Tensor.scalar(0, g.dtype(), g.device());
+            Tensor zero = Constants.of(0, g.dtype(), g.device());
             return new Tensor[] {
                 null,
                 a2.requiresGrad() ? sumToShape(where(cond, g, zero), a2.shape()) : null,
@@ -205,7 +205,7 @@ final class Elementwise {
             throw new IllegalArgumentException("maskedFill: mask must be bool, got " + mask.dtype());
         }
         Shape.broadcast("maskedFill", x.shape(), mask.shape());
-        Tensor out = where(mask, Tensor.scalar(value, x.dtype(), x.device()), x);
+        Tensor out = where(mask, Constants.of(value, x.dtype(), x.device()), x);
         if (!java.util.Arrays.equals(out.shape(), x.shape())) {
             throw new IllegalArgumentException("maskedFill: mask of shape " + Shape.str(mask.shape())
                     + " would grow the tensor of shape " + Shape.str(x.shape()));

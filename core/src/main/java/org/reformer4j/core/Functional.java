@@ -134,8 +134,8 @@ public final class Functional {
             }
             return x.mul(u);
         }
-        Tensor scale = Tensor.where(u.ge(p), Tensor.scalar(1.0 / (1.0 - p), x.dtype(), x.device()),
-                Tensor.scalar(0.0, x.dtype(), x.device()));
+        Tensor scale = Tensor.where(u.ge(p), Constants.of(1.0 / (1.0 - p), x.dtype(), x.device()),
+                Constants.of(0.0, x.dtype(), x.device()));
         return x.mul(scale);
     }
 
@@ -162,7 +162,7 @@ public final class Functional {
         Tensor lse = Tensor.empty(new int[] {rows}, x.dtype(), x.device());
         Tensor perRow = Tensor.empty(new int[] {rows}, x.dtype(), x.device());
         x.backend().crossEntropyRows(x, t, ignoreIndex, lse, perRow);
-        Tensor kept = t.ne(Tensor.scalar(ignoreIndex, DType.I64, t.device())).to(x.dtype());
+        Tensor kept = t.ne(Constants.of(ignoreIndex, DType.I64, t.device())).to(x.dtype());
         Tensor count = kept.sum();
         Tensor loss = perRow.sum().div(count);
         Tensor xs = x;

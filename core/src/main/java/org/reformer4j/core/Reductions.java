@@ -58,7 +58,7 @@ final class Reductions {
                 yield over.length == 0 ? g.mul(hit) : g.mul(hit).div(hit.sum(over, true));
             }
             case LOGSUMEXP -> g.mul(x.sub(y).exp());
-            case NORM2 -> g.mul(Tensor.where(y.eq(0.0), Tensor.scalar(0, x.dtype(), x.device()), x.div(y)));
+            case NORM2 -> g.mul(Tensor.where(y.eq(0.0), Constants.of(0, x.dtype(), x.device()), x.div(y)));
             case PROD -> g.mul(y).div(x);
             case VAR -> throw new IllegalStateException("var is differentiated through its composition");
         };

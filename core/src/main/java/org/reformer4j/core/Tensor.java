@@ -676,7 +676,7 @@ public final class Tensor {
     }
 
     Tensor scalarLike(double s) {
-        return scalar(s, dtype() == DType.BOOL ? DType.F32 : dtype(), device());
+        return Constants.of(s, dtype() == DType.BOOL ? DType.F32 : dtype(), device());
     }
 
     // ---- reductions -------------------------------------------------------------------------------
