@@ -3,10 +3,12 @@
 #   native/gpu-check.sh build   (here)  builds native/target/gpu-bundle: a jlink'd JDK 25 runtime, the project
 #                                       jars (main + tests), the JUnit console launcher, JavaCPP and only the
 #                                       JNI wrappers used (cudart, cublas, nvrtc); checks it is under 64 MiB.
-#   native/gpu-check.sh profile (there) Nsight Compute sections of the LSH kernels (where ncu exists), to $OUT/ncu.log.
+#   native/gpu-check.sh profile [regex [skip [count]]] (there) Nsight Compute sections of the LSH kernels the model
+#                                       uses (where ncu exists), to $OUT/ncu.log.
 #   native/gpu-check.sh run     (there) compiles every kernel file once (NVRTC, timed, into the disk cache, so
 #                                       that no benchmark spends its limit compiling), runs the GPU benchmarks
-#                                       (cuBLAS, launch cost, kernels, LSH attention, model training steps), then the GPU cases of
+#                                       (cuBLAS, launch cost, kernels, LSH attention, model training steps and generation, the
+#                                       launches of a step per kernel), then the GPU cases of
 #                                       the native, kernels and model tests, from that bundle. Each part has its own
 #                                       time limit; its output goes to the terminal and to $OUT/<part>.log (OUT
 #                                       defaults to the bundle's out/), so a part cut off still leaves what it printed.
@@ -88,6 +90,9 @@ run() {
   part kernels 60 "$java" "${flags[@]}" -cp "$cp" org.reformer4j.kernels.GpuKernelBench
   part lsh-attention 90 "$java" "${flags[@]}" -cp "$cp" org.reformer4j.kernels.reformer.GpuLshAttentionBench
   part model 100 "$java" "${flags[@]}" -cp "$cp" org.reformer4j.model.GpuModelBench seed_train seed_generate lsh4k_train lsh4k_train_seq16384 lsh4k_train_seq65536
+  # which kernels a step launches, per step (counted apart from the timed runs above)
+  part launches 60 "$java" "${flags[@]}" -Dreformer4j.cuda.launchHistogram=true -Dbench.steps=1 -Dbench.warmup=1 -cp "$cp" \
+      org.reformer4j.model.GpuModelBench seed_train lsh4k_train
   # reformer-pytorch on the same GPU, where the machine has it (it has no network: nothing is installed here)
   if python3 -c 'import torch, reformer_pytorch' 2>/dev/null; then
     part reference 60 python3 "$BUNDLE/reformer_pytorch_step.py"
@@ -113,8 +118,12 @@ profile() {
   [ -n "$ncu" ] || { echo "profile: ncu not found"; return 0; }
   mkdir -p "$out"
   cp=$(ls "$BUNDLE"/lib/*.jar | tr '\n' ':')
-  timeout 240 "$ncu" --kernel-name "regex:${1:-lsh_hash_v3|lsh_attention_(forward|backward)_v2}" --launch-count 36 \
-      --section SpeedOfLight --section Occupancy --section LaunchStats --section MemoryWorkloadAnalysis \
+  # the default regex matches the model's kernels at 16384 tokens: GpuLshAttentionBench calls each version 12 times
+  # (2 + 10), forward v3 as prepare + main + combine, so skipping 33 matches profiles its last call's three
+  # kernels and then backward v4's first call (prepare, main, unsort)
+  timeout 240 "$ncu" --kernel-name "regex:${1:-lsh_attention_(prepare_v1|forward_v3|combine_v2|backward_v4|unsort_v2)}" \
+      --launch-skip "${2:-33}" --launch-count "${3:-6}" \
+      --section SpeedOfLight --section Occupancy --section LaunchStats --section MemoryWorkloadAnalysis --section WarpStateStats \
       "$java" --add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx8g \
       -Dreformer4j.kernels.cache="$BUNDLE/kernel-cache" -cp "$cp" org.reformer4j.kernels.reformer.GpuLshAttentionBench \
       2>&1 | tee "$out/ncu.log" | grep -v "^==PROF==" | tail -n +1 >/dev/null || true
@@ -123,6 +132,6 @@ profile() {
 case "$MODE" in
   build) build ;;
   run) run ;;
-  profile) profile "${2:-}" ;;
-  *) echo "usage: $0 build|run|profile [kernel regex]" >&2; exit 2 ;;
+  profile) profile "${2:-}" "${3:-}" "${4:-}" ;;
+  *) echo "usage: $0 build|run|profile [kernel regex [launches to skip [launches to profile]]]" >&2; exit 2 ;;
 esac
