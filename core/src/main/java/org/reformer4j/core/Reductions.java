@@ -30,7 +30,7 @@ final class Reductions {
         if ((op == ReduceOp.SUM || op == ReduceOp.MEAN) && x.dtype().isFloating() && x.isContiguous()
                 && isPrefix(red) && rows > 1 && cols > 1) {
             // leading dims of a contiguous tensor (a bias gradient): a column sum, ones[1, cols] @ x[cols, rows]
-            Tensor ones = Tensor.full(new int[] {1, 1, cols}, op == ReduceOp.MEAN ? 1.0 / cols : 1.0, x.dtype(), x.device());
+            Tensor ones = Constants.row(cols, op == ReduceOp.MEAN ? 1.0 / cols : 1.0, x.dtype(), x.device());
             Tensor mat = Tensor.view(x.storage(), new int[] {1, cols, rows}, new int[] {0, rows, 1}, x.offset());
             x.backend().matmul(ones, mat, out.reshape(1, 1, rows));
         } else {
