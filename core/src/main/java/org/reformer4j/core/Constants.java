@@ -5,9 +5,9 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Constants for the library's own read-only operands (0-d: a comparison's right side, a masked fill's value, the
- * zero of a where's gradient; rows of ones: a column sum's multiplier). On an accelerator each would cost a fill launch every time it is made, so there
- * they are made once per (device, dtype, value) and shared; on the CPU a fresh scalar is as cheap. Never handed
- * to a caller, who might write to it.
+ * zero of a where's gradient; rows of ones: a column sum's multiplier). On an accelerator each would cost a fill
+ * launch every time it is made, so there they are made once per (device, dtype, value, length) and shared; on the
+ * CPU a fresh tensor is as cheap. Never handed to a caller, who might write to it.
  */
 final class Constants {
     private record Key(Device device, DType dtype, long bits, int length) {}

@@ -96,42 +96,33 @@ public final class Functional {
         if (p < 0 || p > 1) throw new IllegalArgumentException("dropout: p must be in [0, 1], got " + p);
         if (p == 0) return x;
         if (p == 1) return x.mul(0.0);
+        // float32: u >= p for a float u is u >= the smallest float at or above p; the scale is rounded once from float64
+        float atLeast = (float) p, keep = (float) (1.0 / (1.0 - p));
+        if (atLeast < p) atLeast = Math.nextUp(atLeast);
         if (x.device().isCpu() && x.dtype() == DType.F32) {
-            // the multipliers straight from the Philox words (vectorised), no uniform tensor: u >= p for a
-            // float u is u >= the smallest float at or above p, and the scale is rounded once from float64
+            // the multipliers straight from the Philox words (vectorised), no uniform tensor
             Tensor mask = Tensor.empty(x.shape(), DType.F32, x.device());
-            float atLeast = (float) p;
-            if (atLeast < p) atLeast = Math.nextUp(atLeast);
-            org.reformer4j.core.random.Generator.fillMask(seed, stream, counter, 0, atLeast, (float) (1.0 / (1.0 - p)),
+            org.reformer4j.core.random.Generator.fillMask(seed, stream, counter, 0, atLeast, keep,
                     (float[]) mask.storage().data(), mask.offset(), mask.numel());
             return x.mul(mask);
         }
         if (x.dtype() == DType.F32) {
-            // an accelerator's fused kernel: the CPU path's mask (same rounding of p and of the scale), one launch
-            float atLeast = (float) p;
-            if (atLeast < p) atLeast = Math.nextUp(atLeast);
+            // an accelerator's fused kernel: the CPU path's mask, one launch
             Tensor xc;
             try (var ng = GradMode.noGrad()) {
                 xc = x.contiguous();
             }
             Tensor y = Tensor.empty(x.shape(), DType.F32, x.device()), mask = Tensor.empty(x.shape(), DType.F32, x.device());
-            if (x.backend().dropout(xc, y, mask, atLeast, (float) (1.0 / (1.0 - p)), seed, stream, counter)) {
+            if (x.backend().dropout(xc, y, mask, atLeast, keep, seed, stream, counter)) {
                 return y.record("dropout", g -> new Tensor[] {g.mul(mask)}, x);
             }
         }
         Tensor u = Tensor.rand(x.shape(), seed, stream, counter, x.dtype(), x.device());
-        if (u.device().isCpu() && u.isContiguous()) {
+        if (u.device().isCpu() && u.storage().data() instanceof double[] a) { // float64 (float32 returned above)
             // the keep mask times 1/(1-p) written over the uniforms in one pass (no bool tensor, no where)
-            Object d = u.storage().data();
             int off = u.offset(), n = u.numel();
-            if (d instanceof float[] a) {
-                float keep = (float) (1.0 / (1.0 - p));
-                for (int i = off; i < off + n; i++) a[i] = a[i] >= p ? keep : 0f;
-            } else {
-                double[] a = (double[]) d;
-                double keep = 1.0 / (1.0 - p);
-                for (int i = off; i < off + n; i++) a[i] = a[i] >= p ? keep : 0.0;
-            }
+            double keep64 = 1.0 / (1.0 - p);
+            for (int i = off; i < off + n; i++) a[i] = a[i] >= p ? keep64 : 0.0;
             return x.mul(u);
         }
         Tensor scale = Tensor.where(u.ge(p), Constants.of(1.0 / (1.0 - p), x.dtype(), x.device()),

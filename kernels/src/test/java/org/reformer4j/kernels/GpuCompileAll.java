@@ -23,7 +23,8 @@ import org.reformer4j.kernels.reformer.LshHash;
  * Compiles every .cu file of the kernels module for the GPU (NVRTC to CUBIN, one thread per file, as many at
  * once as the machine has cores), then loads each, timing both: the first thing native/gpu-check.sh runs on
  * a fresh machine, so that the benchmarks after it find every module in the disk cache
- * ({@code reformer4j.kernels.cache}) instead of spending their time limits compiling. Works from the jars of the bundle or from class folders. Without a GPU it prints why and exits 0.
+ * ({@code reformer4j.kernels.cache}) instead of spending their time limits compiling. Works from the jars of the
+ * bundle or from class folders. Without a GPU it prints why and exits 0.
  */
 public final class GpuCompileAll {
     private GpuCompileAll() {}

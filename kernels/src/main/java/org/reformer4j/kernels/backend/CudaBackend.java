@@ -255,13 +255,22 @@ public final class CudaBackend implements Backend {
         }
     }
 
+    /**
+     * Whether every tensor given (nulls skipped) is n contiguous float32 elements from its buffer's start: what the
+     * fused kernels below take as plain DeviceBuffers.
+     */
+    private static boolean flatF32(int n, Tensor... ts) {
+        for (Tensor t : ts) {
+            if (t != null && (t.dtype() != DType.F32 || t.offset() != 0 || t.numel() != n || !DeviceTensors.isContiguous(t)))
+                return false;
+        }
+        return true;
+    }
+
     /** dropout.cu for a contiguous float32 x at offset 0 (y and mask are fresh); anything else is left to tensor ops. */
     @Override
     public boolean dropout(Tensor x, Tensor y, Tensor mask, float atLeast, float keep, long seed, long stream, long counter) {
-        for (Tensor t : new Tensor[] {x, y, mask}) {
-            if (t.dtype() != DType.F32 || t.offset() != 0 || t.numel() != x.numel() || !DeviceTensors.isContiguous(t)) return false;
-        }
-        if (!(atLeast >= 0f && atLeast <= 1f)) return false;
+        if (!flatF32(x.numel(), x, y, mask) || !(atLeast >= 0f && atLeast <= 1f)) return false;
         Dropout.forward(runtime, DeviceTensors.buffer("dropout", x), DeviceTensors.buffer("dropout", y),
                 DeviceTensors.buffer("dropout", mask), x.numel(), atLeast, keep, seed, stream, counter, Dropout.VERSIONS);
         return true;
@@ -276,10 +285,7 @@ public final class CudaBackend implements Backend {
     @Override
     public boolean adamStep(Tensor p, Tensor g, Tensor m, Tensor v, Tensor vmax, double lr, double beta1, double beta2,
             double eps, double weightDecay, boolean decoupled, boolean maximize, long step) {
-        for (Tensor t : new Tensor[] {p, g, m, v, vmax}) {
-            if (t != null && (t.dtype() != DType.F32 || t.offset() != 0 || t.numel() != p.numel() || !DeviceTensors.isContiguous(t)))
-                return false;
-        }
+        if (!flatF32(p.numel(), p, g, m, v, vmax)) return false;
         Adam.Step s;
         try {
             s = new Adam.Step(lr, beta1, beta2, eps, weightDecay, decoupled, maximize, step);

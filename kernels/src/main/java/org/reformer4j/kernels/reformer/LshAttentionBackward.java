@@ -69,14 +69,16 @@ public final class LshAttentionBackward {
         if (version >= 2 && !tiled(c)) version = 1;
         int block = version >= 2 ? LshAttentionForward.TILE_BLOCK : BLOCK;
         int shared = version >= 3 ? (int) halvesSharedBytes(c, version) : version == 2 ? (int) tiledSharedBytes(c) : sharedBytes(c);
-        long scratch = 4 * items * dh, rows = version == 4 ? 4 * rowsLen * dh : 4;
+        long scratch = 4 * items * dh;
+        boolean prepared = version == 4; // the rows of lsh_attention_prepare (null otherwise)
         try (DeviceBuffer dq = rt.allocate(scratch); DeviceBuffer dk = rt.allocate(scratch); DeviceBuffer dvs = rt.allocate(scratch);
-                DeviceBuffer qr = rt.allocate(rows); DeviceBuffer ku = rt.allocate(rows);
-                DeviceBuffer norms = rt.allocate(version == 4 ? 4 * rowsLen : 4)) {
+                DeviceBuffer qr = prepared ? rt.allocate(4 * rowsLen * dh) : null;
+                DeviceBuffer ku = prepared ? rt.allocate(4 * rowsLen * dh) : null;
+                DeviceBuffer norms = prepared ? rt.allocate(4 * rowsLen) : null) {
             rt.memset(dk, 0, scratch, (byte) 0);
             rt.memset(dvs, 0, scratch, (byte) 0);
             KernelArgs a;
-            if (version == 4) {
+            if (prepared) {
                 LshAttentionForward.prepare(rt, c, t, qk, qr, ku, norms);
                 a = LshAttentionForward.optional(LshAttentionForward.optional(KernelArgs.of().ptr(qr).ptr(ku).ptr(v)
                         .ptr(t.buckets()).ptr(t.sticker()).ptr(t.undo()), t.mask()), t.drop());
@@ -90,10 +92,10 @@ public final class LshAttentionBackward {
             Launches.function(rt, SOURCE, op, version, VERSIONS).launch(new Dim3(c.chunks(), c.rows(), 1), Dim3.of(block),
                     shared, a);
             // unsort v2 reads the prepared unit keys and norms (after v4); v1 recomputes them
-            KernelArgs u = version == 4 ? KernelArgs.of().ptr(ku).ptr(norms).ptr(t.undo()) : KernelArgs.of().ptr(qk).ptr(t.undo());
+            KernelArgs u = prepared ? KernelArgs.of().ptr(ku).ptr(norms).ptr(t.undo()) : KernelArgs.of().ptr(qk).ptr(t.undo());
             u = LshAttentionForward.optional(LshAttentionForward.optional(u, t.sin()), t.cos());
             u.ptr(dq).ptr(dk).ptr(dvs).ptr(dqk).ptr(dv).struct(c.struct());
-            Launches.function(rt, SOURCE, "lsh_attention_unsort", version == 4 ? 2 : 1, VERSIONS).launch(Dim3.cover(rowsLen, BLOCK / 32),
+            Launches.function(rt, SOURCE, "lsh_attention_unsort", prepared ? 2 : 1, VERSIONS).launch(Dim3.cover(rowsLen, BLOCK / 32),
                     Dim3.of(BLOCK), 4 * (BLOCK / 32) * c.hashes(), u);
         }
     }

@@ -113,8 +113,8 @@ public final class LshAttentionForward {
 
     /**
      * lsh_attention_prepare: qr, every position's rotary-turned qk row, and ku, that row over its norm ([N, L, dh]
-     * each), and the norms [N, L] when {@code norms} is not null: what versions 3 of the forward and 4 of the backward gather instead of turning and normalising rows
-     * in every window.
+     * each), and the norms [N, L] when {@code norms} is not null: what versions 3 of the forward and 4 of the
+     * backward gather instead of turning and normalising rows in every window.
      */
     static void prepare(CudaRuntime rt, LshConfig c, LshDeviceTables t, DeviceBuffer qk, DeviceBuffer qr, DeviceBuffer ku,
             DeviceBuffer norms) {

@@ -37,6 +37,11 @@ final class Cases {
     }
 
     /** A CPU tensor of {@code dtype}: normals for floats, integers in [-20, 20], random bools. */
+    /** The runtime cuda:0 launches on (skips as {@link #cuda} does where there is none). */
+    static org.reformer4j.cuda.CudaRuntime runtime() {
+        return ((CudaBackend) Backends.of(cuda())).runtime();
+    }
+
     static Tensor random(Random r, DType dtype, int... shape) {
         int n = 1;
         for (int s : shape) n *= s;

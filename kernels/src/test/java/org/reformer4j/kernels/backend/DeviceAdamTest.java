@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
-import org.reformer4j.core.Backends;
 import org.reformer4j.core.DType;
 import org.reformer4j.core.Device;
 import org.reformer4j.core.Tensor;
@@ -25,7 +24,7 @@ class DeviceAdamTest {
     @Test
     void fusedStepEqualsTheHostLoopBitForBit() {
         Device cuda = Cases.cuda();
-        CudaRuntime rt = ((CudaBackend) Backends.of(cuda)).runtime();
+        CudaRuntime rt = Cases.runtime();
         Random r = new Random(23);
         for (int variant = 0; variant < 4; variant++) {
             Tensor w1 = Cases.random(r, DType.F32, 37, 29), w2 = Cases.random(r, DType.F32, 1000);

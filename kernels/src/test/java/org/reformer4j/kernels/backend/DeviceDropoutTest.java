@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.Random;
 import org.junit.jupiter.api.Test;
-import org.reformer4j.core.Backends;
 import org.reformer4j.core.DType;
 import org.reformer4j.core.Device;
 import org.reformer4j.core.Functional;
@@ -21,7 +20,7 @@ class DeviceDropoutTest {
     @Test
     void fusedDropoutEqualsTheCpuPathBitForBit() {
         Device cuda = Cases.cuda();
-        CudaRuntime rt = ((CudaBackend) Backends.of(cuda)).runtime();
+        CudaRuntime rt = Cases.runtime();
         Random r = new Random(29);
         for (double p : new double[] {0.1, 0.3, 1.0 / 3, 0.5, 0.9}) {
             for (boolean transposed : new boolean[] {false, true}) {
