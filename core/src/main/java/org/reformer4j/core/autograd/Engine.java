@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import org.reformer4j.core.GradMode;
 import org.reformer4j.core.Shape;
+import org.reformer4j.core.Storage;
 import org.reformer4j.core.Tensor;
 
 /**
@@ -16,6 +17,11 @@ import org.reformer4j.core.Tensor;
  * backward). As in torch without {@code retain_graph}, each node is released as soon as its backward has run:
  * its saved tensors and its edges become garbage while the rest of the graph is still being walked, so the
  * peak memory of a backward is the gradients in flight plus what the nodes not yet reached still need.
+ * Gradients are recycled the same way: once a node's backward has returned, the gradient it was handed, and
+ * the ones it gave that were added into a leaf's {@code grad} or into another pending gradient, go back to the
+ * CPU pool (when this walk saw the backend allocate them and no pending gradient is a view of them), so the
+ * next layer's backward reuses their buffers instead of allocating and zeroing new ones. A backward function
+ * therefore must not keep the gradient it is handed (or its array) after it returns: clone what it needs.
  */
 public final class Engine {
     private Engine() {}
@@ -45,9 +51,13 @@ public final class Engine {
             return;
         }
         List<Node> order = topologicalOrder(root.gradFn());
+        long born = Storage.newestSerial(); // gradients made from here on are this walk's to recycle (not the caller's)
         Map<Node, Tensor> pending = new IdentityHashMap<>();
+        Map<Storage, Integer> held = new IdentityHashMap<>(); // pending gradients per storage (views share one)
         pending.put(root.gradFn(), gradRoot);
+        hold(held, gradRoot, 1);
         gradRoot = null;
+        List<Tensor> spent = new ArrayList<>();
         try (var ng = GradMode.noGrad()) {
             for (int k = 0; k < order.size(); k++) {
                 Node node = order.set(k, null); // the walk keeps no node it is done with
@@ -55,7 +65,9 @@ public final class Engine {
                 {
                     Tensor g = pending.remove(node);
                     if (g == null) continue;
+                    hold(held, g, -1);
                     grads = node.backward(g);
+                    spent.add(g);
                 }
                 if (grads.length != node.arity()) {
                     throw new IllegalStateException(node + " returned " + grads.length + " gradients for " + node.arity() + " inputs");
@@ -69,16 +81,33 @@ public final class Engine {
                     }
                     Node fn = node.producer(i);
                     if (fn == null) {
-                        node.leaf(i).accumulateGrad(gi);
+                        node.leaf(i).accumulateGrad(gi); // copies or adds gi: it holds no reference to it
+                        spent.add(gi);
                     } else {
-                        Tensor prev = pending.get(fn);
-                        pending.put(fn, prev == null ? gi : prev.add(gi));
+                        Tensor prev = pending.get(fn), sum = prev == null ? gi : prev.add(gi);
+                        if (prev != null) {
+                            hold(held, prev, -1);
+                            spent.add(prev);
+                            spent.add(gi);
+                        }
+                        pending.put(fn, sum);
+                        hold(held, sum, 1);
                     }
                 }
                 grads = null;
+                // the gradients used up above go back to the pool unless a pending gradient still views them
+                for (Tensor t : spent) {
+                    if (!held.containsKey(t.storage())) t.storage().recycleGradient(born);
+                }
+                spent.clear();
                 if (!retainGraph) node.release();
             }
         }
+    }
+
+    /** Counts (d = 1) or uncounts (d = -1) a pending gradient's storage. */
+    private static void hold(Map<Storage, Integer> held, Tensor t, int d) {
+        held.merge(t.storage(), d, (a, b) -> a + b == 0 ? null : a + b);
     }
 
     /** Nodes reachable from {@code root}, each after every node that consumes its output. */

@@ -32,7 +32,7 @@ public final class CpuBackend implements Backend {
         } else if (zeroed) {
             zero(data, length);
         }
-        return new Storage(device, dtype, length, data);
+        return Storage.allocated(device, dtype, length, data);
     }
 
     private static void zero(Object data, int n) {
