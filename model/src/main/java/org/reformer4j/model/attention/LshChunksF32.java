@@ -42,6 +42,8 @@ final class LshChunksF32 {
      * [G,bs,2bs] twice; GEMM results.
      */
     private final float[] gq, gk, gv, sc, sc2, dbo, dv2, dq, dk2;
+    /** One vector's lanes, for {@link #sumLanes}. */
+    private final float[] lanes = new float[LANES];
 
     LshChunksF32(LshChunks k, boolean vector) {
         this.k = k;
@@ -286,7 +288,7 @@ final class LshChunksF32 {
         int j = 0, up = S.loopBound(w2);
         for (; j < up; j += LANES) {
             FloatVector x = FloatVector.fromArray(S, dots, o + j).mul(scale);
-            x = x.blend(MASKED, dropped(j, pq, kq));
+            x = x.blend(MASKED, VectorMask.fromLong(S, dropped(j, pq, kq)));
             x = x.blend(SELF, FloatVector.fromArray(S, kp, j).compare(VectorOperators.EQ, pq));
             if (!across) x = x.blend(MASKED, FloatVector.fromArray(S, kb, j).compare(VectorOperators.NE, bq));
             if (dupFix) x = x.sub(FloatVector.fromArray(S, dup, j));
@@ -297,12 +299,15 @@ final class LshChunksF32 {
         return j < w2 ? Math.max(m, scores(dots, o, j, w2, pq, bq, kq)) : m;
     }
 
-    /** Lanes set to MASKED before the self value: the input mask and causality. */
-    private VectorMask<Float> dropped(int j, float pq, boolean kq) {
-        if (!kq) return S.maskAll(true);
+    /**
+     * Lanes set to MASKED before the self value (the input mask and causality), as mask bits: a mask returned by
+     * a call that C2 does not inline is boxed (seen as ~10 M allocations per lsh4k step), a long is not.
+     */
+    private long dropped(int j, float pq, boolean kq) {
+        if (!kq) return -1L >>> (64 - LANES);
         VectorMask<Float> m = FloatVector.fromArray(S, kc, j).compare(VectorOperators.GT, pq);
         if (hasMask) m = m.or(FloatVector.fromArray(S, kk, j).compare(VectorOperators.EQ, 0f));
-        return m;
+        return m.toLong();
     }
 
     /** Whether score j of the current query was set by a mask (no gradient reaches it). */
@@ -321,7 +326,8 @@ final class LshChunksF32 {
                 e.intoArray(y, o + j);
                 acc = acc.add(e);
             }
-            s = ExpF32.sumLanes(acc);
+            acc.intoArray(lanes, 0);
+            s = sumLanes();
         }
         for (; j < w2; j++) s += (y[o + j] = ExpF32.exp(x[j] - shift));
         return s;
@@ -356,7 +362,7 @@ final class LshChunksF32 {
             for (int up = S.loopBound(w2); j < up; j += LANES) {
                 FloatVector p = FloatVector.fromArray(S, prow, j);
                 FloatVector d = p.mul(FloatVector.fromArray(S, sc2, o + j).add(base)).mul(scale);
-                VectorMask<Float> fx = dropped(j, pq, kq).or(FloatVector.fromArray(S, kp, j).compare(VectorOperators.EQ, pq));
+                VectorMask<Float> fx = VectorMask.fromLong(S, dropped(j, pq, kq)).or(FloatVector.fromArray(S, kp, j).compare(VectorOperators.EQ, pq));
                 if (!across) fx = fx.or(FloatVector.fromArray(S, kb, j).compare(VectorOperators.NE, bq));
                 d.blend(0f, fx).intoArray(sc2, o + j);
             }
@@ -378,6 +384,18 @@ final class LshChunksF32 {
         for (int up = S.loopBound(w2); j < up; j += LANES) {
             acc = FloatVector.fromArray(S, p, j).fma(FloatVector.fromArray(S, y, o + j), acc);
         }
-        return dot(p, y, o, j, ExpF32.sumLanes(acc));
+        acc.intoArray(lanes, 0);
+        return dot(p, y, o, j, sumLanes());
+    }
+
+    /**
+     * {@link ExpF32#sumLanes} of the vector stored in {@link #lanes} (lanes added in order, the same bits). The callers
+     * store the vector themselves: when C2 does not inline a method that takes a vector (the caller has used up its
+     * inlining budget), every call boxes the vector.
+     */
+    private float sumLanes() {
+        float s = 0f;
+        for (int i = 0; i < LANES; i++) s += lanes[i];
+        return s;
     }
 }
