@@ -27,10 +27,23 @@ import org.reformer4j.model.attention.LshDecodeState;
  * prompt's states are then those of that forward over the whole prompt, not those each position would have had
  * when decoded alone (they agree at layer 0); the first generated token's logits equal uncached generation's (same
  * rotations) at every depth, and later tokens follow the step rules above. Prompts the forward cannot take (local
- * heads beside memory slots) and full-attention caches are filled one step per token. Not covered (refused by
- * {@link ReformerLM#newDecodeCache}): non-causal models, LSH layers or local heads on a device, encoder keys
- * (generation with keys re-runs the window). Buffers hold numMemKv + maxSeqLen positions,
- * made at the first step; a cache reads the model's weights when it is made: make a new one after loading others.
+ * heads beside memory slots or keys whose padded prompt is not a multiple of their window) and full-attention caches
+ * are filled one step per token.
+ * Encoder keys (a decoder's keys [B, C, dim] and context mask [B, C], {@link ReformerLM#newDecodeCache(Tensor, Tensor)},
+ * what generation with keys uses): a cache belongs to one set of keys and their B rows (one generate call; a copy is
+ * kept); each layer projects them once, at its first step or in the prefill, and holds them as memory slots after its
+ * own, as the forward's key/value sequence cat(x, mem_kv, keys) places them: no causal mask on them, a key whose mask
+ * entry is false scores the dtype's most negative value (keeping its place in the LSH sort), and they count in the kv
+ * length L + numMemKv + C that picks full attention and the bucket count (and the prefill's padding, the
+ * Autopadder's). The rules above hold with numMemKv + C slots: a full-attention decoder (maxSeqLen + numMemKv + C <=
+ * fullAttnThres, or useFullAttn) steps exactly as re-running the prefix with the keys; under LSH, layer 0 where
+ * prefix + slots + keys is a multiple of 2 x bucketSize, every layer while each window holds the whole prefix, and
+ * a prefill's logits are the uncached first step's. Local heads see the tokens alone, as in the forward.
+ * Not covered (refused by {@link ReformerLM#newDecodeCache}): non-causal models, LSH layers or local heads on a
+ * device, encoder keys on a device (keys run on the CPU only; generation then re-runs the window, which refuses them
+ * there); a cache takes no other keys than those it was made with (make one per set of keys). Buffers hold
+ * numMemKv + C + maxSeqLen positions (full attention; LSH states maxSeqLen tokens and numMemKv + C slots), made at the
+ * first step; a cache reads the model's weights when it is made: make a new one after loading others.
  */
 public final class DecodeCache {
     private final int capacity;

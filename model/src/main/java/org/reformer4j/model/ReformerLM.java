@@ -342,7 +342,8 @@ public final class ReformerLM extends Module {
      * or local heads) is filled from one forward over the prompt, padded as the {@link Autopadder} pads it (and, where
      * t0 fits fullAttnThres but t0 + numMemKv does not, to the length the LSH layers need): the logits are that
      * forward's, each layer keeps the real positions' projections, the memory slots and the forward's buckets, which
-     * are hashed with the cache's session rotations (see {@link DecodeCache}). Other caches (full attention, flat)
+     * are hashed with the cache's session rotations (see {@link DecodeCache}); a cache bound to encoder keys runs that
+     * forward with them (padded as the Autopadder pads t0 + numMemKv + C). Other caches (full attention, flat)
      * step through the prompt one position at a time, which equals that forward there; so does a model with local
      * heads whose padded prompt is not a multiple of their window 2 x bucketSize (memory slots beside local heads, or
      * a prompt under fullAttnThres), which has no forward.

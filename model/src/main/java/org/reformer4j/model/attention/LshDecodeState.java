@@ -11,7 +11,8 @@ import org.reformer4j.core.cpu.Parallel;
  * {@code LSHSelfAttention.forward}, with reformer-pytorch's sort-and-chunk window): per row (batch x head) the
  * projected shared query/key, the unit-normalised (rotary-turned) key and the value of every decoded position
  * (appended one at a time, or a prompt's at once by a prefill), and each position's bucket per round with per-bucket position lists; memory slots (after the tokens, as
- * reformer-pytorch appends them) likewise. The newest token is the last token of its bucket, so its sorted
+ * reformer-pytorch appends them; a decoder's encoder keys are more slots, after the model's own, under a keep-mask)
+ * likewise. The newest token is the last token of its bucket, so its sorted
  * index in round k is k*n + #(smaller buckets) + #(its bucket's tokens) - 1 (n = tokens + slots), and its
  * window is chunk c = index / bs and chunk c-1 (chunk 0 wraps to the last) of the current prefix's H*n sorted
  * items, found by walking the bucket lists: O(nBuckets + 2 bs dh) per round, no sort. Scores, masks (self -5e4,
