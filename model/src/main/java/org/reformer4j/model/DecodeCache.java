@@ -27,10 +27,23 @@ import org.reformer4j.model.attention.LshDecodeState;
  * prompt's states are then those of that forward over the whole prompt, not those each position would have had
  * when decoded alone (they agree at layer 0); the first generated token's logits equal uncached generation's (same
  * rotations) at every depth, and later tokens follow the step rules above. Prompts the forward cannot take (local
- * heads beside memory slots) and full-attention caches are filled one step per token. Not covered (refused by
- * {@link ReformerLM#newDecodeCache}): non-causal models, LSH layers or local heads on a device, encoder keys
- * (generation with keys re-runs the window). Buffers hold numMemKv + maxSeqLen positions,
- * made at the first step; a cache reads the model's weights when it is made: make a new one after loading others.
+ * heads beside memory slots or keys whose padded prompt is not a multiple of their window) and full-attention caches
+ * are filled one step per token.
+ * Encoder keys (a decoder's keys [B, C, dim] and context mask [B, C], {@link ReformerLM#newDecodeCache(Tensor, Tensor)},
+ * what generation with keys uses): a cache belongs to one set of keys and their B rows (one generate call; a copy is
+ * kept); each layer projects them once, at its first step or in the prefill, and holds them as memory slots after its
+ * own, as the forward's key/value sequence cat(x, mem_kv, keys) places them: no causal mask on them, a key whose mask
+ * entry is false scores the dtype's most negative value (keeping its place in the LSH sort), and they count in the kv
+ * length L + numMemKv + C that picks full attention and the bucket count (and the prefill's padding, the
+ * Autopadder's). The rules above hold with numMemKv + C slots: a full-attention decoder (maxSeqLen + numMemKv + C <=
+ * fullAttnThres, or useFullAttn) steps exactly as re-running the prefix with the keys; under LSH, layer 0 where
+ * prefix + slots + keys is a multiple of 2 x bucketSize, every layer while each window holds the whole prefix, and
+ * a prefill's logits are the uncached first step's. Local heads see the tokens alone, as in the forward.
+ * Not covered (refused by {@link ReformerLM#newDecodeCache}): non-causal models, LSH layers or local heads on a
+ * device, encoder keys on a device (keys run on the CPU only; generation then re-runs the window, which refuses them
+ * there); a cache takes no other keys than those it was made with (make one per set of keys). Buffers hold
+ * numMemKv + C + maxSeqLen positions (full attention; LSH states maxSeqLen tokens and numMemKv + C slots), made at the
+ * first step; a cache reads the model's weights when it is made: make a new one after loading others.
  */
 public final class DecodeCache {
     private final int capacity;
@@ -45,6 +58,12 @@ public final class DecodeCache {
     private double[] rotaryFrequencies;
     /** Rotations of the session by (layer, bucket count). */
     private final java.util.Map<Long, Tensor> rotations = new java.util.HashMap<>();
+    /** The encoder keys [B, C, dim] this cache belongs to, their keep-mask [B, C] as given and as rows; null without keys. */
+    private Tensor encoderKeys, contextMaskTensor;
+    private boolean[][] contextMask;
+    /** The keys as floats [B*C*dim] for the flat decoder; the tensor steps' drop mask [B*heads, 1, capacity] (made once). */
+    private float[] encoderKeysF;
+    private Tensor keyDrop;
 
     DecodeCache(int depth, int capacity, FlatDecoder flat) {
         this(depth, capacity, flat, false);
@@ -58,6 +77,56 @@ public final class DecodeCache {
         values = new Tensor[depth];
         filled = new int[depth];
         lsh = lshLayers ? new LshDecodeState[2 * depth] : null;
+    }
+
+    /**
+     * Binds the cache to encoder keys [B, C, dim] (checked by the model) and their keep-mask ({@code mask} [B, C],
+     * {@code rows} the same as [B][C]; both null: all kept), before its first step; the batch becomes B.
+     */
+    void bindKeys(Tensor keys, Tensor mask, boolean[][] rows) {
+        if (length > 0 || batch >= 0 || encoderKeys != null) throw new IllegalStateException("DecodeCache: keys are bound before the first step");
+        // copies owned by no scope: the cache outlives the caller's scope
+        encoderKeys = Scope.detached(() -> keys.detach().clone());
+        contextMaskTensor = mask == null ? null : Scope.detached(() -> mask.detach().clone());
+        contextMask = rows;
+        batch = keys.size(0);
+        if (flat != null) encoderKeysF = Scope.detached(() -> keys.contiguous().toFloatArray());
+    }
+
+    /** The encoder keys [B, C, dim] every attention layer attends to, or null. */
+    Tensor encoderKeys() {
+        return encoderKeys;
+    }
+
+    /** The number of encoder keys C (0 without keys). */
+    int keyLength() {
+        return encoderKeys == null ? 0 : encoderKeys.size(1);
+    }
+
+    /** The keys' keep-mask as given [B, C], or null (all kept, or no keys). */
+    Tensor contextMaskTensor() {
+        return contextMaskTensor;
+    }
+
+    /** The keys' keep-mask [B][C] (true = keep), or null (all kept, or no keys). */
+    boolean[][] contextMask() {
+        return contextMask;
+    }
+
+    /**
+     * Where a tensor step's scores [B*heads, 1, n] drop a masked key, [B*heads, 1, capacity] (bool): the keys sit at
+     * slots [memSlots, memSlots + C) of every layer; made at the first use.
+     */
+    Tensor keyDrop(int heads, int memSlots) {
+        if (keyDrop == null) {
+            int c = keyLength();
+            boolean[] drop = new boolean[batch * heads * capacity];
+            for (int r = 0; r < batch * heads; r++) {
+                for (int j = 0; j < c; j++) drop[r * capacity + memSlots + j] = !contextMask[r / heads][j];
+            }
+            keyDrop = Scope.detached(() -> Tensor.of(drop, batch * heads, 1, capacity));
+        }
+        return keyDrop;
     }
 
     /** The rotary inverse frequencies [dimHead/2] LSH layers turn queries and keys by, or null (no rotary positions). */
@@ -92,7 +161,7 @@ public final class DecodeCache {
         return rotations.computeIfAbsent(((long) layer << 32) | nBuckets, k -> Scope.detached(draw::get));
     }
 
-    /** Positions each layer holds: numMemKv + maxSeqLen. */
+    /** Positions each layer holds: numMemKv + C + maxSeqLen (full attention), maxSeqLen tokens (LSH states). */
     int capacity() {
         return capacity;
     }
@@ -139,7 +208,9 @@ public final class DecodeCache {
     void flatStep(long[] ids, float[][] logits) {
         checkBatch(ids.length);
         if (flatKv == null) flatKv = flat.newCache(batch);
-        for (int r = 0; r < ids.length; r++) flat.step(r, ids[r], length, flatKv, logits[r]);
+        for (int r = 0; r < ids.length; r++) {
+            flat.step(r, ids[r], length, flatKv, logits[r], encoderKeysF, contextMask == null ? null : contextMask[r]);
+        }
     }
 
     boolean started(int layer) {

@@ -19,7 +19,8 @@ import org.reformer4j.core.nn.Sequential;
  * y1 = x1 + attn(LN(x2)), y2 = x2 + ff(LN(y1)), the halves averaged, final LN, {@code out}) without one tensor
  * op, allocation and dispatch per step; HuggingFace's Reformer decodes one position the same way. Attention is
  * {@link LSHSelfAttention#step}'s: the new unit-normalised key and value written into a preallocated
- * [B*h, numMemKv + maxSeqLen, dimHead] cache, one score row with the self position masked, softmax, the
+ * [B*h, numMemKv + C + maxSeqLen, dimHead] cache (memory slots, then a decoder's C encoder keys, projected at the
+ * first step, then the tokens), one score row with the self position and masked keys masked, softmax, the
  * weighted values. Covers PreNorm(LayerNorm) layers with feed-forward (any activation, GLU) and plain Linear
  * outputs; {@link #of} returns null for anything else (ReZero, ScaleNorm, PKM, a tied or no output), which
  * then runs {@link ReformerLM#step}'s tensor ops. Weights are read when the decoder is made (one per cache).
@@ -58,7 +59,7 @@ final class FlatDecoder {
 
     private record Layer(Norm fNorm, Lin toqk, Lin tov, Lin toOut, float[] memKv, Norm gNorm, Lin w1, Lin w2) {}
 
-    private final int dim, embDim, heads, dimHead, memSlots, capacity, vocab, hidden;
+    private final int dim, embDim, heads, dimHead, memSlots, keySlots, capacity, vocab, hidden;
     private final boolean oneValueHead, glu;
     private final String activation;
     private final float scale;
@@ -70,14 +71,15 @@ final class FlatDecoder {
     private final float[] e, x1, x2, t, qk, v, att, o, h, g, z;
     private final float[][] scores; // per head: heads run on two threads
 
-    private FlatDecoder(ReformerLM lm, Layer[] layers, Lin toModelDim, float[] pos, Norm norm, Lin outFirst, Lin outLast) {
+    private FlatDecoder(ReformerLM lm, int keys, Layer[] layers, Lin toModelDim, float[] pos, Norm norm, Lin outFirst, Lin outLast) {
         ReformerConfig cfg = lm.config();
         dim = cfg.dim;
         embDim = cfg.embDim;
         heads = cfg.heads;
         dimHead = cfg.dimHead;
         memSlots = cfg.numMemKv;
-        capacity = cfg.numMemKv + cfg.maxSeqLen;
+        keySlots = keys;
+        capacity = cfg.numMemKv + keys + cfg.maxSeqLen;
         vocab = cfg.numTokens;
         oneValueHead = cfg.oneValueHead;
         glu = cfg.ffGlu;
@@ -108,6 +110,11 @@ final class FlatDecoder {
 
     /** The flat decoder of {@code lm}, or null when some part of it has no flat form here (see the class comment). */
     static FlatDecoder of(ReformerLM lm) {
+        return of(lm, 0);
+    }
+
+    /** {@link #of(ReformerLM)} for a decoder attending to {@code keys} encoder keys per batch row (slots after the memory slots). */
+    static FlatDecoder of(ReformerLM lm, int keys) {
         ReformerConfig cfg = lm.config();
         if (!lm.device().isCpu() || cfg.dtype != DType.F32 || cfg.useRezero || cfg.useScaleNorm || cfg.returnEmbeddings
                 || cfg.weightTieEmbedding || cfg.nLocalAttnHeads > 0) {
@@ -150,7 +157,7 @@ final class FlatDecoder {
                 pos = Scope.detached(() -> p.embed(cfg.maxSeqLen).contiguous()).toFloatArray();
             }
         }
-        return new FlatDecoder(lm, layers, toModelDim, pos, norm, outFirst, outLast);
+        return new FlatDecoder(lm, keys, layers, toModelDim, pos, norm, outFirst, outLast);
     }
 
     private static Lin lin(Linear l) {
@@ -182,9 +189,11 @@ final class FlatDecoder {
 
     /**
      * Logits of the next position of batch row {@code row} into {@code logits[0 .. V)}, given its token id, the
-     * position p (memory slots not counted) and the cache {@link #newCache} made, which it extends.
+     * position p (memory slots not counted) and the cache {@link #newCache} made, which it extends; a decoder with
+     * encoder keys also takes them, [B*C*dim] (read at p = 0), and the row's keep-mask [C] (null: all kept).
      */
-    void step(int row, long id, int p, float[][] cache, float[] logits) {
+    void step(int row, long id, int p, float[][] cache, float[] logits, float[] keys, boolean[] keep) {
+        if (keySlots > 0 && keys == null) throw new IllegalStateException("FlatDecoder: made for " + keySlots + " encoder keys, given none");
         System.arraycopy(emb, Math.toIntExact(id) * embDim, e, 0, embDim);
         if (pos != null) for (int i = 0; i < embDim; i++) e[i] += pos[p * embDim + i];
         if (toModelDim != null) toModelDim.apply(e, 0, x1, 0);
@@ -193,7 +202,7 @@ final class FlatDecoder {
         for (int d = 0; d < layers.length; d++) {
             Layer l = layers[d];
             l.fNorm.apply(x2, t, dim);
-            attend(l, t, row, p, cache[2 * d], cache[2 * d + 1]);
+            attend(l, t, row, p, cache[2 * d], cache[2 * d + 1], keys, keep);
             for (int i = 0; i < dim; i++) x1[i] += o[i];
             l.gNorm.apply(x1, t, dim);
             feedForward(l, t);
@@ -209,8 +218,11 @@ final class FlatDecoder {
         }
     }
 
-    /** o = to_out(attention of the newest position over the cache), writing its key and value (and at p = 0 the memory slots'). */
-    private void attend(Layer l, float[] x, int row, int p, float[] keys, float[] values) {
+    /**
+     * o = to_out(attention of the newest position over the cache), writing its key and value (and at p = 0 those of the
+     * memory slots and then of the row's encoder keys, from enc [B*C*dim]).
+     */
+    private void attend(Layer l, float[] x, int row, int p, float[] keys, float[] values, float[] enc, boolean[] keep) {
         int dh = dimHead, base = row * heads * capacity;
         if (p == 0) {
             for (int j = 0; j < memSlots; j++) {
@@ -218,22 +230,32 @@ final class FlatDecoder {
                 l.tov.apply(l.memKv, j * dim, v, 0);
                 store(base, j, keys, values);
             }
+            for (int j = 0; j < keySlots; j++) {
+                int at = (row * keySlots + j) * dim;
+                l.toqk.apply(enc, at, qk, 0);
+                l.tov.apply(enc, at, v, 0);
+                store(base, memSlots + j, keys, values);
+            }
         }
         l.toqk.apply(x, 0, qk, 0);
         l.tov.apply(x, 0, v, 0);
-        int n = memSlots + p + 1;
+        int n = memSlots + keySlots + p + 1;
         store(base, n - 1, keys, values);
-        if ((long) heads * n * dh * 2 >= 2 * CHUNK_MACS) DecodeTeam.run(heads, hd -> head(hd, n, base, keys, values));
-        else for (int hd = 0; hd < heads; hd++) head(hd, n, base, keys, values);
+        if ((long) heads * n * dh * 2 >= 2 * CHUNK_MACS) DecodeTeam.run(heads, hd -> head(hd, n, base, keys, values, keep));
+        else for (int hd = 0; hd < heads; hd++) head(hd, n, base, keys, values, keep);
         l.toOut.apply(att, 0, o, 0);
     }
 
-    /** att[head] = softmax(q . unit(k_j) * dh^-0.5, self position masked) . v_j over the n cached positions. */
-    private void head(int hd, int n, int base, float[] keys, float[] values) {
+    /**
+     * att[head] = softmax(q . unit(k_j) * dh^-0.5, self position masked, encoder keys the row's mask drops at float32's
+     * most negative value) . v_j over the n cached positions.
+     */
+    private void head(int hd, int n, int base, float[] keys, float[] values, boolean[] keep) {
         int dh = dimHead, kb = (base + hd * capacity) * dh;
         float[] s = scores[hd];
         FlatF32.linear(n, dh, keys, kb, null, 0, qk, hd * dh, s, 0);
         for (int j = 0; j < n; j++) s[j] *= scale;
+        if (keep != null) for (int j = 0; j < keySlots; j++) if (!keep[j]) s[memSlots + j] = -Float.MAX_VALUE;
         s[n - 1] = (float) org.reformer4j.model.attention.LshAttentionCore.SELF_VALUE;
         FlatF32.softmax(s, 0, n);
         java.util.Arrays.fill(att, hd * dh, hd * dh + dh, 0f);

@@ -61,23 +61,22 @@ public final class LSHSelfAttention extends Module implements Branch {
     }
 
     /**
-     * Incremental causal full attention of the newest position over the cached positions (and memory
-     * slots): the same scores as {@link FullQkAttention} gives that row, so cached decoding equals
-     * re-running the prefix wherever every layer runs full attention.
+     * Incremental causal full attention of the newest position over the cached positions (memory slots and a
+     * decoder's encoder keys first, projected at the layer's first step): the same scores as {@link FullQkAttention}
+     * gives that row (masked keys at the dtype's most negative value, never a causal mask on them), so cached
+     * decoding equals re-running the prefix wherever every layer runs full attention.
      */
     @Override
     public Tensor step(Tensor x, ForwardState s, int layer, DecodeCache cache) {
         if (cache.lshLayers()) return stepLsh(x, s, layer, cache);
         int b = x.size(0), h = cfg.heads, dh = cfg.dimHead, m = cfg.numMemKv;
-        Tensor qk = toqk.forward(x).reshape(b * h, 1, dh);
-        Tensor v = tov.forward(x);
-        v = (cfg.oneValueHead ? v.unsqueeze(2).expand(b, 1, h, dh) : v.reshape(b, 1, h, dh)).reshape(b * h, 1, dh);
-        if (m > 0 && !cache.started(layer)) {
-            Tensor mem = memKv.tensor().expand(b, m, cfg.dim);
-            Tensor mqk = toqk.forward(mem).reshape(b, m, h, dh).transpose(1, 2).reshape(b * h, m, dh);
-            Tensor mv = tov.forward(mem);
-            mv = (cfg.oneValueHead ? mv.unsqueeze(2).expand(b, m, h, dh) : mv.reshape(b, m, h, dh)).transpose(1, 2).reshape(b * h, m, dh);
-            cache.append(layer, unit(mqk), mv);
+        Tensor[] own = headsOf(x);
+        Tensor qk = own[0].reshape(b * h, 1, dh), v = own[1].reshape(b * h, 1, dh);
+        Tensor slots = cache.started(layer) ? null : memoryAndKeys(b, cache.encoderKeys());
+        if (slots != null) {
+            Tensor[] hs = headsOf(slots);
+            int n = slots.size(1);
+            cache.append(layer, unit(hs[0].reshape(b * h, n, dh)), hs[1].reshape(b * h, n, dh));
         }
         cache.append(layer, unit(qk), v);
         Tensor keys = cache.keys(layer), values = cache.values(layer);
@@ -86,16 +85,51 @@ public final class LSHSelfAttention extends Module implements Branch {
         boolean[] self = new boolean[n];
         self[n - 1] = true;
         dot = dot.maskedFill(Tensor.of(self, 1, 1, n).to(dot.device()), org.reformer4j.model.attention.LshAttentionCore.SELF_VALUE);
+        if (cache.contextMask() != null) { // torch's -finfo(dtype).max, as FullQkAttention's keep-mask writes it
+            dot = dot.maskedFill(cache.keyDrop(h, m).narrow(2, 0, n).to(dot.device()), cfg.dtype == DType.F32 ? -Float.MAX_VALUE : -Double.MAX_VALUE);
+        }
         Tensor out = org.reformer4j.core.Functional.softmax(dot, -1, false).matmul(values); // [B*h, 1, dh]
         return toOut.forward(out.reshape(b, h * dh).reshape(b, 1, h * dh));
     }
 
+    /** The memory slots then the encoder keys, [B, numMemKv + C, dim] (either may be absent), or null when neither is. */
+    private Tensor memoryAndKeys(int b, Tensor keys) {
+        int m = cfg.numMemKv;
+        if (m == 0) return keys;
+        Tensor mem = memKv.tensor().expand(b, m, cfg.dim);
+        return keys == null ? mem : Tensor.cat(List.of(mem, keys), 1);
+    }
+
+    /** qk and v of src [B, n, dim] by head, [B, h, n, dh] each (one value head: repeated over the heads). */
+    private Tensor[] headsOf(Tensor src) {
+        int b = src.size(0), n = src.size(1), h = cfg.heads, dh = cfg.dimHead;
+        Tensor qk = toqk.forward(src).reshape(b, n, h, dh).transpose(1, 2);
+        Tensor v = tov.forward(src);
+        v = (cfg.oneValueHead ? v.unsqueeze(2).expand(b, n, h, dh) : v.reshape(b, n, h, dh)).transpose(1, 2);
+        return new Tensor[] {qk, v};
+    }
+
     /**
-     * One position of a layer that may run LSH attention (CPU): on the LSH heads, full attention over the cache
-     * and memory slots while the prefix length L + numMemKv is at most fullAttnThres, else the newest position's
-     * LSH chunk windows ({@link LshDecodeState}) with the session's rotations for the bucket count of the padded
-     * prefix (2 x ceil((L + numMemKv) / 2bs)), the whole prefix re-hashed when that count changes; on the first
-     * nLocalAttnHeads heads, causal local attention over its window and the one before.
+     * The keep-mask [B*sh * (numMemKv + C)] of the LSH heads' memory slots and encoder keys (the context mask over
+     * the keys, memory slots always kept), or null when there is no context mask.
+     */
+    private static boolean[] slotKeep(boolean[][] contextMask, int b, int sh, int m, int c) {
+        if (contextMask == null) return null;
+        boolean[] keep = new boolean[b * sh * (m + c)];
+        for (int r = 0; r < b * sh; r++) {
+            java.util.Arrays.fill(keep, r * (m + c), r * (m + c) + m, true);
+            System.arraycopy(contextMask[r / sh], 0, keep, r * (m + c) + m, c);
+        }
+        return keep;
+    }
+
+    /**
+     * One position of a layer that may run LSH attention (CPU): on the LSH heads, full attention over the cache,
+     * memory slots and encoder keys while the prefix length L + numMemKv + C is at most fullAttnThres, else the
+     * newest position's LSH chunk windows ({@link LshDecodeState}; encoder keys are memory slots after the model's
+     * own, under the context mask) with the session's rotations for the bucket count of the padded prefix
+     * (2 x ceil((L + numMemKv + C) / 2bs)), the whole prefix re-hashed when that count changes; on the first
+     * nLocalAttnHeads heads, causal local attention over its window and the one before (no slots, no keys).
      */
     private Tensor stepLsh(Tensor x, ForwardState s, int layer, DecodeCache cache) {
         int b = x.size(0), h = cfg.heads, dh = cfg.dimHead, lh = cfg.nLocalAttnHeads, sh = h - lh;
@@ -120,16 +154,16 @@ public final class LSHSelfAttention extends Module implements Branch {
 
     /** The LSH heads' outputs [B*sh, dh] of the newest position, given its qk [B*sh, 1, dh] and v [B*sh * dh]. */
     private double[] lshHeads(Tensor qk, double[] v, int b, ForwardState s, int layer, DecodeCache cache) {
-        int h = cfg.heads, sh = h - cfg.nLocalAttnHeads, dh = cfg.dimHead, rows = b * sh, hashes = s.nHashes, m = cfg.numMemKv;
+        int h = cfg.heads, sh = h - cfg.nLocalAttnHeads, dh = cfg.dimHead, rows = b * sh, hashes = s.nHashes;
+        int m = cfg.numMemKv + cache.keyLength(); // memory slots and encoder keys: the state's slots after the tokens
         LshDecodeState st = cache.lshState(layer, () -> {
             var made = newLshState(rows, hashes, cache);
-            if (m > 0) {
+            Tensor slots = memoryAndKeys(b, cache.encoderKeys());
+            if (slots != null) { // projected once per cache and layer
                 int lh = cfg.nLocalAttnHeads;
-                Tensor mem = memKv.tensor().expand(b, m, cfg.dim);
-                Tensor mqk = toqk.forward(mem).reshape(b, m, h, dh).transpose(1, 2).narrow(1, lh, sh);
-                Tensor mv = tov.forward(mem);
-                mv = (cfg.oneValueHead ? mv.unsqueeze(2).expand(b, m, h, dh) : mv.reshape(b, m, h, dh)).transpose(1, 2).narrow(1, lh, sh);
-                made.setMemory(mqk.contiguous().toDoubleArray(), mv.contiguous().toDoubleArray());
+                Tensor[] hs = headsOf(slots);
+                made.setMemory(hs[0].narrow(1, lh, sh).contiguous().toDoubleArray(), hs[1].narrow(1, lh, sh).contiguous().toDoubleArray());
+                made.setMemoryMask(slotKeep(cache.contextMask(), b, sh, cfg.numMemKv, cache.keyLength()));
             }
             return made;
         });
@@ -152,10 +186,10 @@ public final class LSHSelfAttention extends Module implements Branch {
         return st.attendLsh();
     }
 
-    /** An empty decode state of the LSH heads (memory slots set by the caller). */
+    /** An empty decode state of the LSH heads (memory slots and encoder keys set by the caller). */
     private LshDecodeState newLshState(int rows, int hashes, DecodeCache cache) {
-        return new LshDecodeState(rows, cfg.dimHead, cache.capacity(), cfg.numMemKv, cfg.bucketSize, hashes, cfg.lshAttendAcrossBuckets,
-                cfg.lshAllowDuplicateAttention, cfg.dtype, cache.rotaryFrequencies());
+        return new LshDecodeState(rows, cfg.dimHead, cache.capacity(), cfg.numMemKv + cache.keyLength(), cfg.bucketSize, hashes,
+                cfg.lshAttendAcrossBuckets, cfg.lshAllowDuplicateAttention, cfg.dtype, cache.rotaryFrequencies());
     }
 
     /** An empty decode state of the local heads (one round, no memory slots, no rotary turn). */
@@ -165,13 +199,19 @@ public final class LSHSelfAttention extends Module implements Branch {
 
     /**
      * Hands a prefill's cache this layer's projections of the prompt (forward of {@link ReformerLM#prefill}): qkH, vH
-     * [B, h, t + m, dh] of the padded prompt (t positions) and the memory slots; the first {@code p.length()} positions
-     * go to the layer's LSH-head and local-head states as if appended one by one, the memory slots as the step sets
-     * them, and the forward's buckets ([B*sh][H*(t + m)], null when it ran full attention) for those positions and slots.
+     * [B, h, t + m, dh] of the padded prompt (t positions), the memory slots and the cache's encoder keys (m of both);
+     * the first {@code p.length()} positions go to the layer's LSH-head and local-head states as if appended one by one,
+     * the slots as the step sets them (with the keys' mask), and the forward's buckets ([B*sh][H*(t + m)], null when it
+     * ran full attention) for those positions and slots.
      */
     private void fillCache(ForwardState.Prefill p, ForwardState s, int layer, int t, Tensor qkH, Tensor vH, int[][] buckets) {
-        int b = qkH.size(0), h = cfg.heads, lh = cfg.nLocalAttnHeads, sh = h - lh, m = cfg.numMemKv, t0 = p.length(), hashes = s.nHashes;
         DecodeCache cache = p.cache();
+        int b = qkH.size(0), h = cfg.heads, lh = cfg.nLocalAttnHeads, sh = h - lh, c = cache.keyLength(), m = cfg.numMemKv + c;
+        int t0 = p.length(), hashes = s.nHashes;
+        if (qkH.size(2) != t + m) {
+            throw new IllegalStateException("LSHSelfAttention.prefill: layer " + layer + " ran " + qkH.size(2) + " key positions; the cache's "
+                    + t + " positions, " + cfg.numMemKv + " memory slots and " + c + " encoder keys make " + (t + m));
+        }
         if (sh > 0) {
             LshDecodeState st = cache.lshState(layer, () -> newLshState(b * sh, hashes, cache));
             if (st.length() != 0) {
@@ -179,13 +219,17 @@ public final class LSHSelfAttention extends Module implements Branch {
                         + " positions (make a new DecodeCache)");
             }
             Tensor qkL = qkH.narrow(1, lh, sh), vL = vH.narrow(1, lh, sh);
-            if (m > 0) st.setMemory(qkL.narrow(2, t, m).contiguous().toDoubleArray(), vL.narrow(2, t, m).contiguous().toDoubleArray());
+            if (m > 0) {
+                st.setMemory(qkL.narrow(2, t, m).contiguous().toDoubleArray(), vL.narrow(2, t, m).contiguous().toDoubleArray());
+                st.setMemoryMask(slotKeep(cache.contextMask(), b, sh, cfg.numMemKv, c));
+            }
             st.append(qkL.narrow(2, 0, t0).contiguous().toDoubleArray(), vL.narrow(2, 0, t0).contiguous().toDoubleArray(), t0);
             if (buckets != null) {
                 int nb = lsh.buckets(t + m), n = t0 + m;
                 if (nb != 2 * Math.ceilDiv(n, 2 * cfg.bucketSize)) {
                     throw new IllegalStateException("LSHSelfAttention.prefill: layer " + layer + " hashed " + (t + m) + " positions into " + nb
-                            + " buckets; the cache's " + t0 + " positions and " + m + " memory slots need " + 2 * Math.ceilDiv(n, 2 * cfg.bucketSize));
+                            + " buckets; the cache's " + t0 + " positions and " + m + " memory slots and keys need "
+                            + 2 * Math.ceilDiv(n, 2 * cfg.bucketSize));
                 }
                 int[][] kept = new int[b * sh][hashes * n];
                 for (int r = 0; r < b * sh; r++) {

@@ -86,8 +86,12 @@ public final class ReformerEncDec extends Module {
 
     /**
      * Continues each decoder prompt by up to {@code length} tokens given the source ids [B, S] (mask or null):
-     * the encoder runs once, then the decoder samples as {@link TrainingWrapper#generate} does (no decode
-     * cache). Runs in eval mode without gradients; returns only the new tokens.
+     * the encoder runs once, then the decoder samples as {@link TrainingWrapper#generate(long[][], int, Sampling,
+     * Tensor, Tensor)} does with the encoder's output as keys and the source mask as context mask: with
+     * {@link Sampling#useCache()} (the default) on a decode cache bound to them, each decoder layer projecting the keys
+     * once and each token costing one position per layer (the uncached tokens for a full-attention decoder,
+     * maxSeqLen + numMemKv + S <= fullAttnThres; an LSH decoder follows {@link DecodeCache}'s rules), without it
+     * re-running the window every step. Runs in eval mode without gradients; returns only the new tokens.
      */
     public long[][] generate(Tensor src, Tensor srcMask, long[][] start, int length, Sampling sampling) {
         if (src.rank() != 2 || src.size(0) != start.length) {

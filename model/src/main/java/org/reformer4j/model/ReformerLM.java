@@ -141,7 +141,8 @@ public final class ReformerLM extends Module {
     private Tensor forward(Tensor ids, Tensor inputMask, Tensor keys, Tensor contextMask, Recorder recorder, DecodeCache prefill,
                            int prefillLength) {
         checkIds(ids, keys == null ? 0 : keys.size(1));
-        boolean[][] context = checkKeys(ids, keys, contextMask);
+        if (keys == null && contextMask != null) throw new IllegalArgumentException("ReformerLM: a context mask was given without keys");
+        boolean[][] context = keys == null ? null : checkKeys(ids.size(0), keys, contextMask);
         Device device = device();
         ids = ids.to(device);
         int b = ids.size(0), t = ids.size(1);
@@ -225,18 +226,31 @@ public final class ReformerLM extends Module {
      * LSH attention or have local heads, on the CPU (see {@link DecodeCache} for what the LSH step reproduces).
      */
     public boolean supportsDecodeCache() {
-        return decodeRefusal() == null;
+        return decodeRefusal(0) == null;
     }
 
-    /** Whether every layer runs full attention at every length up to maxSeqLen. */
-    private boolean allFullAttention() {
-        return cfg.useFullAttn || cfg.maxSeqLen + cfg.numMemKv <= cfg.fullAttnThres;
+    /**
+     * {@link #supportsDecodeCache()} for a decoder attending to encoder {@code keys} [B, C, dim] (null: none): full
+     * attention then needs maxSeqLen + numMemKv + C <= fullAttnThres, and keys decode on the CPU only.
+     */
+    public boolean supportsDecodeCache(Tensor keys) {
+        return decodeRefusal(keyLength(keys)) == null;
     }
 
-    /** Why {@link #step} cannot decode this model, or null when it can. */
-    private String decodeRefusal() {
+    private static int keyLength(Tensor keys) {
+        return keys == null || keys.rank() != 3 ? 0 : keys.size(1);
+    }
+
+    /** Whether every layer runs full attention at every length up to maxSeqLen, with c encoder keys. */
+    private boolean allFullAttention(int c) {
+        return cfg.useFullAttn || cfg.maxSeqLen + cfg.numMemKv + c <= cfg.fullAttnThres;
+    }
+
+    /** Why {@link #step} cannot decode this model (with c encoder keys), or null when it can. */
+    private String decodeRefusal(int c) {
         if (!cfg.causal) return "the model is not causal";
-        if (allFullAttention() && cfg.nLocalAttnHeads == 0) return null;
+        if (c > 0 && !device().isCpu()) return "encoder keys decode on the CPU only (as they run there); the model is on " + device();
+        if (allFullAttention(c) && cfg.nLocalAttnHeads == 0) return null;
         if (!device().isCpu()) {
             return (cfg.nLocalAttnHeads > 0 ? "local attention heads (nLocalAttnHeads = " + cfg.nLocalAttnHeads + ")" : "LSH layers")
                     + " decode on the CPU only; the model is on " + device();
@@ -251,17 +265,43 @@ public final class ReformerLM extends Module {
 
     /** An empty cache; {@code flat = false} keeps every step on tensor ops (the reference for the flat decoder). */
     DecodeCache newDecodeCache(boolean flat) {
-        String why = decodeRefusal();
+        return newDecodeCache(null, null, flat);
+    }
+
+    /**
+     * An empty cache for {@link #step} of a decoder attending to encoder {@code keys} [B, C, dim] kept where
+     * {@code contextMask} [B, C] (bool, true = keep; null = all) is true, as {@link #forward(Tensor, Tensor, Tensor,
+     * Tensor, Recorder)} attends to them: every layer projects them once, at its first step, and holds them as memory
+     * slots after its own; the cache belongs to these keys (a copy) and their B rows (one generate call). Full
+     * attention covers the model when maxSeqLen + numMemKv + C <= fullAttnThres (or useFullAttn), else LSH states on
+     * the CPU. {@code keys} null is {@link #newDecodeCache()}.
+     */
+    public DecodeCache newDecodeCache(Tensor keys, Tensor contextMask) {
+        return newDecodeCache(keys, contextMask, true);
+    }
+
+    DecodeCache newDecodeCache(Tensor keys, Tensor contextMask, boolean flat) {
+        boolean[][] rows = null;
+        if (keys == null && contextMask != null) throw new IllegalArgumentException("ReformerLM: a context mask was given without keys");
+        if (keys != null && keys.rank() != 3) {
+            throw new IllegalArgumentException("ReformerLM.newDecodeCache: keys must be [B, C, dim = " + cfg.dim + "], got " + Shape.str(keys.shape()));
+        }
+        int c = keyLength(keys);
+        String why = decodeRefusal(c);
         if (why != null) {
             throw new IllegalStateException("ReformerLM: no incremental decoding for this model: " + why + " (covered: causal models "
                     + "whose layers run full attention, or LSH attention or local heads on the CPU)");
         }
-        if (allFullAttention() && cfg.nLocalAttnHeads == 0) {
-            return new DecodeCache(cfg.depth, cfg.numMemKv + cfg.maxSeqLen, flat ? FlatDecoder.of(this) : null);
+        if (keys != null) rows = checkKeys(keys.size(0), keys, contextMask);
+        DecodeCache cache;
+        if (allFullAttention(c) && cfg.nLocalAttnHeads == 0) {
+            cache = new DecodeCache(cfg.depth, cfg.numMemKv + c + cfg.maxSeqLen, flat ? FlatDecoder.of(this, c) : null);
+        } else {
+            cache = new DecodeCache(cfg.depth, cfg.maxSeqLen, null, true);
+            if (cfg.usesRotary()) cache.rotaryFrequencies(((PositionalEmbeddings.Fixed) module("layer_pos_emb")).invFreq());
         }
-        DecodeCache c = new DecodeCache(cfg.depth, cfg.maxSeqLen, null, true);
-        if (cfg.usesRotary()) c.rotaryFrequencies(((PositionalEmbeddings.Fixed) module("layer_pos_emb")).invFreq());
-        return c;
+        if (keys != null) cache.bindKeys(keys, contextMask, rows);
+        return cache;
     }
 
     /**
@@ -302,14 +342,15 @@ public final class ReformerLM extends Module {
      * or local heads) is filled from one forward over the prompt, padded as the {@link Autopadder} pads it (and, where
      * t0 fits fullAttnThres but t0 + numMemKv does not, to the length the LSH layers need): the logits are that
      * forward's, each layer keeps the real positions' projections, the memory slots and the forward's buckets, which
-     * are hashed with the cache's session rotations (see {@link DecodeCache}). Other caches (full attention, flat)
+     * are hashed with the cache's session rotations (see {@link DecodeCache}); a cache bound to encoder keys runs that
+     * forward with them (padded as the Autopadder pads t0 + numMemKv + C). Other caches (full attention, flat)
      * step through the prompt one position at a time, which equals that forward there; so does a model with local
      * heads whose padded prompt is not a multiple of their window 2 x bucketSize (memory slots beside local heads, or
      * a prompt under fullAttnThres), which has no forward.
      */
     public Tensor prefill(Tensor ids, DecodeCache cache) {
         checkIds(ids);
-        int b = ids.size(0), t0 = ids.size(1), m = cfg.numMemKv;
+        int b = ids.size(0), t0 = ids.size(1), m = cfg.numMemKv, c = cache.keyLength();
         if (t0 > cfg.maxSeqLen) {
             throw new IllegalArgumentException("ReformerLM.prefill: prompt of " + t0 + " tokens exceeds maxSeqLen " + cfg.maxSeqLen);
         }
@@ -318,9 +359,10 @@ public final class ReformerLM extends Module {
                     + " positions (a prefill starts an empty cache; continue with step)");
         }
         cache.checkBatch(b);
-        // the Autopadder's rule, and padding wherever the LSH layers take the prompt with its memory slots
-        boolean pad = t0 > cfg.fullAttnThres || (!cfg.useFullAttn && t0 + m > cfg.fullAttnThres);
-        int m2 = 2 * cfg.bucketSize, t = pad ? Math.ceilDiv(t0 + m, m2) * m2 - m : t0;
+        // the Autopadder's rule, and padding wherever the LSH layers take the prompt with its memory slots; with encoder
+        // keys the Autopadder's rule on t0 + m + c (which covers the second)
+        boolean pad = c > 0 ? t0 + m + c > cfg.fullAttnThres : t0 > cfg.fullAttnThres || (!cfg.useFullAttn && t0 + m > cfg.fullAttnThres);
+        int m2 = 2 * cfg.bucketSize, t = pad ? Math.ceilDiv(t0 + m + c, m2) * m2 - m - c : t0;
         try (var ng = GradMode.noGrad()) {
             // local heads run on windows of 2 bs: a padded prompt of another length (memory slots beside local heads, or
             // a short prompt under fullAttnThres) has no forward; it is stepped through as other caches are
@@ -339,7 +381,7 @@ public final class ReformerLM extends Module {
                 mask = Tensor.of(keep, b, t);
                 if (t > t0) x = Tensor.cat(List.of(x, Tensor.zeros(new int[] {b, t - t0}, ids.dtype(), ids.device())), 1);
             }
-            Tensor logits = forward(x, mask, null, null, null, cache, t0);
+            Tensor logits = forward(x, mask, cache.encoderKeys(), cache.contextMaskTensor(), null, cache, t0);
             cache.filled(t0);
             return logits.narrow(1, t0 - 1, 1).contiguous();
         }
@@ -390,17 +432,12 @@ public final class ReformerLM extends Module {
         return out;
     }
 
-    /** Checks keys [B, C, dim] and context mask [B, C] against ids [B, T]; returns the mask as rows (null when none). */
-    private boolean[][] checkKeys(Tensor ids, Tensor keys, Tensor contextMask) {
-        if (keys == null) {
-            if (contextMask != null) throw new IllegalArgumentException("ReformerLM: a context mask was given without keys");
-            return null;
-        }
+    /** Checks keys [B, C, dim] and context mask [B, C] for a batch of b rows; returns the mask as rows (null when none). */
+    private boolean[][] checkKeys(int b, Tensor keys, Tensor contextMask) {
         if (!device().isCpu() || !keys.device().isCpu()) {
             throw new UnsupportedOperationException("ReformerLM: keys (encoder-decoder attention) are supported on the CPU only; model on "
                     + device() + ", keys on " + keys.device());
         }
-        int b = ids.size(0);
         if (keys.rank() != 3 || keys.size(0) != b || keys.size(2) != cfg.dim || keys.size(1) < 1) {
             throw new IllegalArgumentException("ReformerLM: keys must be [B = " + b + ", C >= 1, dim = " + cfg.dim + "], got "
                     + Shape.str(keys.shape()));

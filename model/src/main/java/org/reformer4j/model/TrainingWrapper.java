@@ -105,8 +105,12 @@ public final class TrainingWrapper {
 
     /**
      * {@link #generate(long[][], int, Sampling)} for a model attending to {@code keys} [B, C, dim] (one row per
-     * prompt) kept where {@code contextMask} [B, C] is true (null: all): every step re-runs the window with the
-     * keys (no decode cache).
+     * prompt) kept where {@code contextMask} [B, C] is true (null: all). With {@link Sampling#useCache()} and a model
+     * that {@link ReformerLM#supportsDecodeCache(Tensor) supports it} the steps run on a decode cache bound to these
+     * keys ({@link ReformerLM#newDecodeCache(Tensor, Tensor)}: each layer projects them once; a full-attention model,
+     * maxSeqLen + numMemKv + C <= fullAttnThres, gives the uncached logits; an LSH one follows {@link DecodeCache}'s
+     * rules, with the keys as memory slots) until the sequence outgrows maxSeqLen; otherwise, and then, every step
+     * re-runs the window with the keys.
      */
     public long[][] generate(long[][] starts, int length, Sampling sampling, Tensor keys, Tensor contextMask) {
         int b = starts.length;
@@ -114,6 +118,7 @@ public final class TrainingWrapper {
             throw new IllegalArgumentException("generate: keys must be [B = " + b + " prompts, C, dim], got "
                     + org.reformer4j.core.Shape.str(keys.shape()));
         }
+        if (keys == null && contextMask != null) throw new IllegalArgumentException("generate: a context mask was given without keys");
         if (b == 0 || starts[0].length == 0) throw new IllegalArgumentException("generate: need at least one non-empty prompt");
         int t0 = starts[0].length;
         for (long[] s : starts) {
@@ -127,8 +132,8 @@ public final class TrainingWrapper {
         int cur = t0, made = 0;
         boolean[] done = new boolean[b];
         try (var ng = org.reformer4j.core.GradMode.noGrad()) {
-            DecodeCache cache = keys == null && sampling.useCache() && model.supportsDecodeCache() && t0 <= model.config().maxSeqLen
-                    ? model.newDecodeCache() : null;
+            DecodeCache cache = sampling.useCache() && model.supportsDecodeCache(keys) && t0 <= model.config().maxSeqLen
+                    ? model.newDecodeCache(keys, contextMask) : null;
             double[][] logits = null; // null after a flat step: its float32 logits are in rows
             float[][] rows = cache != null && cache.isFlat() ? new float[b][model.config().numTokens] : null;
             if (cache != null && cache.lshLayers() && t0 > 1) {

@@ -11,7 +11,8 @@ import org.reformer4j.core.cpu.Parallel;
  * {@code LSHSelfAttention.forward}, with reformer-pytorch's sort-and-chunk window): per row (batch x head) the
  * projected shared query/key, the unit-normalised (rotary-turned) key and the value of every decoded position
  * (appended one at a time, or a prompt's at once by a prefill), and each position's bucket per round with per-bucket position lists; memory slots (after the tokens, as
- * reformer-pytorch appends them) likewise. The newest token is the last token of its bucket, so its sorted
+ * reformer-pytorch appends them; a decoder's encoder keys are more slots, after the model's own, under a keep-mask)
+ * likewise. The newest token is the last token of its bucket, so its sorted
  * index in round k is k*n + #(smaller buckets) + #(its bucket's tokens) - 1 (n = tokens + slots), and its
  * window is chunk c = index / bs and chunk c-1 (chunk 0 wraps to the last) of the current prefix's H*n sorted
  * items, found by walking the bucket lists: O(nBuckets + 2 bs dh) per round, no sort. Scores, masks (self -5e4,
@@ -39,6 +40,8 @@ public final class LshDecodeState {
     /** Token positions and memory slots (ascending) in bucket list (r*h + k)*nb + b, and how many of each. */
     private int[][] lists, memLists;
     private int[] counts, memCounts;
+    /** Keep-mask [rows * mem] of the memory slots (encoder keys under a context mask), or null: all kept. */
+    private boolean[] memKeep;
 
     /** {@code memSlots} memory slots follow the tokens ({@link #setMemory} before the first token). */
     public LshDecodeState(int rows, int dh, int capacity, int memSlots, int bucketSize, int nHashes, boolean attendAcrossBuckets,
@@ -84,6 +87,23 @@ public final class LshDecodeState {
                 unitKey(o, raw, o);
             }
         }
+    }
+
+    /**
+     * Which memory slots each row may attend to, [rows * mem] (true = keep; null: all): encoder keys held as memory
+     * slots after the model's own, under their context mask. A dropped slot scores the dtype's most negative value,
+     * as the forward's input mask writes it, but keeps its place in the sort.
+     */
+    public void setMemoryMask(boolean[] keep) {
+        if (keep != null && keep.length != rows * mem) {
+            throw new IllegalArgumentException("LshDecodeState: a memory mask needs " + rows + " x " + mem + " entries, got " + keep.length);
+        }
+        memKeep = keep;
+    }
+
+    /** Whether slot p of row r is a memory slot its mask drops. */
+    private boolean dropped(int r, int p) {
+        return memKeep != null && p >= capacity && !memKeep[r * mem + p - capacity];
     }
 
     /** keys[o ..] = the unit vector of src[from .. from + dh) (rounded to float32 in a float32 layer). */
@@ -297,7 +317,7 @@ public final class LshDecodeState {
                 double nrm = Math.max(Math.sqrt(ss), 1e-12), d = 0;
                 for (int f = 0; f < dh; f++) key[f] = round(f32, raw[o + f] / nrm);
                 for (int f = 0; f < dh; f++) d += raw[oq + f] * key[f];
-                sc[j] = p == q ? LshAttentionCore.SELF_VALUE : round(f32, round(f32, d) * scale);
+                sc[j] = p == q ? LshAttentionCore.SELF_VALUE : dropped(r, p) ? masked : round(f32, round(f32, d) * scale);
                 mx = Math.max(mx, sc[j]);
             }
             double sum = 0;
@@ -357,6 +377,7 @@ public final class LshDecodeState {
                     for (int f = 0; f < dh; f++) d += query[f] * keys[o + f];
                 }
                 double x = round(f32, round(f32, d) * scale);
+                if (dropped(r, pk)) x = masked; // the input mask comes first, as in LshChunks
                 if (pk == q) x = LshAttentionCore.SELF_VALUE;
                 if (!acrossBuckets && bq != bucket[(r * h + kRound[j]) * slots + pk] + kRound[j] * nb) x = masked;
                 if (!allowDuplicates) x = round(f32, x - duplicateLog(r, q, pk, pre, c));
