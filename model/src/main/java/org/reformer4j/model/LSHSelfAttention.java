@@ -22,7 +22,7 @@ import org.reformer4j.model.attention.LshDecodeState;
  * {@code nLocalAttnHeads} heads, {@code to_out} with bias, post-attention dropout.
  * With encoder {@code keys} [B, C, dim] in the forward state (reformer-pytorch's {@code keys} and
  * {@code context_mask}) the key/value sequence is cat(x, mem_kv, keys) and the full-attention choice is
- * made on its length T + numMemKv + C.
+ * made on its length T + numMemKv + C (on the CPU and on a device).
  * With a {@link Recorder#withAttention()} the LSH heads' weights are recorded in a separate pass (CPU only).
  * Shapes: x [B, T, dim] -> [B, T, dim]; keep-mask [B][T].
  */
@@ -261,10 +261,6 @@ public final class LSHSelfAttention extends Module implements Branch {
         Tensor keys = s.keys();
         int b = x.size(0), t = x.size(1), m = cfg.numMemKv, c = keys == null ? 0 : keys.size(1), len = t + m + c;
         int h = cfg.heads, dh = cfg.dimHead, lh = cfg.nLocalAttnHeads, sh = h - lh;
-        if (keys != null && !x.device().isCpu()) {
-            throw new UnsupportedOperationException("LSHSelfAttention: keys (encoder-decoder attention) run on the CPU only; the "
-                    + x.device() + " path has no keys support yet");
-        }
         boolean recordAttn = s.recorder != null && s.recorder.attentionOn();
         if (recordAttn && !x.device().isCpu()) {
             throw new UnsupportedOperationException("LSHSelfAttention: recording attention weights (Recorder.withAttention) runs on the CPU "
@@ -297,7 +293,7 @@ public final class LSHSelfAttention extends Module implements Branch {
                 s.recorder.recordAttention(layer, dense(FullQkAttention.weights(qkL, t, mask, cfg.causal).toDoubleArray(), b, sh, t, len));
             }
         } else if (!qkL.device().isCpu()) {
-            out = LshOnDevice.attend(lsh, cfg, qkL, vL, b, sh, t, layer, s, replay);
+            out = LshOnDevice.attend(lsh, cfg, qkL, vL, b, sh, t, m, layer, s, replay);
         } else {
             int[][] buckets = replay.recordedBuckets();
             int hashes = s.nHashes;

@@ -10,15 +10,16 @@ import org.reformer4j.model.attention.LshAttention;
 
 /**
  * The LSH branch of {@link LSHSelfAttention} when its tensors are on an accelerator: the layer's rotations
- * drawn (or moved) there, the keep-mask widened to [B*heads, L] (memory slots kept) and the rotary table from
+ * drawn (or moved) there, the keep-mask widened to [B*heads, L] (memory slots kept, encoder keys under the context
+ * mask) and the rotary table from
  * {@link ForwardState.OnDevice}, the attention dropout multipliers (drawn as the CPU path draws them), buckets
  * recorded on the device for the reversible backward's replay, then {@link DeviceLshAttention}. Only a {@link Recorder} (a test and debugging aid) copies buckets to the host.
- * Shapes: qk, v [B*h, L, dh] with L = T + memory slots -> out [B*h, T, dh].
+ * Shapes: qk, v [B*h, L, dh] with L = T + memory slots + encoder keys -> out [B*h, T, dh].
  */
 final class LshOnDevice {
     private LshOnDevice() {}
 
-    static Tensor attend(LshAttention lsh, ReformerConfig cfg, Tensor qk, Tensor v, int b, int heads, int t, int layer,
+    static Tensor attend(LshAttention lsh, ReformerConfig cfg, Tensor qk, Tensor v, int b, int heads, int t, int m, int layer,
                          ForwardState s, ForwardState.Replay replay) {
         Device device = qk.device();
         int len = qk.size(1), dh = qk.size(2), hashes = s.nHashes;
@@ -31,7 +32,7 @@ final class LshOnDevice {
         }
         Tensor drop = dropout(cfg, b * heads, hashes * len * 2 * cfg.bucketSize, s, replay, device);
         ForwardState.OnDevice in = s.onDevice;
-        Tensor mask = in == null ? null : rowMask(in.mask(), heads, len, device);
+        Tensor mask = rowMask(in == null ? null : in.mask(), s.contextMask, b, heads, t, m, len, device);
         Tensor sin = in == null ? null : in.sin(), cos = in == null ? null : in.cos();
         var res = DeviceLshAttention.apply(lsh, qk, v, t, hashes, rot, buckets, mask, sin, cos, drop);
         replay.recordDeviceBuckets(res.buckets());
@@ -53,13 +54,26 @@ final class LshOnDevice {
         return Tensor.of(f, rows, perRow).to(device);
     }
 
-    /** [B, T] keep-mask -> [B*heads, L]: each row repeated per head, the L - T memory slots kept. */
-    private static Tensor rowMask(Tensor mask, int heads, int len, Device device) {
-        if (mask == null) return null;
-        int b = mask.size(0), t = mask.size(1);
-        Tensor m = mask;
-        if (len > t) m = Tensor.cat(List.of(m, Tensor.full(new int[] {b, len - t}, 1, DType.BOOL, device)), 1);
-        return m.unsqueeze(1).expand(b, heads, len).contiguous().reshape(b * heads, len);
+    /**
+     * The keep-mask [B*heads, L] of L = T + m memory slots + C encoder keys: the [B, T] device mask over the positions
+     * (all kept when null), the memory slots kept, the host context mask [B][C] over the keys (uploaded; all kept when
+     * null), each row repeated per head; null when neither mask is given.
+     */
+    private static Tensor rowMask(Tensor mask, boolean[][] context, int b, int heads, int t, int m, int len, Device device) {
+        if (mask == null && context == null) return null;
+        List<Tensor> parts = new java.util.ArrayList<>();
+        parts.add(mask != null ? mask : Tensor.full(new int[] {b, t}, 1, DType.BOOL, device));
+        int c = len - t - m;
+        if (context == null) {
+            if (len > t) parts.add(Tensor.full(new int[] {b, len - t}, 1, DType.BOOL, device));
+        } else {
+            if (m > 0) parts.add(Tensor.full(new int[] {b, m}, 1, DType.BOOL, device));
+            boolean[] flat = new boolean[b * c];
+            for (int i = 0; i < b; i++) System.arraycopy(context[i], 0, flat, i * c, c);
+            parts.add(Tensor.of(flat, b, c).to(device));
+        }
+        Tensor k = parts.size() == 1 ? parts.get(0) : Tensor.cat(parts, 1);
+        return k.unsqueeze(1).expand(b, heads, len).contiguous().reshape(b * heads, len);
     }
 
     /** The buckets as the {@link Recorder} keeps them (a host copy: only when recording). */

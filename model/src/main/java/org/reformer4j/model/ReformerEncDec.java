@@ -15,7 +15,8 @@ import org.reformer4j.core.nn.Module;
  * layer of the causal decoder ({@link TrainingWrapper}) appends to its key/value sequence; the source mask is the
  * decoder's context mask. {@code enc_x} / {@code dec_x} = {@code encoder(b -> b.x(..))} / {@code decoder(..)} or
  * {@link #fromPythonKwargs}; bucket sizes default to 64 / twice the encoder's; decoder seed = encoder's + 1.
- * Names as torch's state_dict ({@code enc.net.net.*}, {@code dec.net.net.*}). CPU only.
+ * Names as torch's state_dict ({@code enc.net.net.*}, {@code dec.net.net.*}). Runs on the CPU and, moved with
+ * {@code to(device)}, on an accelerator (generation there without a decode cache).
  * Shapes: src [B, S], tgt [B, T] (ids), keys [B, S, dim], logits [B, T, numTokens].
  */
 public final class ReformerEncDec extends Module {
@@ -37,6 +38,13 @@ public final class ReformerEncDec extends Module {
         Named(Module m) {
             registerModule("net", m);
         }
+    }
+
+    /** Moves both halves' parameters and buffers to {@code device}; returns this. */
+    @Override
+    public ReformerEncDec to(org.reformer4j.core.Device device) {
+        super.to(device);
+        return this;
     }
 
     public ReformerLM encoder() {

@@ -127,7 +127,8 @@ public final class ReformerLM extends Module {
      * Logits for ids [B, T] whose every attention layer also attends to {@code keys} [B, C, dim] (an encoder's
      * output; reformer-pytorch's {@code keys}), kept where {@code contextMask} [B, C] (bool, true = keep; null =
      * all) is true. The key/value sequence is cat(x, memory slots, keys): LSH layers need T + numMemKv + C to be a
-     * multiple of 2 x bucketSize (the {@link Autopadder} pads for it). CPU only. {@code keys} null is
+     * multiple of 2 x bucketSize (the {@link Autopadder} pads for it). On a device the keys are moved to it (if they
+     * are not there) and the context mask is uploaded with the layers' masks. {@code keys} null is
      * {@link #forward(Tensor, Tensor, Recorder)}.
      */
     public Tensor forward(Tensor ids, Tensor inputMask, Tensor keys, Tensor contextMask, Recorder recorder) {
@@ -153,7 +154,7 @@ public final class ReformerLM extends Module {
                 throw new IllegalArgumentException("ReformerLM: input mask of shape " + Shape.str(inputMask.shape())
                         + " does not match ids " + Shape.str(ids.shape()));
             }
-            if (inputMask.device().isCpu() || needsHostMask(t)) {
+            if (inputMask.device().isCpu() || needsHostMask(t + (keys == null ? 0 : keys.size(1)))) {
                 boolean[] flat = inputMask.toBoolArray();
                 mask = new boolean[b][t];
                 for (int i = 0; i < b; i++) System.arraycopy(flat, i * t, mask[i], 0, t);
@@ -178,8 +179,9 @@ public final class ReformerLM extends Module {
             RotationSource base = rotations;
             source = (layer, shape, dtype) -> prefill.rotations(layer, 2 * shape[3], () -> base.rotations(layer, shape, dtype));
         }
+        Tensor kv = keys == null || keys.device().equals(device) ? keys : keys.to(device);
         var state = new ForwardState(cfg.depth, mask, rotary, source, random, prefill == null && isTraining(), nHashes, recorder, onDevice,
-                keys, context);
+                kv, context);
         if (prefill != null) state.capture(prefill, prefillLength);
         x = reformer.forward(x, state);
         x = norm.forward(x);
@@ -187,6 +189,7 @@ public final class ReformerLM extends Module {
     }
 
     /** Whether some layer runs full or local attention at length t (their masks are built on the host). */
+    /** Whether a layer builds its masks on the host: full attention (t counts the encoder keys) or local heads. */
     private boolean needsHostMask(int t) {
         return cfg.useFullAttn || t + cfg.numMemKv <= cfg.fullAttnThres || cfg.nLocalAttnHeads > 0;
     }
@@ -231,7 +234,7 @@ public final class ReformerLM extends Module {
 
     /**
      * {@link #supportsDecodeCache()} for a decoder attending to encoder {@code keys} [B, C, dim] (null: none): full
-     * attention then needs maxSeqLen + numMemKv + C <= fullAttnThres, and keys decode on the CPU only.
+     * attention then needs maxSeqLen + numMemKv + C <= fullAttnThres, and a cache with keys decodes on the CPU only.
      */
     public boolean supportsDecodeCache(Tensor keys) {
         return decodeRefusal(keyLength(keys)) == null;
@@ -249,7 +252,7 @@ public final class ReformerLM extends Module {
     /** Why {@link #step} cannot decode this model (with c encoder keys), or null when it can. */
     private String decodeRefusal(int c) {
         if (!cfg.causal) return "the model is not causal";
-        if (c > 0 && !device().isCpu()) return "encoder keys decode on the CPU only (as they run there); the model is on " + device();
+        if (c > 0 && !device().isCpu()) return "a decode cache with encoder keys runs on the CPU only; the model is on " + device();
         if (allFullAttention(c) && cfg.nLocalAttnHeads == 0) return null;
         if (!device().isCpu()) {
             return (cfg.nLocalAttnHeads > 0 ? "local attention heads (nLocalAttnHeads = " + cfg.nLocalAttnHeads + ")" : "LSH layers")
@@ -434,10 +437,6 @@ public final class ReformerLM extends Module {
 
     /** Checks keys [B, C, dim] and context mask [B, C] for a batch of b rows; returns the mask as rows (null when none). */
     private boolean[][] checkKeys(int b, Tensor keys, Tensor contextMask) {
-        if (!device().isCpu() || !keys.device().isCpu()) {
-            throw new UnsupportedOperationException("ReformerLM: keys (encoder-decoder attention) are supported on the CPU only; model on "
-                    + device() + ", keys on " + keys.device());
-        }
         if (keys.rank() != 3 || keys.size(0) != b || keys.size(2) != cfg.dim || keys.size(1) < 1) {
             throw new IllegalArgumentException("ReformerLM: keys must be [B = " + b + ", C >= 1, dim = " + cfg.dim + "], got "
                     + Shape.str(keys.shape()));
