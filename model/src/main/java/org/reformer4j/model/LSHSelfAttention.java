@@ -23,7 +23,8 @@ import org.reformer4j.model.attention.LshDecodeState;
  * With encoder {@code keys} [B, C, dim] in the forward state (reformer-pytorch's {@code keys} and
  * {@code context_mask}) the key/value sequence is cat(x, mem_kv, keys) and the full-attention choice is
  * made on its length T + numMemKv + C (on the CPU and on a device).
- * With a {@link Recorder#withAttention()} the LSH heads' weights are recorded in a separate pass (CPU only).
+ * With a {@link Recorder#withAttention()} the LSH heads' weights are recorded in a separate pass on the host (a
+ * device layer's qk and v copied there).
  * Shapes: x [B, T, dim] -> [B, T, dim]; keep-mask [B][T].
  */
 public final class LSHSelfAttention extends Module implements Branch {
@@ -262,10 +263,6 @@ public final class LSHSelfAttention extends Module implements Branch {
         int b = x.size(0), t = x.size(1), m = cfg.numMemKv, c = keys == null ? 0 : keys.size(1), len = t + m + c;
         int h = cfg.heads, dh = cfg.dimHead, lh = cfg.nLocalAttnHeads, sh = h - lh;
         boolean recordAttn = s.recorder != null && s.recorder.attentionOn();
-        if (recordAttn && !x.device().isCpu()) {
-            throw new UnsupportedOperationException("LSHSelfAttention: recording attention weights (Recorder.withAttention) runs on the CPU "
-                    + "only; layer " + layer + " is on " + x.device());
-        }
         // the key/value sequence is cat(x, memory slots, keys); queries are the first t rows
         Tensor xm = x;
         if (m > 0 || c > 0) {
@@ -293,7 +290,15 @@ public final class LSHSelfAttention extends Module implements Branch {
                 s.recorder.recordAttention(layer, dense(FullQkAttention.weights(qkL, t, mask, cfg.causal).toDoubleArray(), b, sh, t, len));
             }
         } else if (!qkL.device().isCpu()) {
-            out = LshOnDevice.attend(lsh, cfg, qkL, vL, b, sh, t, m, layer, s, replay);
+            var res = LshOnDevice.attend(lsh, cfg, qkL, vL, b, sh, t, m, layer, s, replay);
+            out = res.out();
+            if (recordAttn && !replay.replaying()) { // on the host, from copies (a debugging aid)
+                Tensor qh = qkL.to(org.reformer4j.core.Device.CPU), vh = vL.to(org.reformer4j.core.Device.CPU);
+                double[][] w = lsh.weights(qh, vh, t, s.nHashes, res.hostBuckets(), mask, s.rotary);
+                double[] flat = new double[b * sh * t * len];
+                for (int r = 0; r < w.length; r++) System.arraycopy(w[r], 0, flat, r * t * len, t * len);
+                s.recorder.recordAttention(layer, dense(flat, b, sh, t, len));
+            }
         } else {
             int[][] buckets = replay.recordedBuckets();
             int hashes = s.nHashes;

@@ -19,7 +19,10 @@ import org.reformer4j.model.attention.LshAttention;
 final class LshOnDevice {
     private LshOnDevice() {}
 
-    static Tensor attend(LshAttention lsh, ReformerConfig cfg, Tensor qk, Tensor v, int b, int heads, int t, int m, int layer,
+    /** The attention output [B*h, T, dh], and the buckets on the host when a {@link Recorder} asked for them (else null). */
+    record Result(Tensor out, int[][] hostBuckets) {}
+
+    static Result attend(LshAttention lsh, ReformerConfig cfg, Tensor qk, Tensor v, int b, int heads, int t, int m, int layer,
                          ForwardState s, ForwardState.Replay replay) {
         Device device = qk.device();
         int len = qk.size(1), dh = qk.size(2), hashes = s.nHashes;
@@ -36,8 +39,12 @@ final class LshOnDevice {
         Tensor sin = in == null ? null : in.sin(), cos = in == null ? null : in.cos();
         var res = DeviceLshAttention.apply(lsh, qk, v, t, hashes, rot, buckets, mask, sin, cos, drop);
         replay.recordDeviceBuckets(res.buckets());
-        if (s.recorder != null && !replay.replaying()) s.recorder.record(layer, hostBuckets(res.buckets()));
-        return res.out();
+        int[][] host = null;
+        if (s.recorder != null && !replay.replaying()) {
+            host = hostBuckets(res.buckets());
+            s.recorder.record(layer, host);
+        }
+        return new Result(res.out(), host);
     }
 
     /**

@@ -10,7 +10,8 @@ import java.util.List;
  * (T queries; L keys: tokens, memory slots, encoder keys). As in reformer-pytorch only the LSH heads' weights
  * are kept (the last heads - nLocalAttnHeads; local heads hand back none); a full-attention layer gives its
  * softmax matrix, an LSH layer the round-weighted sum of its chunk-window probabilities; dropout is not
- * applied. CPU only. Pass one to {@code ReformerLM.forward}.
+ * applied. On a device the weights are computed on the host from copies of each layer's qk and v (a debugging
+ * aid: slow, as on the CPU it is a second pass). Pass one to {@code ReformerLM.forward}.
  */
 public final class Recorder {
     /** One layer's call: its index and buckets (offsets included, as reformer-pytorch returns them). */

@@ -149,12 +149,14 @@ public final class ReformerLM extends Module {
         int b = ids.size(0), t = ids.size(1);
         boolean[][] mask = null;
         Tensor deviceMask = null;
+        // recorded attention weights are computed on the host (a debugging aid): the host mask and rotary table too
+        boolean hostAttention = recorder != null && recorder.attentionOn() && !device.isCpu();
         if (inputMask != null) {
             if (!java.util.Arrays.equals(inputMask.shape(), ids.shape())) {
                 throw new IllegalArgumentException("ReformerLM: input mask of shape " + Shape.str(inputMask.shape())
                         + " does not match ids " + Shape.str(ids.shape()));
             }
-            if (inputMask.device().isCpu() || needsHostMask(t + (keys == null ? 0 : keys.size(1)))) {
+            if (inputMask.device().isCpu() || needsHostMask(t + (keys == null ? 0 : keys.size(1))) || hostAttention) {
                 boolean[] flat = inputMask.toBoolArray();
                 mask = new boolean[b][t];
                 for (int i = 0; i < b; i++) System.arraycopy(flat, i * t, mask[i], 0, t);
@@ -171,6 +173,7 @@ public final class ReformerLM extends Module {
             rotary = RotaryTable.of(lpe.invFreq(), t, cfg.dtype);
         } else if (cfg.usesRotary()) {
             sinCos = rotaryOnDevice(t, device);
+            if (hostAttention) rotary = RotaryTable.of(((PositionalEmbeddings.Fixed) module("layer_pos_emb")).invFreq(), t, cfg.dtype);
         }
         var onDevice = device.isCpu() ? null : new ForwardState.OnDevice(deviceMask, sinCos[0], sinCos[1]);
         RotationSource source = rotations;

@@ -19,7 +19,7 @@ import org.reformer4j.model.attention.RotaryTable;
  * Attention weights recorded by {@link Recorder#withAttention()} (reformer-pytorch's Recorder): the identity
  * out[q] = sum_k attn[q, k] v[k] rebuilds the layer's output before to_out (LSH causal and not, input mask,
  * memory slots, encoder keys with a context mask, one and two hash rounds, full attention; float64 and float32); unmasked query rows sum to 1; no weight on future
- * tokens (causal) nor on masked keys; nothing recorded unless asked (a device model's refusal: CpuOnlyFeaturesOnDeviceTest).
+ * tokens (causal) nor on masked keys; nothing recorded unless asked (a device model records the same: RecorderOnDeviceTest).
  */
 class RecorderAttentionTest {
     private static final int DIM = 8, T = 16, H = 2, DH = 4;

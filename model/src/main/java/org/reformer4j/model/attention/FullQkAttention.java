@@ -136,12 +136,11 @@ public final class FullQkAttention {
 
     /**
      * The softmax matrix [N, T, L] of {@link #forward} on the CPU before dropout (reformer-pytorch's returned
-     * {@code attn} when dropout is off): recorded by a {@code Recorder} with attention on.
+     * {@code attn} when dropout is off): recorded by a {@code Recorder} with attention on. A device's qk is copied
+     * to the host first.
      */
     public static Tensor weights(Tensor qk, int queryLen, boolean[][] mask, boolean causal) {
-        if (!qk.device().isCpu()) {
-            throw new UnsupportedOperationException("FullQKAttention: attention weights are computed on the CPU only, qk is on " + qk.device());
-        }
+        if (!qk.device().isCpu()) qk = qk.to(org.reformer4j.core.Device.CPU);
         Tensor k = qk.div(qk.norm(new int[] {2}, true).clamp(1e-12, Double.MAX_VALUE));
         return probabilities(qk.narrow(1, 0, queryLen), k, mask, causal);
     }
