@@ -39,8 +39,11 @@ import org.reformer4j.model.attention.LshDecodeState;
  * fullAttnThres, or useFullAttn) steps exactly as re-running the prefix with the keys; under LSH, layer 0 where
  * prefix + slots + keys is a multiple of 2 x bucketSize, every layer while each window holds the whole prefix, and
  * a prefill's logits are the uncached first step's. Local heads see the tokens alone, as in the forward.
- * Not covered (refused by {@link ReformerLM#newDecodeCache}): non-causal models, LSH layers or local heads on a
- * device, encoder keys on a device (generation there re-runs the window with the keys); a cache takes no other keys than those it was made with (make one per set of keys). Buffers hold
+ * On a device the LSH and local heads' states stay on the host (each step copies the position's qk and v there and
+ * the attention output back: a few hundred numbers per layer); a prefill copies the forward's buckets once.
+ * Not covered (refused by {@link ReformerLM#newDecodeCache}): non-causal models, encoder keys on a device
+ * (generation there re-runs the window with the keys); a cache takes no other keys than those it was made with
+ * (make one per set of keys). Buffers hold
  * numMemKv + C + maxSeqLen positions (full attention; LSH states maxSeqLen tokens and numMemKv + C slots), made at the
  * first step; a cache reads the model's weights when it is made: make a new one after loading others.
  */

@@ -125,12 +125,14 @@ public final class LSHSelfAttention extends Module implements Branch {
     }
 
     /**
-     * One position of a layer that may run LSH attention (CPU): on the LSH heads, full attention over the cache,
+     * One position of a layer that may run LSH attention: on the LSH heads, full attention over the cache,
      * memory slots and encoder keys while the prefix length L + numMemKv + C is at most fullAttnThres, else the
      * newest position's LSH chunk windows ({@link LshDecodeState}; encoder keys are memory slots after the model's
      * own, under the context mask) with the session's rotations for the bucket count of the padded prefix
      * (2 x ceil((L + numMemKv + C) / 2bs)), the whole prefix re-hashed when that count changes; on the first
-     * nLocalAttnHeads heads, causal local attention over its window and the one before (no slots, no keys).
+     * nLocalAttnHeads heads, causal local attention over its window and the one before (no slots, no keys). The
+     * states live on the host: a device model's step projects there and copies the position's qk and v over (B x
+     * heads x dh numbers each) and its attention output back.
      */
     private Tensor stepLsh(Tensor x, ForwardState s, int layer, DecodeCache cache) {
         int b = x.size(0), h = cfg.heads, dh = cfg.dimHead, lh = cfg.nLocalAttnHeads, sh = h - lh;
@@ -150,7 +152,7 @@ public final class LSHSelfAttention extends Module implements Branch {
             }
             out = all;
         }
-        return toOut.forward(Tensor.of(out, b, 1, h * dh).to(cfg.dtype));
+        return toOut.forward(Tensor.of(out, b, 1, h * dh).to(cfg.dtype).to(x.device()));
     }
 
     /** The LSH heads' outputs [B*sh, dh] of the newest position, given its qk [B*sh, 1, dh] and v [B*sh * dh]. */
@@ -182,7 +184,7 @@ public final class LSHSelfAttention extends Module implements Branch {
             Tensor all = Tensor.of(st.rawPrefix(), rows, len + m, dh).to(cfg.dtype);
             st.setBuckets(nb, LshBuckets.hash(all, rot, hashes, nb));
         } else {
-            st.setNewestBuckets(nb, LshBuckets.hash(qk, rot, hashes, nb));
+            st.setNewestBuckets(nb, LshBuckets.hash(qk.to(org.reformer4j.core.Device.CPU), rot, hashes, nb));
         }
         return st.attendLsh();
     }
@@ -292,6 +294,7 @@ public final class LSHSelfAttention extends Module implements Branch {
         } else if (!qkL.device().isCpu()) {
             var res = LshOnDevice.attend(lsh, cfg, qkL, vL, b, sh, t, m, layer, s, replay);
             out = res.out();
+            hashed = res.hostBuckets(); // non-null for a prefill (and a recorder)
             if (recordAttn && !replay.replaying()) { // on the host, from copies (a debugging aid)
                 Tensor qh = qkL.to(org.reformer4j.core.Device.CPU), vh = vL.to(org.reformer4j.core.Device.CPU);
                 double[][] w = lsh.weights(qh, vh, t, s.nHashes, res.hostBuckets(), mask, s.rotary);

@@ -13,13 +13,14 @@ import org.reformer4j.model.attention.LshAttention;
  * drawn (or moved) there, the keep-mask widened to [B*heads, L] (memory slots kept, encoder keys under the context
  * mask) and the rotary table from
  * {@link ForwardState.OnDevice}, the attention dropout multipliers (drawn as the CPU path draws them), buckets
- * recorded on the device for the reversible backward's replay, then {@link DeviceLshAttention}. Only a {@link Recorder} (a test and debugging aid) copies buckets to the host.
+ * recorded on the device for the reversible backward's replay, then {@link DeviceLshAttention}. Only a {@link Recorder} (a test and debugging aid) and a
+ * decode cache's prefill copy buckets to the host.
  * Shapes: qk, v [B*h, L, dh] with L = T + memory slots + encoder keys -> out [B*h, T, dh].
  */
 final class LshOnDevice {
     private LshOnDevice() {}
 
-    /** The attention output [B*h, T, dh], and the buckets on the host when a {@link Recorder} asked for them (else null). */
+    /** The attention output [B*h, T, dh], and the buckets on the host for a {@link Recorder} or a prefill (else null). */
     record Result(Tensor out, int[][] hostBuckets) {}
 
     static Result attend(LshAttention lsh, ReformerConfig cfg, Tensor qk, Tensor v, int b, int heads, int t, int m, int layer,
@@ -40,9 +41,9 @@ final class LshOnDevice {
         var res = DeviceLshAttention.apply(lsh, qk, v, t, hashes, rot, buckets, mask, sin, cos, drop);
         replay.recordDeviceBuckets(res.buckets());
         int[][] host = null;
-        if (s.recorder != null && !replay.replaying()) {
+        if ((s.recorder != null || s.prefill() != null) && !replay.replaying()) {
             host = hostBuckets(res.buckets());
-            s.recorder.record(layer, host);
+            if (s.recorder != null) s.recorder.record(layer, host);
         }
         return new Result(res.out(), host);
     }

@@ -256,11 +256,6 @@ public final class ReformerLM extends Module {
     private String decodeRefusal(int c) {
         if (!cfg.causal) return "the model is not causal";
         if (c > 0 && !device().isCpu()) return "a decode cache with encoder keys runs on the CPU only; the model is on " + device();
-        if (allFullAttention(c) && cfg.nLocalAttnHeads == 0) return null;
-        if (!device().isCpu()) {
-            return (cfg.nLocalAttnHeads > 0 ? "local attention heads (nLocalAttnHeads = " + cfg.nLocalAttnHeads + ")" : "LSH layers")
-                    + " decode on the CPU only; the model is on " + device();
-        }
         return null;
     }
 
@@ -376,9 +371,6 @@ public final class ReformerLM extends Module {
                 Tensor last = null;
                 for (int p = 0; p < t0; p++) last = step(ids.narrow(1, p, 1).contiguous(), cache);
                 return last;
-            }
-            if (!device().isCpu()) {
-                throw new UnsupportedOperationException("ReformerLM.prefill: LSH decode caches fill on the CPU only; the model is on " + device());
             }
             Tensor x = ids, mask = null;
             if (pad) {
