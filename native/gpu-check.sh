@@ -89,7 +89,7 @@ run() {
   part backend-launch 60 "$java" "${flags[@]}" -cp "$cp" org.reformer4j.kernels.backend.GpuBackendLaunchBench
   part kernels 60 "$java" "${flags[@]}" -cp "$cp" org.reformer4j.kernels.GpuKernelBench
   part lsh-attention 90 "$java" "${flags[@]}" -cp "$cp" org.reformer4j.kernels.reformer.GpuLshAttentionBench
-  part model 100 "$java" "${flags[@]}" -cp "$cp" org.reformer4j.model.GpuModelBench seed_train seed_generate lsh4k_train lsh4k_train_seq16384 lsh4k_train_seq65536
+  part model 100 "$java" "${flags[@]}" -cp "$cp" org.reformer4j.model.GpuModelBench seed_train seed_generate lsh4k_generate lsh4k_train lsh4k_train_seq16384 lsh4k_train_seq65536
   # which kernels a step launches, per step (counted apart from the timed runs above)
   part launches 60 "$java" "${flags[@]}" -Dreformer4j.cuda.launchHistogram=true -Dbench.steps=1 -Dbench.warmup=1 -cp "$cp" \
       org.reformer4j.model.GpuModelBench seed_train lsh4k_train
@@ -103,7 +103,8 @@ run() {
   local selectors=(--select-class org.reformer4j.cuda.DeviceDiscoveryTest --select-class org.reformer4j.cuda.RuntimeSelfTest
       --select-class org.reformer4j.cuda.LaunchPathTest
       --select-class org.reformer4j.model.TrainingStepOnDeviceTest --select-class org.reformer4j.model.ReformerGoldenOnDeviceTest
-      --select-class org.reformer4j.model.attention.FullAttentionMasksOnDeviceTest)
+      --select-class org.reformer4j.model.attention.FullAttentionMasksOnDeviceTest --select-class org.reformer4j.model.EncDecOnDeviceTest
+      --select-class org.reformer4j.model.RecorderOnDeviceTest --select-class org.reformer4j.model.LshDecodeOnDeviceTest)
   while read -r c; do selectors+=(--select-class "$c"); done < "$BUNDLE/kernel-tests.txt"
   part tests 180 "$java" "${flags[@]}" -jar "$BUNDLE/lib/junit-platform-console-standalone-1.14.1.jar" execute \
       --class-path "$cp" --disable-banner --disable-ansi-colors --details=tree "${selectors[@]}"

@@ -20,7 +20,9 @@ import org.reformer4j.kernels.backend.CudaBackend;
  * {@code shared/bench/reference.json} (seed_train: 12 layers, dim 128, 8 x 128 tokens; lsh4k_train: 6 layers,
  * dim 256, 4096 tokens, 4 hashes; and the same at 16384 tokens) on cuda:0, each step being the
  * TrainingWrapper loss, the reversible backward and Adam inside a Scope, ended by reading the loss (which
- * waits for the device); seed_generate: 100 cached tokens from one start token (ms/token). Prints the median and minimum seconds per step and the device memory the caching
+ * waits for the device); seed_generate: 100 cached tokens from one start token (ms/token); lsh4k_generate: a 4000-token
+ * prompt filled into the LSH decode cache by one forward, then 50 cached tokens (ms/token; the fill's seconds in the config
+ * column). Prints the median and minimum seconds per step and the device memory the caching
  * allocator holds after the steps (in use + cached: the pool never shrinks, so this is the step's
  * high-water mark). Without a GPU it prints why and exits 0.
  * <pre>
@@ -53,6 +55,7 @@ public final class GpuModelBench {
                     case "lsh4k_train_seq16384" -> train(name, rt, cuda, c, lsh4k(16384, 6), 1, 16385, 3, 1);
                     case "lsh4k_train_seq65536" -> train(name, rt, cuda, c, lsh4k(65536, 6), 1, 65537, 2, 1);
                     case "seed_generate" -> generate(name, rt, cuda, c, seed(), 5, 2);
+                    case "lsh4k_generate" -> generateLong(name, rt, cuda, c, lsh4k(4096, 6), 4000, 50, 2, 1);
                     default -> throw new IllegalArgumentException("unknown config " + c);
                 }
             } catch (RuntimeException | OutOfMemoryError e) {
@@ -136,6 +139,40 @@ public final class GpuModelBench {
         Arrays.sort(sorted);
         System.out.printf(Locale.ROOT, "| %s | %s (ms/token, %d tokens) | %d | %.3f | %.3f | %.0f | %d | - |%n", device, config, tokens,
                 runs, sorted[runs / 2], sorted[0], (rt.bytesInUse() + rt.bytesCached()) / 1048576.0, launches);
+    }
+
+    /**
+     * A prompt of {@code prompt} tokens filled into the LSH decode cache by one forward, then {@code tokens} cached
+     * tokens: the fill (generate 1 token) and the per-token time of the rest (generate 1 + tokens, minus the fill),
+     * medians over {@code runs} after {@code warmup}.
+     */
+    private static void generateLong(String device, CudaRuntime rt, Device cuda, String config, ReformerLM model, int prompt, int tokens,
+                                     int runs, int warmup) {
+        model.to(cuda);
+        model.eval();
+        var wrapper = new TrainingWrapper(model, 0, 0);
+        long[] start = new long[prompt];
+        for (int i = 0; i < prompt; i++) start[i] = 1 + (i * 7L) % (model.config().numTokens - 1);
+        double[] fill = new double[runs], per = new double[runs];
+        long launches = 0;
+        for (int i = 0; i < warmup + runs; i++) {
+            long t0 = System.nanoTime();
+            wrapper.generate(start, 1, Sampling.topK(0.9).seed(i));
+            long t1 = System.nanoTime(), l0 = rt.launches();
+            long[] out = wrapper.generate(start, 1 + tokens, Sampling.topK(0.9).seed(i));
+            long t2 = System.nanoTime();
+            double f = (t1 - t0) / 1e9, pt = ((t2 - t1) / 1e9 - f) * 1e3 / (out.length - 1);
+            launches = (rt.launches() - l0) / out.length;
+            if (i >= warmup) {
+                fill[i - warmup] = f;
+                per[i - warmup] = pt;
+            }
+            System.out.printf(Locale.ROOT, "%s run %d: fill %d tokens %.3f s, then %.3f ms/token (%d tokens)%n", config, i, prompt, f, pt, out.length - 1);
+        }
+        Arrays.sort(fill);
+        Arrays.sort(per);
+        System.out.printf(Locale.ROOT, "| %s | %s (ms/token after a %d-token fill of %.3f s) | %d | %.3f | %.3f | %.0f | %d | - |%n", device, config,
+                prompt, fill[runs / 2], runs, per[runs / 2], per[0], (rt.bytesInUse() + rt.bytesCached()) / 1048576.0, launches);
     }
 
     /** With -Dreformer4j.cuda.launchHistogram=true: the kernels launched most, per step, since the last call. */
