@@ -103,7 +103,7 @@ run() {
   local selectors=(--select-class org.reformer4j.cuda.DeviceDiscoveryTest --select-class org.reformer4j.cuda.RuntimeSelfTest
       --select-class org.reformer4j.cuda.LaunchPathTest
       --select-class org.reformer4j.model.TrainingStepOnDeviceTest --select-class org.reformer4j.model.ReformerGoldenOnDeviceTest
-      --select-class org.reformer4j.model.attention.FullAttentionMasksOnDeviceTest --select-class org.reformer4j.model.EncDecOnDeviceTest
+      --select-class org.reformer4j.model.attention.FullAttentionMasksOnDeviceTest --select-class org.reformer4j.model.EncDecOnDeviceTest --select-class org.reformer4j.model.KeysDecodeOnDeviceTest
       --select-class org.reformer4j.model.RecorderOnDeviceTest --select-class org.reformer4j.model.LshDecodeOnDeviceTest)
   while read -r c; do selectors+=(--select-class "$c"); done < "$BUNDLE/kernel-tests.txt"
   part tests 180 "$java" "${flags[@]}" -jar "$BUNDLE/lib/junit-platform-console-standalone-1.14.1.jar" execute \

@@ -41,9 +41,8 @@ import org.reformer4j.model.attention.LshDecodeState;
  * a prefill's logits are the uncached first step's. Local heads see the tokens alone, as in the forward.
  * On a device the LSH and local heads' states stay on the host (each step copies the position's qk and v there and
  * the attention output back: a few hundred numbers per layer); a prefill copies the forward's buckets once.
- * Not covered (refused by {@link ReformerLM#newDecodeCache}): non-causal models, encoder keys on a device
- * (generation there re-runs the window with the keys); a cache takes no other keys than those it was made with
- * (make one per set of keys). Buffers hold
+ * Not covered (refused by {@link ReformerLM#newDecodeCache}): non-causal models; a cache takes no other keys than
+ * those it was made with (make one per set of keys). Buffers hold
  * numMemKv + C + maxSeqLen positions (full attention; LSH states maxSeqLen tokens and numMemKv + C slots), made at the
  * first step; a cache reads the model's weights when it is made: make a new one after loading others.
  */

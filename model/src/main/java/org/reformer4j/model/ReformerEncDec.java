@@ -16,7 +16,7 @@ import org.reformer4j.core.nn.Module;
  * decoder's context mask. {@code enc_x} / {@code dec_x} = {@code encoder(b -> b.x(..))} / {@code decoder(..)} or
  * {@link #fromPythonKwargs}; bucket sizes default to 64 / twice the encoder's; decoder seed = encoder's + 1.
  * Names as torch's state_dict ({@code enc.net.net.*}, {@code dec.net.net.*}). Runs on the CPU and, moved with
- * {@code to(device)}, on an accelerator (generation there without a decode cache).
+ * {@code to(device)}, on an accelerator.
  * Shapes: src [B, S], tgt [B, T] (ids), keys [B, S, dim], logits [B, T, numTokens].
  */
 public final class ReformerEncDec extends Module {

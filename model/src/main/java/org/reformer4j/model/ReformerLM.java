@@ -229,7 +229,8 @@ public final class ReformerLM extends Module {
     /**
      * True when {@link #step} can decode this model: a causal model whose layers run full attention at every
      * length up to {@code maxSeqLen} (then a step reproduces {@link #forward} exactly), or whose layers may run
-     * LSH attention or have local heads, on the CPU (see {@link DecodeCache} for what the LSH step reproduces).
+     * LSH attention or have local heads (see {@link DecodeCache} for what the LSH step reproduces; on a device their
+     * states stay on the host).
      */
     public boolean supportsDecodeCache() {
         return decodeRefusal(0) == null;
@@ -237,7 +238,7 @@ public final class ReformerLM extends Module {
 
     /**
      * {@link #supportsDecodeCache()} for a decoder attending to encoder {@code keys} [B, C, dim] (null: none): full
-     * attention then needs maxSeqLen + numMemKv + C <= fullAttnThres, and a cache with keys decodes on the CPU only.
+     * attention then needs maxSeqLen + numMemKv + C <= fullAttnThres.
      */
     public boolean supportsDecodeCache(Tensor keys) {
         return decodeRefusal(keyLength(keys)) == null;
@@ -255,7 +256,6 @@ public final class ReformerLM extends Module {
     /** Why {@link #step} cannot decode this model (with c encoder keys), or null when it can. */
     private String decodeRefusal(int c) {
         if (!cfg.causal) return "the model is not causal";
-        if (c > 0 && !device().isCpu()) return "a decode cache with encoder keys runs on the CPU only; the model is on " + device();
         return null;
     }
 
@@ -275,7 +275,8 @@ public final class ReformerLM extends Module {
      * Tensor, Recorder)} attends to them: every layer projects them once, at its first step, and holds them as memory
      * slots after its own; the cache belongs to these keys (a copy) and their B rows (one generate call). Full
      * attention covers the model when maxSeqLen + numMemKv + C <= fullAttnThres (or useFullAttn), else LSH states on
-     * the CPU. {@code keys} null is {@link #newDecodeCache()}.
+     * the host (for a model on a device too; the keys are copied to the model's device). {@code keys} null is
+     * {@link #newDecodeCache()}.
      */
     public DecodeCache newDecodeCache(Tensor keys, Tensor contextMask) {
         return newDecodeCache(keys, contextMask, true);
@@ -290,8 +291,7 @@ public final class ReformerLM extends Module {
         int c = keyLength(keys);
         String why = decodeRefusal(c);
         if (why != null) {
-            throw new IllegalStateException("ReformerLM: no incremental decoding for this model: " + why + " (covered: causal models "
-                    + "whose layers run full attention, or LSH attention or local heads on the CPU)");
+            throw new IllegalStateException("ReformerLM: no incremental decoding for this model: " + why + " (covered: causal models)");
         }
         if (keys != null) rows = checkKeys(keys.size(0), keys, contextMask);
         DecodeCache cache;
@@ -301,7 +301,7 @@ public final class ReformerLM extends Module {
             cache = new DecodeCache(cfg.depth, cfg.maxSeqLen, null, true);
             if (cfg.usesRotary()) cache.rotaryFrequencies(((PositionalEmbeddings.Fixed) module("layer_pos_emb")).invFreq());
         }
-        if (keys != null) cache.bindKeys(keys, contextMask, rows);
+        if (keys != null) cache.bindKeys(keys.device().equals(device()) ? keys : keys.to(device()), contextMask, rows);
         return cache;
     }
 

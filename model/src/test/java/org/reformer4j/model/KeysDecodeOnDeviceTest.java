@@ -1,0 +1,52 @@
+package org.reformer4j.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+import org.reformer4j.core.Tensor;
+
+/**
+ * A decoder attending to encoder keys decodes with a cache on cuda:0 too (the emulator in CI; surefire's
+ * on-emulated-device execution): with full attention (tensor steps on the device) and with LSH layers (host
+ * states), with a source mask, {@code ReformerEncDec.generate} on the device draws the CPU's tokens, whose cached
+ * generation KeysDecodeCacheTest checks against the uncached pass; the cache's logits stay on the device.
+ */
+class KeysDecodeOnDeviceTest {
+    @org.junit.jupiter.api.BeforeAll
+    static void deviceAvailable() {
+        ReformerGoldenOnDeviceTest.assumeDevice();
+    }
+
+    private static ReformerEncDec model(int fullAttnThres) {
+        ReformerEncDec m = ReformerEncDec.builder(16)
+                .encoder(b -> b.numTokens(9).depth(1).heads(2).dimHead(8).bucketSize(4).nHashes(2).maxSeqLen(16).seed(3))
+                .decoder(b -> b.numTokens(9).depth(2).heads(2).dimHead(8).bucketSize(4).nHashes(2).maxSeqLen(16).seed(4)
+                        .fullAttnThres(fullAttnThres))
+                .build();
+        m.encoder().setRotationSource(KeysAttentionTest.fixedRotations());
+        m.decoder().setRotationSource(KeysAttentionTest.fixedRotations());
+        return m;
+    }
+
+    @Test
+    void aDeviceDecoderWithKeysDecodesWithTheCache() {
+        Tensor src = Tensor.of(new long[] {1, 2, 3, 4, 5, 6, 7, 8, 8, 7, 6, 5, 4, 3, 2, 1}, 2, 8);
+        Tensor srcMask = Tensor.of(new boolean[] {true, true, true, true, true, true, true, true, true, true, true, true, true, false,
+                false, false}, 2, 8);
+        // fullAttnThres 64: 16 + 8 keys <= 64, full attention at every length; 0: LSH
+        for (int thres : new int[] {64, 0}) {
+            ReformerEncDec cpu = model(thres), dev = model(thres).to(ReformerGoldenOnDeviceTest.CUDA);
+            Tensor keys = dev.encode(src.to(ReformerGoldenOnDeviceTest.CUDA), srcMask.to(ReformerGoldenOnDeviceTest.CUDA));
+            assertTrue(dev.decoder().supportsDecodeCache(keys), "fullAttnThres " + thres);
+            DecodeCache cache = dev.decoder().newDecodeCache(keys, srcMask);
+            Tensor logits = dev.decoder().step(Tensor.of(new long[] {1, 2}, 2, 1).to(ReformerGoldenOnDeviceTest.CUDA), cache);
+            assertTrue(!logits.device().isCpu(), "the step's logits stay on the device");
+            long[][] start = {{1, 3}, {2, 4}};
+            long[][] a = cpu.generate(src, srcMask, start, 6, Sampling.topK(0.9).seed(5));
+            long[][] b = dev.generate(src.to(ReformerGoldenOnDeviceTest.CUDA), srcMask.to(ReformerGoldenOnDeviceTest.CUDA), start, 6,
+                    Sampling.topK(0.9).seed(5));
+            for (int i = 0; i < 2; i++) assertArrayEquals(a[i], b[i], "fullAttnThres " + thres + ", row " + i);
+        }
+    }
+}
