@@ -18,7 +18,8 @@ import org.reformer4j.model.TrainingWrapper;
  * One configuration of {@link ModelBench}, run in the child JVM: builds the model of reference.json's
  * {@code configs} entry, times training steps (TrainingWrapper loss, backward, Adam, inside a Scope) or
  * cached generation, and prints one {@code RESULT key=value ...} line with the median, the peak RSS
- * (VmHWM), the parameter count and the bytes allocated per step (all threads).
+ * (VmHWM), the largest heap in use after a collection (live data plus what an old generation had not yet
+ * collected), the parameter count and the bytes allocated per step (all threads).
  */
 final class ModelBenchCase {
     /** Whether each step runs inside a {@link Scope} (as a training loop should); -Dbench.scope=false to compare. */
@@ -36,7 +37,32 @@ final class ModelBenchCase {
                 .causal(true).seed(1).build();
     }
 
+    /** The most heap in use right after a collection in this JVM so far, bytes (the live data's high-water mark, roughly). */
+    private static final java.util.concurrent.atomic.AtomicLong PEAK_AFTER_GC = new java.util.concurrent.atomic.AtomicLong();
+
+    /** Listens to every collection's end and keeps the largest heap in use after one (all heap pools together). */
+    private static void watchCollections() {
+        for (var gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+            ((javax.management.NotificationEmitter) gc).addNotificationListener((n, hb) -> {
+                var info = com.sun.management.GarbageCollectionNotificationInfo.from((javax.management.openmbean.CompositeData) n.getUserData());
+                long used = 0;
+                for (var e : info.getGcInfo().getMemoryUsageAfterGc().entrySet()) {
+                    if (isHeap(e.getKey())) used += e.getValue().getUsed();
+                }
+                PEAK_AFTER_GC.accumulateAndGet(used, Math::max);
+            }, n -> n.getType().equals(com.sun.management.GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION), null);
+        }
+    }
+
+    private static boolean isHeap(String pool) {
+        for (var p : ManagementFactory.getMemoryPoolMXBeans()) {
+            if (p.getName().equals(pool)) return p.getType() == java.lang.management.MemoryType.HEAP;
+        }
+        return false;
+    }
+
     static void run(String config, int steps, int warmup) throws Exception {
+        watchCollections();
         switch (config) {
             case "seed_train" -> train(config, seedModel(), 8, 128, steps, warmup);
             case "seed_generate" -> generate(config, seedModel(), steps, warmup);
@@ -112,7 +138,8 @@ final class ModelBenchCase {
     }
 
     private static void result(String config, String fields) throws Exception {
-        System.out.println("RESULT " + fields + " peak_rss_mib=" + vmHwmMib() + " threads=" + Runtime.getRuntime().availableProcessors());
+        System.out.println("RESULT " + fields + " peak_rss_mib=" + vmHwmMib() + " peak_heap_after_gc_mib=" + PEAK_AFTER_GC.get() / 1048576.0
+                + " threads=" + Runtime.getRuntime().availableProcessors());
     }
 
     static double median(double[] v) {
