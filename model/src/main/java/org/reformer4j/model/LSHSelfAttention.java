@@ -297,10 +297,7 @@ public final class LSHSelfAttention extends Module implements Branch {
             hashed = res.hostBuckets(); // non-null for a prefill (and a recorder)
             if (recordAttn && !replay.replaying()) { // on the host, from copies (a debugging aid)
                 Tensor qh = qkL.to(org.reformer4j.core.Device.CPU), vh = vL.to(org.reformer4j.core.Device.CPU);
-                double[][] w = lsh.weights(qh, vh, t, s.nHashes, res.hostBuckets(), mask, s.rotary);
-                double[] flat = new double[b * sh * t * len];
-                for (int r = 0; r < w.length; r++) System.arraycopy(w[r], 0, flat, r * t * len, t * len);
-                s.recorder.recordAttention(layer, dense(flat, b, sh, t, len));
+                recordLsh(s, layer, lsh.weights(qh, vh, t, s.nHashes, res.hostBuckets(), mask, s.rotary), b, sh, t, len);
             }
         } else {
             int[][] buckets = replay.recordedBuckets();
@@ -317,12 +314,7 @@ public final class LSHSelfAttention extends Module implements Branch {
             replay.recordBuckets(res.buckets());
             hashed = res.buckets();
             if (s.recorder != null && !replay.replaying()) s.recorder.record(layer, res.buckets());
-            if (recordAttn && !replay.replaying()) {
-                double[][] w = lsh.weights(qkL, vL, t, hashes, res.buckets(), mask, s.rotary);
-                double[] flat = new double[b * sh * t * len];
-                for (int r = 0; r < w.length; r++) System.arraycopy(w[r], 0, flat, r * t * len, t * len);
-                s.recorder.recordAttention(layer, dense(flat, b, sh, t, len));
-            }
+            if (recordAttn && !replay.replaying()) recordLsh(s, layer, lsh.weights(qkL, vL, t, hashes, res.buckets(), mask, s.rotary), b, sh, t, len);
             out = res.out();
         }
         if (s.prefill() != null && !replay.replaying()) fillCache(s.prefill(), s, layer, t, qkH, vH, hashed);
@@ -340,6 +332,13 @@ public final class LSHSelfAttention extends Module implements Branch {
         }
         out = out.transpose(1, 2).reshape(b, t, h * dh);
         return s.dropout(toOut.forward(out), cfg.postAttnDropout, replay);
+    }
+
+    /** Hands the recorder an LSH layer's weights, one [T*L] row per n = b*sh + head, as [B][sh][T][L]. */
+    private static void recordLsh(ForwardState s, int layer, double[][] w, int b, int sh, int t, int len) {
+        double[] flat = new double[b * sh * t * len];
+        for (int r = 0; r < w.length; r++) System.arraycopy(w[r], 0, flat, r * t * len, t * len);
+        s.recorder.recordAttention(layer, dense(flat, b, sh, t, len));
     }
 
     /** Weights [B*sh*T*L] (row n = b*sh + head) as [B][sh][T][L]. */
