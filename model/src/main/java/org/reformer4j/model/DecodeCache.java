@@ -64,7 +64,7 @@ public final class DecodeCache {
     private boolean[][] contextMask;
     /** The keys as floats [B*C*dim] for the flat decoder; the tensor steps' drop mask [B*heads, 1, capacity] (made once). */
     private float[] encoderKeysF;
-    private Tensor keyDrop;
+    private Tensor keyDrop, selfMask;
 
     DecodeCache(int depth, int capacity, FlatDecoder flat) {
         this(depth, capacity, flat, false);
@@ -115,19 +115,32 @@ public final class DecodeCache {
     }
 
     /**
-     * Where a tensor step's scores [B*heads, 1, n] drop a masked key, [B*heads, 1, capacity] (bool): the keys sit at
-     * slots [memSlots, memSlots + C) of every layer; made at the first use.
+     * Where a tensor step's scores [B*heads, 1, n] drop a masked key, [B*heads, 1, capacity] (bool) on {@code device}:
+     * the keys sit at slots [memSlots, memSlots + C) of every layer; made (and copied to a device) at the first use.
      */
-    Tensor keyDrop(int heads, int memSlots) {
-        if (keyDrop == null) {
+    Tensor keyDrop(int heads, int memSlots, org.reformer4j.core.Device device) {
+        if (keyDrop == null || !keyDrop.device().equals(device)) {
             int c = keyLength();
             boolean[] drop = new boolean[batch * heads * capacity];
             for (int r = 0; r < batch * heads; r++) {
                 for (int j = 0; j < c; j++) drop[r * capacity + memSlots + j] = !contextMask[r / heads][j];
             }
-            keyDrop = Scope.detached(() -> Tensor.of(drop, batch * heads, 1, capacity));
+            keyDrop = Scope.detached(() -> Tensor.of(drop, batch * heads, 1, capacity).to(device));
         }
         return keyDrop;
+    }
+
+    /**
+     * The newest of n positions as a bool mask [1, 1, n] on {@code device} (where a full-attention step writes the
+     * self score): made once per length and shared by every layer of the step (one copy to a device per token).
+     */
+    Tensor selfMask(int n, org.reformer4j.core.Device device) {
+        if (selfMask == null || selfMask.size(2) != n || !selfMask.device().equals(device)) {
+            boolean[] self = new boolean[n];
+            self[n - 1] = true;
+            selfMask = Scope.detached(() -> Tensor.of(self, 1, 1, n).to(device));
+        }
+        return selfMask;
     }
 
     /** The rotary inverse frequencies [dimHead/2] LSH layers turn queries and keys by, or null (no rotary positions). */

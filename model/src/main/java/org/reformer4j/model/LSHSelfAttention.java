@@ -83,11 +83,9 @@ public final class LSHSelfAttention extends Module implements Branch {
         Tensor keys = cache.keys(layer), values = cache.values(layer);
         int n = keys.size(1);
         Tensor dot = qk.matmul(keys.transpose(1, 2)).mul(Math.pow(dh, -0.5)); // [B*h, 1, n]
-        boolean[] self = new boolean[n];
-        self[n - 1] = true;
-        dot = dot.maskedFill(Tensor.of(self, 1, 1, n).to(dot.device()), org.reformer4j.model.attention.LshAttentionCore.SELF_VALUE);
+        dot = dot.maskedFill(cache.selfMask(n, dot.device()), org.reformer4j.model.attention.LshAttentionCore.SELF_VALUE);
         if (cache.contextMask() != null) { // torch's -finfo(dtype).max, as FullQkAttention's keep-mask writes it
-            dot = dot.maskedFill(cache.keyDrop(h, m).narrow(2, 0, n).to(dot.device()), cfg.dtype == DType.F32 ? -Float.MAX_VALUE : -Double.MAX_VALUE);
+            dot = dot.maskedFill(cache.keyDrop(h, m, dot.device()).narrow(2, 0, n), cfg.dtype == DType.F32 ? -Float.MAX_VALUE : -Double.MAX_VALUE);
         }
         Tensor out = org.reformer4j.core.Functional.softmax(dot, -1, false).matmul(values); // [B*h, 1, dh]
         return toOut.forward(out.reshape(b, h * dh).reshape(b, 1, h * dh));
