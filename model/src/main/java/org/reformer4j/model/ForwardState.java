@@ -42,9 +42,10 @@ public final class ForwardState {
 
     /**
      * The inputs of a pass on an accelerator, already there: the keep-mask [B, T] (bool; null when there is
-     * none) and the rotary table sin, cos [T, dh/2] (float32; null without rotary positions).
+     * none), the rotary table sin, cos [T, dh/2] (float32; null without rotary positions) and the encoder keys'
+     * keep-mask [B, C] (bool; null when there is none).
      */
-    public record OnDevice(Tensor mask, Tensor sin, Tensor cos) {}
+    public record OnDevice(Tensor mask, Tensor sin, Tensor cos, Tensor context) {}
 
     public ForwardState(int depth, boolean[][] inputMask, RotaryTable rotary, RotationSource rotations, Generator generator,
                         boolean training, int nHashes, Recorder recorder) {

@@ -36,7 +36,7 @@ final class LshOnDevice {
         }
         Tensor drop = dropout(cfg, b * heads, hashes * len * 2 * cfg.bucketSize, s, replay, device);
         ForwardState.OnDevice in = s.onDevice;
-        Tensor mask = rowMask(in == null ? null : in.mask(), s.contextMask, b, heads, t, m, len, device);
+        Tensor mask = in == null ? null : rowMask(in.mask(), in.context(), b, heads, t, m, len, device);
         Tensor sin = in == null ? null : in.sin(), cos = in == null ? null : in.cos();
         var res = DeviceLshAttention.apply(lsh, qk, v, t, hashes, rot, buckets, mask, sin, cos, drop);
         replay.recordDeviceBuckets(res.buckets());
@@ -64,21 +64,18 @@ final class LshOnDevice {
 
     /**
      * The keep-mask [B*heads, L] of L = T + m memory slots + C encoder keys: the [B, T] device mask over the positions
-     * (all kept when null), the memory slots kept, the host context mask [B][C] over the keys (uploaded; all kept when
-     * null), each row repeated per head; null when neither mask is given.
+     * (all kept when null), the memory slots kept, the [B, C] device context mask over the keys (all kept when null),
+     * each row repeated per head; null when neither mask is given.
      */
-    private static Tensor rowMask(Tensor mask, boolean[][] context, int b, int heads, int t, int m, int len, Device device) {
+    private static Tensor rowMask(Tensor mask, Tensor context, int b, int heads, int t, int m, int len, Device device) {
         if (mask == null && context == null) return null;
         List<Tensor> parts = new java.util.ArrayList<>();
         parts.add(mask != null ? mask : Tensor.full(new int[] {b, t}, 1, DType.BOOL, device));
-        int c = len - t - m;
         if (context == null) {
             if (len > t) parts.add(Tensor.full(new int[] {b, len - t}, 1, DType.BOOL, device));
         } else {
             if (m > 0) parts.add(Tensor.full(new int[] {b, m}, 1, DType.BOOL, device));
-            boolean[] flat = new boolean[b * c];
-            for (int i = 0; i < b; i++) System.arraycopy(context[i], 0, flat, i * c, c);
-            parts.add(Tensor.of(flat, b, c).to(device));
+            parts.add(context);
         }
         Tensor k = parts.size() == 1 ? parts.get(0) : Tensor.cat(parts, 1);
         return k.unsqueeze(1).expand(b, heads, len).contiguous().reshape(b * heads, len);

@@ -168,14 +168,13 @@ public final class ReformerLM extends Module {
         x = toModelDim.forward(x);
         RotaryTable rotary = null;
         Tensor[] sinCos = {null, null};
-        if (cfg.usesRotary() && device.isCpu()) {
-            var lpe = (PositionalEmbeddings.Fixed) module("layer_pos_emb");
-            rotary = RotaryTable.of(lpe.invFreq(), t, cfg.dtype);
-        } else if (cfg.usesRotary()) {
-            sinCos = rotaryOnDevice(t, device);
-            if (hostAttention) rotary = RotaryTable.of(((PositionalEmbeddings.Fixed) module("layer_pos_emb")).invFreq(), t, cfg.dtype);
+        if (cfg.usesRotary() && (device.isCpu() || hostAttention)) {
+            rotary = RotaryTable.of(((PositionalEmbeddings.Fixed) module("layer_pos_emb")).invFreq(), t, cfg.dtype);
         }
-        var onDevice = device.isCpu() ? null : new ForwardState.OnDevice(deviceMask, sinCos[0], sinCos[1]);
+        if (cfg.usesRotary() && !device.isCpu()) sinCos = rotaryOnDevice(t, device);
+        // the keys' keep-mask goes over once per pass (the LSH layers widen it with the input mask on the device)
+        Tensor deviceContext = device.isCpu() || contextMask == null ? null : contextMask.to(DType.BOOL).to(device);
+        var onDevice = device.isCpu() ? null : new ForwardState.OnDevice(deviceMask, sinCos[0], sinCos[1], deviceContext);
         RotationSource source = rotations;
         if (prefill != null) {
             // the forward hashes with the rotations the cache's steps will use: drawn once per (layer, bucket count)

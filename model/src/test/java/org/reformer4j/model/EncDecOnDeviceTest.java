@@ -26,7 +26,8 @@ class EncDecOnDeviceTest {
         ReformerGoldenOnDeviceTest.assumeDevice();
     }
 
-    private static ReformerEncDec model(int fullAttnThres, int memKv) {
+    /** The small encoder-decoder of the on-device tests, with fixed rotations (also KeysDecodeOnDeviceTest's). */
+    static ReformerEncDec model(int fullAttnThres, int memKv) {
         ReformerEncDec m = ReformerEncDec.builder(16)
                 .encoder(b -> b.numTokens(9).depth(1).heads(2).dimHead(8).bucketSize(4).nHashes(2).maxSeqLen(16).seed(3))
                 .decoder(b -> b.numTokens(9).depth(2).heads(2).dimHead(8).bucketSize(4).nHashes(2).maxSeqLen(16).seed(4)
@@ -37,9 +38,9 @@ class EncDecOnDeviceTest {
         return m;
     }
 
-    private static final Tensor SRC = Tensor.of(new long[] {1, 2, 3, 4, 5, 6, 7, 8, 8, 7, 6, 5, 4, 3, 2, 1}, 2, 8);
+    static final Tensor SRC = Tensor.of(new long[] {1, 2, 3, 4, 5, 6, 7, 8, 8, 7, 6, 5, 4, 3, 2, 1}, 2, 8);
     private static final Tensor TGT = Tensor.of(new long[] {0, 3, 1, 4, 1, 5, 2, 6, 5, 0, 2, 7, 1, 8, 2, 1, 1, 1}, 2, 9);
-    private static final Tensor SRC_MASK = Tensor.of(new boolean[] {true, true, true, true, true, true, true, true, true, true, true,
+    static final Tensor SRC_MASK = Tensor.of(new boolean[] {true, true, true, true, true, true, true, true, true, true, true,
             true, true, false, false, false}, 2, 8);
 
     @Test

@@ -23,25 +23,12 @@ class KeysDecodeOnDeviceTest {
         ReformerGoldenOnDeviceTest.assumeDevice();
     }
 
-    private static ReformerEncDec model(int fullAttnThres) {
-        ReformerEncDec m = ReformerEncDec.builder(16)
-                .encoder(b -> b.numTokens(9).depth(1).heads(2).dimHead(8).bucketSize(4).nHashes(2).maxSeqLen(16).seed(3))
-                .decoder(b -> b.numTokens(9).depth(2).heads(2).dimHead(8).bucketSize(4).nHashes(2).maxSeqLen(16).seed(4)
-                        .fullAttnThres(fullAttnThres))
-                .build();
-        m.encoder().setRotationSource(KeysAttentionTest.fixedRotations());
-        m.decoder().setRotationSource(KeysAttentionTest.fixedRotations());
-        return m;
-    }
-
     @Test
     void aDeviceDecoderWithKeysDecodesWithTheCache() {
-        Tensor src = Tensor.of(new long[] {1, 2, 3, 4, 5, 6, 7, 8, 8, 7, 6, 5, 4, 3, 2, 1}, 2, 8);
-        Tensor srcMask = Tensor.of(new boolean[] {true, true, true, true, true, true, true, true, true, true, true, true, true, false,
-                false, false}, 2, 8);
+        Tensor src = EncDecOnDeviceTest.SRC, srcMask = EncDecOnDeviceTest.SRC_MASK;
         // fullAttnThres 64: 16 + 8 keys <= 64, full attention at every length; 0: LSH
         for (int thres : new int[] {64, 0}) {
-            ReformerEncDec cpu = model(thres), dev = model(thres).to(ReformerGoldenOnDeviceTest.CUDA);
+            ReformerEncDec cpu = EncDecOnDeviceTest.model(thres, 0), dev = EncDecOnDeviceTest.model(thres, 0).to(ReformerGoldenOnDeviceTest.CUDA);
             Tensor keys = dev.encode(src.to(ReformerGoldenOnDeviceTest.CUDA), srcMask.to(ReformerGoldenOnDeviceTest.CUDA));
             assertTrue(dev.decoder().supportsDecodeCache(keys), "fullAttnThres " + thres);
             DecodeCache cache = dev.decoder().newDecodeCache(keys, srcMask);

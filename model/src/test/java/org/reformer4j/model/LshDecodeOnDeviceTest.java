@@ -56,12 +56,18 @@ class LshDecodeOnDeviceTest {
         return out;
     }
 
+    /** ids[:, :t] as a [B, t] tensor on {@code device}. */
+    private static Tensor prefix(int t, Device device) {
+        int b = IDS.length;
+        long[] flat = new long[b * t];
+        for (int i = 0; i < b; i++) System.arraycopy(IDS[i], 0, flat, i * t, t);
+        return Tensor.of(flat, b, t).to(device);
+    }
+
     /** Uncached logits [B][t][V] of one forward over ids[:, :t] (t a multiple of 2 x bucketSize: no padding). */
     private static double[][][] uncached(ReformerLM m, int t) {
         int b = IDS.length, v = m.config().numTokens;
-        long[] flat = new long[b * t];
-        for (int i = 0; i < b; i++) System.arraycopy(IDS[i], 0, flat, i * t, t);
-        double[] all = m.forward(Tensor.of(flat, b, t).to(m.device()), null, null).toDoubleArray();
+        double[] all = m.forward(prefix(t, m.device()), null, null).toDoubleArray();
         double[][][] out = new double[b][t][v];
         for (int i = 0; i < b; i++) for (int p = 0; p < t; p++) System.arraycopy(all, (i * t + p) * v, out[i][p], 0, v);
         return out;
@@ -70,9 +76,7 @@ class LshDecodeOnDeviceTest {
     /** Uncached logits of the last position of ids[:, :t] through the Autopadder, as generation runs them. */
     private static double[][] uncachedLast(ReformerLM m, int t) {
         int b = IDS.length, v = m.config().numTokens;
-        long[] flat = new long[b * t];
-        for (int i = 0; i < b; i++) System.arraycopy(IDS[i], 0, flat, i * t, t);
-        double[] all = new Autopadder(m).forward(Tensor.of(flat, b, t).to(m.device()), null, null).toDoubleArray();
+        double[] all = new Autopadder(m).forward(prefix(t, m.device()), null, null).toDoubleArray();
         double[][] out = new double[b][v];
         for (int i = 0; i < b; i++) System.arraycopy(all, (i * t + t - 1) * v, out[i], 0, v);
         return out;
@@ -109,11 +113,9 @@ class LshDecodeOnDeviceTest {
     @Test
     void prefillAndGenerationOnTheDevice() {
         ReformerLM cpu = model(2, b -> b), dev = model(2, b -> b).to(CUDA);
-        long[] prompt = new long[2 * 10];
-        for (int i = 0; i < 2; i++) System.arraycopy(IDS[i], 0, prompt, i * 10, 10);
         DecodeCache cc = cpu.newDecodeCache(), cd = dev.newDecodeCache();
-        double[] pc = cpu.prefill(Tensor.of(prompt, 2, 10), cc).toDoubleArray();
-        double[] pd = dev.prefill(Tensor.of(prompt, 2, 10).to(CUDA), cd).toDoubleArray();
+        double[] pc = cpu.prefill(prefix(10, Device.CPU), cc).toDoubleArray();
+        double[] pd = dev.prefill(prefix(10, CUDA), cd).toDoubleArray();
         assertArrayEquals(pc, pd, 2e-5, "prefill logits, device vs CPU");
         double[][] un = uncachedLast(dev, 10);
         int v = dev.config().numTokens;
