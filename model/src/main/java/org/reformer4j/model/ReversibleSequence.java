@@ -142,7 +142,7 @@ public final class ReversibleSequence extends Module {
                 // the block's temporaries go back to the pool at once; its output outlives the scope as
                 // an ordinary (garbage-collected) tensor, so no layer's activations stay pinned
                 try (var scope = Scope.open()) {
-                    List<Tensor> y = halves(d, x, s);
+                    List<Tensor> y = slicedHalves(d, x);
                     x = Scope.detached(() -> Tensor.cat(y, 2));
                 }
             }
@@ -176,6 +176,30 @@ public final class ReversibleSequence extends Module {
             grads[0] = Tensor.cat(List.of(h[2], h[3]), 2);
             if (s.keys() != null) grads[1] = s.keys().grad();
             return grads;
+        }
+
+        /**
+         * {@link #halves} without a graph, the position-wise second branch (the feed-forward) run over slices of
+         * {@link #SLICE_ROWS} positions as {@link #gBackward} recomputes it: its hidden activations ([B, T, 4 dim]
+         * twice, 64 MiB each at 16384 positions) are then never allocated for the whole sequence. Same values:
+         * every op of such a branch computes each position from that position alone, the products included (a
+         * row of C sums over k in the same order whatever the number of rows).
+         */
+        private List<Tensor> slicedHalves(int d, Tensor x) {
+            Branch g = gs.get(d);
+            int b = x.size(0), t = x.size(1), rows = Math.max(1, SLICE_ROWS / b), dim = x.size(-1) / 2;
+            if (!g.positionWise() || t <= rows) return halves(d, x, s);
+            Tensor x1 = x.narrow(2, 0, dim), x2 = x.narrow(2, dim, dim);
+            Tensor y1 = x1.add(fs.get(d).apply(x2, s, d));
+            List<Tensor> y2 = new ArrayList<>();
+            for (int a = 0; a < t; a += rows) {
+                int at = a, n = Math.min(rows, t - a);
+                try (var slice = Scope.open()) { // one slice's hidden activations go back to the pool for the next
+                    Tensor gy = g.apply(y1.narrow(1, at, n).contiguous(), s, d);
+                    y2.add(Scope.detached(() -> x2.narrow(1, at, n).add(gy)));
+                }
+            }
+            return List.of(y1, Tensor.cat(y2, 1));
         }
 
         /**

@@ -1,8 +1,14 @@
 package org.reformer4j.model.attention;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+import org.reformer4j.core.DType;
 import org.reformer4j.core.GradMode;
 import org.reformer4j.core.Shape;
 import org.reformer4j.core.Tensor;
+import org.reformer4j.core.cpu.Sgemm;
+import org.reformer4j.core.cpu.VectorSupport;
 
 /**
  * LSH hashing and the bucket sort (reformer-pytorch {@code LSHAttention.hash_vectors} and the sort at the
@@ -31,6 +37,10 @@ public final class LshBuckets {
         }
         int[][] buckets = new int[n][nHashes * len];
         int w = nHashes * half;
+        if (qk.device().isCpu() && rotations.device().isCpu() && qk.dtype() == DType.F32) {
+            hashF32(qk, rotations, rs[0] == 1, nHashes, nBuckets, buckets);
+            return buckets;
+        }
         try (var ng = GradMode.noGrad()) {
             Tensor rot = rotations.to(qk.dtype()).reshape(rs[0], dh, w);
             Tensor x = qk.detach();
@@ -52,8 +62,70 @@ public final class LshBuckets {
         return buckets;
     }
 
+    /** Positions per product of {@link #hashF32}: the rotated block [positions, H*half] stays within 1 MiB. */
+    private static final int BLOCK_FLOATS = 1 << 18;
+
+    /**
+     * {@link #hash} in float32 on the CPU: the rotated vectors of a block of positions at a time (core's sgemm into one
+     * scratch block) instead of a [L, H*half] tensor per row (33 MiB per row at 16384 positions with 256 buckets).
+     * Same sums as the tensor product (each element sums over dh in the same order whatever the number of rows).
+     */
+    private static void hashF32(Tensor qk, Tensor rotations, boolean shared, int nHashes, int nBuckets, int[][] buckets) {
+        int n = qk.size(0), len = qk.size(1), dh = qk.size(2), half = nBuckets / 2, w = nHashes * half;
+        Tensor x = qk.contiguous(), rot = rotations.to(DType.F32).contiguous();
+        float[] q = (float[]) x.storage().data(), r = (float[]) rot.storage().data();
+        int block = Math.max(1, Math.min(len, BLOCK_FLOATS / w));
+        float[] out = new float[block * w];
+        for (int row = 0; row < n; row++) {
+            int rOff = rot.offset() + (shared ? 0 : row * dh * w);
+            for (int p0 = 0; p0 < len; p0 += block) {
+                int m = Math.min(block, len - p0);
+                Sgemm.sgemm(m, w, dh, 1f, q, x.offset() + (row * len + p0) * dh, dh, 1, r, rOff, w, 1, 0f, out, 0, w);
+                for (int p = 0; p < m; p++) {
+                    for (int k = 0; k < nHashes; k++) {
+                        buckets[row][k * len + p0 + p] = argmaxF32(out, p * w + k * half, half) + k * nBuckets;
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * {@link #argmax} of a float row by vectors: the row's max and min, then the first index that holds the winner
+     * (the max when it is at least -min, as cat(x, -x) puts x first); a row with NaN takes the scalar loop.
+     */
+    static int argmaxF32(float[] f, int o, int half) {
+        return VectorSupport.ENABLED ? Vec.argmax(f, o, half) : argmax(f, o, half);
+    }
+
+    /** The vector loop, in its own class so that nothing of the Vector API loads without the module. */
+    private static final class Vec {
+        private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+
+        static int argmax(float[] f, int o, int half) {
+            if (half < 2 * S.length()) return LshBuckets.argmax(f, o, half);
+            int j, up = S.loopBound(half);
+            FloatVector hi = FloatVector.fromArray(S, f, o), lo = hi;
+            for (j = S.length(); j < up; j += S.length()) {
+                FloatVector y = FloatVector.fromArray(S, f, o + j);
+                hi = hi.blend(y, hi.compare(VectorOperators.LT, y));
+                lo = lo.blend(y, lo.compare(VectorOperators.GT, y));
+            }
+            float max = hi.reduceLanes(VectorOperators.MAX), min = lo.reduceLanes(VectorOperators.MIN);
+            for (; j < half; j++) {
+                max = Math.max(max, f[o + j]);
+                min = Math.min(min, f[o + j]);
+            }
+            if (Float.isNaN(max) || Float.isNaN(min)) return LshBuckets.argmax(f, o, half);
+            boolean first = max >= -min;
+            float target = first ? max : min;
+            for (j = 0; j < half; j++) if (f[o + j] == target) return first ? j : half + j;
+            return LshBuckets.argmax(f, o, half); // not reached: the target is one of the row's values
+        }
+    }
+
     /** The first index of the largest of cat(x, -x) for x = a[o .. o+half) (a float[] or double[]). */
-    private static int argmax(Object a, int o, int half) {
+    static int argmax(Object a, int o, int half) {
         int best = 0;
         if (a instanceof float[] f) {
             float bv = f[o];
