@@ -118,19 +118,29 @@ final class ModelBenchCase {
                 + " parameters=" + model.numParameters() + " loss=" + loss);
     }
 
+    /** The shortest warm-up of a generation configuration, whatever {@code --warmup} says. */
+    static final long GENERATE_WARMUP_NANOS = 5_000_000_000L;
+
     private static void generate(String config, ReformerLM model, int steps, int warmup) throws Exception {
         var wrapper = new TrainingWrapper(model, 0, 0);
         Sampling sampling = Sampling.topK(0.9);
         double[] ms = new double[steps], cpu = new double[steps];
         long[] out = null;
-        for (int i = 0; i < warmup + steps; i++) {
+        // a run is ~0.15 s: warm-up lasts at least GENERATE_WARMUP_NANOS too, or the JIT's first minutes of compiling
+        // the decoder's loops (runs of 1.7-2.2 ms/token where the steady state is 1.2-1.5) land in the median
+        long warmStart = System.nanoTime();
+        int warm = 0;
+        while (warm < warmup || System.nanoTime() - warmStart < GENERATE_WARMUP_NANOS) {
+            long t0 = System.nanoTime();
+            out = wrapper.generate(new long[] {101}, 100, sampling.seed(warm));
+            System.out.printf(Locale.ROOT, "warm-up run %d: %.3f ms/token (%d tokens)%n", warm++, (System.nanoTime() - t0) / 1e6 / out.length, out.length);
+        }
+        for (int i = 0; i < steps; i++) {
             long c0 = cpuNanos(), t0 = System.nanoTime();
-            out = wrapper.generate(new long[] {101}, 100, sampling.seed(i));
+            out = wrapper.generate(new long[] {101}, 100, sampling.seed(warm + i));
             long t1 = System.nanoTime();
-            if (i >= warmup) {
-                ms[i - warmup] = (t1 - t0) / 1e6 / out.length;
-                cpu[i - warmup] = (cpuNanos() - c0) / 1e6 / out.length;
-            }
+            ms[i] = (t1 - t0) / 1e6 / out.length;
+            cpu[i] = (cpuNanos() - c0) / 1e6 / out.length;
             System.out.printf(Locale.ROOT, "run %d: %.3f ms/token (%d tokens)%n", i, (t1 - t0) / 1e6 / out.length, out.length);
         }
         result(config, "ms_per_token=" + median(ms) +  " min_ms=" + Arrays.stream(ms).min().orElse(Double.NaN) + " cpu_ms_per_token=" + median(cpu) + " runs=" + steps
