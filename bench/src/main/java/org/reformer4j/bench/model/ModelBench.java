@@ -14,6 +14,8 @@ import java.util.Map;
  * configuration runs in its own child JVM (so that its peak RSS, read from {@code /proc/self/status} VmHWM at
  * the end, is its own) with the stated {@code -Xmx} and collector ({@link #GC}); the parent prints a table with
  * the ratio to the reference entry whose {@code cpu} equals this machine's {@code lscpu} model name, and writes JSON.
+ * Figures are medians of the timed steps after a warm-up of {@code --warmup} steps that lasts at least 10 s for
+ * training and 5 s for generation (the JIT's compiling; {@code --warmup 0} times from the first step).
  * <pre>
  * java --add-modules=jdk.incubator.vector -cp bench/target/benchmarks.jar org.reformer4j.bench.model.ModelBench \
  *     [--configs seed_train,seed_generate,lsh4k_train,lsh4k_train_seq16384,lsh4k_train_depth1,lsh4k_train_depth12]
