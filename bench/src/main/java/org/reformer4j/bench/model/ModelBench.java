@@ -26,9 +26,13 @@ public final class ModelBench {
     static final List<String> ALL = List.of("seed_train", "seed_generate", "lsh4k_train", "lsh4k_train_seq16384",
             "lsh4k_train_depth1", "lsh4k_train_depth12");
 
-    /** Heap limit per configuration (overridable with --xmx name=size,...). */
+    /**
+     * Heap limit per configuration (overridable with --xmx name=size,...). seed_train: 720m ran as fast as 1g in the same
+     * sittings (1.03-1.07 against 1.09-1.11 s, 680m alike) with a peak RSS of 736-750 MiB instead of 1056-1086 (640m was
+     * 15% slower: bench/RESULTS.md, eighth session).
+     */
     static final Map<String, String> XMX = new LinkedHashMap<>(Map.of(
-            "seed_train", "1g", "seed_generate", "1g", "lsh4k_train", "600m", "lsh4k_train_seq16384", "600m",
+            "seed_train", "720m", "seed_generate", "1g", "lsh4k_train", "600m", "lsh4k_train_seq16384", "600m",
             "lsh4k_train_depth1", "1g", "lsh4k_train_depth12", "1g"));
 
     /**
