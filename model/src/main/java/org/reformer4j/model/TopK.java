@@ -1,9 +1,15 @@
 package org.reformer4j.model;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+import org.reformer4j.core.cpu.VectorSupport;
+
 /**
  * The pieces of top-k filtering ({@link Sampling#draw}, reformer-pytorch {@code top_k}) that replace a full
  * sort of the vocabulary: the value of a given rank by selection (expected linear time; for float32 logits by a
- * histogram, {@link #largest}) and a stable sort of the k kept indices by value, largest first (as {@link Double#compare} orders them). The selected value equals
+ * sampled threshold, {@link #largest}) and a stable sort of the k kept indices by value, largest first (as {@link Double#compare} orders them). The selected value equals
  * (==) the one a full {@code Arrays.sort} gives, which is all the filter compares with (it may be 0.0 where the
  * sort has -0.0).
  */
@@ -44,51 +50,97 @@ final class TopK {
         return Math.max(Math.min(x, y), Math.min(Math.max(x, y), z));
     }
 
-    /** Bits of a float's order key that make the histogram bin of {@link #largest} (sign, exponent, 3 mantissa bits). */
-    private static final int BIN_BITS = 12, BINS = 1 << BIN_BITS;
-
-    /** The float's order as an unsigned int: sign flipped for positives, all bits flipped for negatives. */
-    private static int unsignedOrder(float x) {
-        int bits = Float.floatToRawIntBits(x);
-        return bits ^ ((bits >> 31) | 0x80000000);
-    }
-
     /**
      * The indices of the k largest of x (1 <= k <= n), largest first, equal values by index (as the stable sort
-     * of {@link Sampling#draw(double[], double)} leaves them), or null when x may hold a NaN or an infinity.
-     * A histogram of the top 12 bits of each value's order key (sign, exponent, 3 mantissa bits: every value of
-     * a higher bin is larger), the bin b holding the k-th largest found from the top; one more pass keeps every
-     * index above b and collects b's (a few percent of x); only those and then the k kept are sorted, as
-     * packed keys.
+     * of {@link Sampling#draw(double[], double)} leaves them), or null when x holds a NaN or an infinity.
+     * A threshold t with at least k values >= t is selected from a sample (every 8th value); every index whose
+     * value is >= t is collected (a few percent more than k) and only those are sorted, as packed keys. Exact for
+     * any such t: a value below t has k values above it. The passes over x run by vectors.
      */
     static int[] largest(float[] x, int k) {
         int n = x.length;
         if (k < 1 || k > n) throw new IllegalArgumentException("TopK.largest: k = " + k + " outside [1, " + n + "]");
-        int[] count = new int[BINS];
-        for (float f : x) count[unsignedOrder(f) >>> (32 - BIN_BITS)]++;
-        // the bins of -inf and +inf and beyond (NaNs) hold only the largest-magnitude values: leave those to the caller
-        int edge = BINS - (unsignedOrder(Float.POSITIVE_INFINITY) >>> (32 - BIN_BITS));
-        for (int i = 0; i <= edge; i++) if (count[i] != 0 || count[BINS - 1 - i] != 0) return null;
-        int b = BINS - 1, above = 0;
-        while (above + count[b] < k) above += count[b--];
-        long[] keys = new long[k];
-        int[] cand = new int[count[b]];
-        int na = 0, nc = 0;
-        for (int j = 0; j < n; j++) {
-            int bj = unsignedOrder(x[j]) >>> (32 - BIN_BITS);
-            if (bj >= b) {
-                if (bj > b) keys[na++] = descendingKey(x[j], j);
-                else cand[nc++] = j;
+        boolean vec = VectorSupport.ENABLED;
+        if (!(vec ? Vec.finite(x) : finite(x))) return null;
+        float t = Float.NEGATIVE_INFINITY;
+        int stride = 8, m = n / stride;
+        if (m >= 64 && k < n / 2) {
+            double[] sample = new double[m];
+            for (int i = 0; i < m; i++) sample[i] = x[i * stride];
+            // the rank in the sample of ~1.1 k in x; doubled until the count reaches k (then every value)
+            for (int r = k / stride + k / (10 * stride) + 4; ; r = 2 * r) {
+                if (r >= m) {
+                    t = Float.NEGATIVE_INFINITY;
+                    break;
+                }
+                t = (float) select(sample, m - 1 - r);
+                if ((vec ? Vec.countAtLeast(x, t) : countAtLeast(x, t)) >= k) break;
             }
         }
-        long[] ck = new long[nc];
-        for (int i = 0; i < nc; i++) ck[i] = descendingKey(x[cand[i]], cand[i]);
-        java.util.Arrays.sort(ck);
-        System.arraycopy(ck, 0, keys, na, k - na);
+        long[] keys = vec ? Vec.keysAtLeast(x, t) : keysAtLeast(x, t);
         java.util.Arrays.sort(keys);
         int[] order = new int[k];
         for (int i = 0; i < k; i++) order[i] = (int) keys[i];
         return order;
+    }
+
+    private static boolean finite(float[] x) {
+        for (float f : x) if (!(Math.abs(f) < Float.POSITIVE_INFINITY)) return false;
+        return true;
+    }
+
+    private static int countAtLeast(float[] x, float t) {
+        int c = 0;
+        for (float f : x) if (f >= t) c++;
+        return c;
+    }
+
+    /** {@link #descendingKey}s of every value >= t, in index order. */
+    private static long[] keysAtLeast(float[] x, float t) {
+        long[] keys = new long[countAtLeast(x, t)];
+        int c = 0;
+        for (int j = 0; j < x.length; j++) if (x[j] >= t) keys[c++] = descendingKey(x[j], j);
+        return keys;
+    }
+
+    /** The vector passes of {@link #largest}, in their own class so that nothing of the Vector API loads without the module. */
+    private static final class Vec {
+        private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+        private static final int L = S.length();
+
+        static boolean finite(float[] x) {
+            int j = 0, up = S.loopBound(x.length);
+            VectorMask<Float> bad = S.maskAll(false);
+            for (; j < up; j += L) {
+                FloatVector v = FloatVector.fromArray(S, x, j);
+                bad = bad.or(v.abs().compare(VectorOperators.LT, Float.POSITIVE_INFINITY).not()); // NaN too
+            }
+            if (bad.anyTrue()) return false;
+            for (; j < x.length; j++) if (!(Math.abs(x[j]) < Float.POSITIVE_INFINITY)) return false;
+            return true;
+        }
+
+        static int countAtLeast(float[] x, float t) {
+            int j = 0, c = 0, up = S.loopBound(x.length);
+            for (; j < up; j += L) c += FloatVector.fromArray(S, x, j).compare(VectorOperators.GE, t).trueCount();
+            for (; j < x.length; j++) if (x[j] >= t) c++;
+            return c;
+        }
+
+        static long[] keysAtLeast(float[] x, float t) {
+            long[] keys = new long[countAtLeast(x, t)];
+            int j = 0, c = 0, up = S.loopBound(x.length);
+            for (; j < up; j += L) {
+                long bits = FloatVector.fromArray(S, x, j).compare(VectorOperators.GE, t).toLong();
+                while (bits != 0) {
+                    int at = j + Long.numberOfTrailingZeros(bits);
+                    keys[c++] = descendingKey(x[at], at);
+                    bits &= bits - 1;
+                }
+            }
+            for (; j < x.length; j++) if (x[j] >= t) keys[c++] = descendingKey(x[j], j);
+            return keys;
+        }
     }
 
     /**

@@ -82,7 +82,27 @@ class TopKTest {
         for (int k = 1; k <= zeros.length; k++) assertArrayEquals(stableLargest(zeros, k), TopK.largest(zeros, k), "signed zeros, k=" + k);
         assertNull(TopK.largest(new float[] {1, Float.NaN}, 1), "NaN: no histogram");
         assertNull(TopK.largest(new float[] {1, Float.NEGATIVE_INFINITY}, 1), "infinity: no histogram");
-        assertNull(TopK.largest(new float[] {1, Float.MAX_VALUE}, 1), "the bins next to infinity: no histogram");
+        float[] extreme = {1, Float.MAX_VALUE, -Float.MAX_VALUE, Float.MIN_VALUE};
+        for (int k = 1; k <= extreme.length; k++) assertArrayEquals(stableLargest(extreme, k), TopK.largest(extreme, k), "extremes, k=" + k);
+    }
+
+    @Test
+    void largestAtTheVocabularySizeAndWhenTheSampleMisleads() {
+        int n = 21128;
+        SplittableRandom r = new SplittableRandom(11);
+        float[] gauss = new float[n], stripes = new float[n], inverse = new float[n], few = new float[n];
+        for (int j = 0; j < n; j++) {
+            gauss[j] = (float) (r.nextGaussian() * 3);
+            stripes[j] = j % 8 == 0 ? -5f - j * 1e-3f : 5f + (j % 97);  // the sampled values are all below the rest
+            inverse[j] = j % 8 == 0 ? 5f + j * 1e-3f : -5f;              // the sampled values are all above the rest
+            few[j] = r.nextInt(3);                                        // three values, long runs of ties
+        }
+        for (int k : new int[] {1, 2, 211, 2112, 2113, 5000, 10563, 10564, n}) {
+            assertArrayEquals(stableLargest(gauss, k), TopK.largest(gauss, k), "gaussian, k=" + k);
+            assertArrayEquals(stableLargest(stripes, k), TopK.largest(stripes, k), "sample below the rest, k=" + k);
+            assertArrayEquals(stableLargest(inverse, k), TopK.largest(inverse, k), "sample above the rest, k=" + k);
+            assertArrayEquals(stableLargest(few, k), TopK.largest(few, k), "three values, k=" + k);
+        }
     }
 
     @Test
