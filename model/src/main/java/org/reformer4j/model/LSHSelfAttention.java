@@ -273,6 +273,12 @@ public final class LSHSelfAttention extends Module implements Branch {
         }
         Tensor qk = toqk.forward(xm);
         Tensor v = tov.forward(xm);
+        boolean full = cfg.useFullAttn || len <= cfg.fullAttnThres; // reformer-pytorch decides on the whole kv length
+        if (full && lh == 0 && !cfg.oneValueHead && !recordAttn && s.prefill() == null) {
+            // the fused op reads the heads in place in [B, L, h*dh] and writes them merged: no split or merge copies
+            Tensor merged = FullQkAttention.attendHeads(qk, v, h, t, rowMask(s, b, sh, t, m, c), cfg.causal, fullDropout(s, layer));
+            if (merged != null) return s.dropout(toOut.forward(merged), cfg.postAttnDropout, s.replay(layer, 0));
+        }
         if (cfg.oneValueHead) v = v.unsqueeze(2).expand(b, len, h, dh).reshape(b, len, h * dh);
         Tensor qkH = qk.reshape(b, len, h, dh).transpose(1, 2); // [B, h, L, dh]
         Tensor vH = v.reshape(b, len, h, dh).transpose(1, 2);
@@ -282,10 +288,8 @@ public final class LSHSelfAttention extends Module implements Branch {
         Tensor out;
         ForwardState.Replay replay = s.replay(layer, 0);
         int[][] hashed = null; // the LSH heads' buckets of this pass (for a prefill)
-        if (cfg.useFullAttn || len <= cfg.fullAttnThres) { // reformer-pytorch decides on the whole kv length
-            FullQkAttention.Dropout drop = s.training && cfg.lshDropout != 0 ? new FullQkAttention.Dropout(cfg.lshDropout,
-                    s.generator.seed(), s.generator.stream(), blocks -> replay.draw(s.generator, blocks)) : null;
-            out = FullQkAttention.attend(qkL, vL, t, mask, cfg.causal, drop);
+        if (full) {
+            out = FullQkAttention.attend(qkL, vL, t, mask, cfg.causal, fullDropout(s, layer));
             if (recordAttn && !replay.replaying()) {
                 s.recorder.recordAttention(layer, dense(FullQkAttention.weights(qkL, t, mask, cfg.causal).toDoubleArray(), b, sh, t, len));
             }
@@ -330,6 +334,13 @@ public final class LSHSelfAttention extends Module implements Branch {
         }
         out = out.transpose(1, 2).reshape(b, t, h * dh);
         return s.dropout(toOut.forward(out), cfg.postAttnDropout, replay);
+    }
+
+    /** The full attention's dropout of this pass (null when none): its Philox blocks drawn through the layer's replay. */
+    private FullQkAttention.Dropout fullDropout(ForwardState s, int layer) {
+        if (!s.training || cfg.lshDropout == 0) return null;
+        ForwardState.Replay replay = s.replay(layer, 0);
+        return new FullQkAttention.Dropout(cfg.lshDropout, s.generator.seed(), s.generator.stream(), blocks -> replay.draw(s.generator, blocks));
     }
 
     /** Hands the recorder an LSH layer's weights, one [T*L] row per n = b*sh + head, as [B][sh][T][L]. */

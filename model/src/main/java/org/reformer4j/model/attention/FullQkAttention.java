@@ -49,22 +49,43 @@ public final class FullQkAttention {
         return forward(qk, v, queryLen, mask, causal, drop);
     }
 
+    /**
+     * {@link #attend} of the B * heads rows held side by side in qk, v [B, L, heads * dh] (the projections before the
+     * heads are split: row n = b * heads + h), output [B, T, heads * dh] (the heads merged), when the fused float32 op
+     * covers the inputs; null otherwise (the caller splits the heads and calls {@link #attend}). The same values as
+     * {@link #attend} on the split heads, without the two permuted copies in and the one out (nor their gradients').
+     */
+    public static Tensor attendHeads(Tensor qk, Tensor v, int heads, int queryLen, boolean[][] mask, boolean causal, Dropout dropout) {
+        if (!fused || !FullQkAttentionF32.covers(qk, v, dropout) || qk.rank() != 3 || qk.size(2) % heads != 0) return null;
+        if (!java.util.Arrays.equals(qk.shape(), v.shape())) {
+            throw new IllegalArgumentException("FullQKAttention: qk and v must both be [B, L, heads * dh], got qk "
+                    + java.util.Arrays.toString(qk.shape()) + " and v " + java.util.Arrays.toString(v.shape()));
+        }
+        checkRows(qk.size(0) * heads, qk.size(1), queryLen, mask);
+        return FullQkAttentionF32.attendHeads(qk, v, heads, queryLen, mask, causal, dropout);
+    }
+
     private static void check(Tensor qk, Tensor v, int t, boolean[][] mask) {
         if (qk.rank() != 3 || !java.util.Arrays.equals(qk.shape(), v.shape())) {
             throw new IllegalArgumentException("FullQKAttention: qk and v must both be [N, L, dh], got qk "
                     + java.util.Arrays.toString(qk.shape()) + " and v " + java.util.Arrays.toString(v.shape()));
         }
         if (qk.dtype() != v.dtype()) throw new IllegalArgumentException("FullQKAttention: qk is " + qk.dtype() + " but v is " + v.dtype());
-        if (t < 1 || t > qk.size(1)) {
-            throw new IllegalArgumentException("FullQKAttention: query length " + t + " must be in [1, L = " + qk.size(1) + "]");
+        checkRows(qk.size(0), qk.size(1), t, mask);
+    }
+
+    /** The query length and the mask rows against N rows of L keys. */
+    private static void checkRows(int n, int len, int t, boolean[][] mask) {
+        if (t < 1 || t > len) {
+            throw new IllegalArgumentException("FullQKAttention: query length " + t + " must be in [1, L = " + len + "]");
         }
         if (mask != null) {
-            if (mask.length != qk.size(0)) {
-                throw new IllegalArgumentException("FullQKAttention: mask has " + mask.length + " rows, qk has N = " + qk.size(0));
+            if (mask.length != n) {
+                throw new IllegalArgumentException("FullQKAttention: mask has " + mask.length + " rows, qk has N = " + n);
             }
             for (boolean[] m : mask) {
-                if (m.length < qk.size(1)) {
-                    throw new IllegalArgumentException("FullQKAttention: a mask row has " + m.length + " entries, L = " + qk.size(1));
+                if (m.length < len) {
+                    throw new IllegalArgumentException("FullQKAttention: a mask row has " + m.length + " entries, L = " + len);
                 }
             }
         }

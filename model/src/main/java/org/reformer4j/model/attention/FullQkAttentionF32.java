@@ -31,6 +31,12 @@ final class FullQkAttentionF32 extends Function {
     static volatile boolean vector = true;
 
     private final int t;
+    /**
+     * The layout of qk, v, the output and their gradients: {@code heads} rows n = batch * heads + head side by side
+     * in each position's {@code heads * dh} floats (the [B, L, heads*dh] projections, read in place), or 1 for
+     * [N, L, dh].
+     */
+    private final int heads;
     /** Runs (from, to, code) per score row: [T] rows shared by all n, or [N * T] with an input mask. */
     private final int[][] runs;
     private final boolean perRow, keep, vec, dropout;
@@ -38,8 +44,9 @@ final class FullQkAttentionF32 extends Function {
     private final long seed, stream, counter;
     private final float atLeast, kept;
 
-    private FullQkAttentionF32(int t, int[][] runs, boolean perRow, FullQkAttention.Dropout d, long counter, boolean keep) {
+    private FullQkAttentionF32(int t, int heads, int[][] runs, boolean perRow, FullQkAttention.Dropout d, long counter, boolean keep) {
         this.t = t;
+        this.heads = heads;
         this.runs = runs;
         this.perRow = perRow;
         this.keep = keep;
@@ -62,11 +69,34 @@ final class FullQkAttentionF32 extends Function {
 
     /** Attention of queries qk[:, :T] over the unit keys of qk and v; dropout's counter is drawn here, once. */
     static Tensor attend(Tensor qk, Tensor v, int queryLen, boolean[][] mask, boolean causal, FullQkAttention.Dropout d) {
-        int n = qk.size(0), len = qk.size(1);
+        return attend(qk, v, 1, qk.size(0), queryLen, mask, causal, d);
+    }
+
+    /**
+     * {@link #attend} of the n = B * heads rows of qk, v [B, L, heads * dh] (head h of batch row b is row b * heads + h,
+     * its features at h * dh of each position) without the permuted copies into [N, L, dh]: the products read the rows
+     * in place with their stride, and the output [B, T, heads * dh] is written the same way (so it is already the
+     * merged heads). The same values, masks (mask rows n) and dropout elements (of [N, T, L]) as {@link #attend}.
+     */
+    static Tensor attendHeads(Tensor qk, Tensor v, int heads, int queryLen, boolean[][] mask, boolean causal, FullQkAttention.Dropout d) {
+        if (qk.rank() != 3 || !java.util.Arrays.equals(qk.shape(), v.shape()) || heads < 1 || qk.size(2) % heads != 0) {
+            throw new IllegalArgumentException("fullQkAttentionF32: qk and v must both be [B, L, heads * dh] with " + heads
+                    + " heads, got qk " + java.util.Arrays.toString(qk.shape()) + " and v " + java.util.Arrays.toString(v.shape()));
+        }
+        return attend(qk, v, heads, qk.size(0) * heads, queryLen, mask, causal, d);
+    }
+
+    private static Tensor attend(Tensor qk, Tensor v, int heads, int n, int queryLen, boolean[][] mask, boolean causal, FullQkAttention.Dropout d) {
+        int len = qk.size(1);
         byte[] codes = FullQkAttention.codes(n, queryLen, len, mask, causal);
         long c = d == null ? 0 : d.draw().applyAsLong(Generator.blocksFor4((long) n * queryLen * len));
         boolean grad = org.reformer4j.core.GradMode.isEnabled() && (qk.requiresGrad() || v.requiresGrad());
-        return new FullQkAttentionF32(queryLen, FullQkAttention.runs(codes, len), mask != null, d, c, grad).apply(qk, v);
+        return new FullQkAttentionF32(queryLen, heads, FullQkAttention.runs(codes, len), mask != null, d, c, grad).apply(qk, v);
+    }
+
+    /** Offset of row n's first position in a tensor of this layout with {@code rows} positions per batch row. */
+    private int base(int n, int rows, int dh) {
+        return (n / heads) * rows * heads * dh + (n % heads) * dh;
     }
 
     @Override
@@ -77,10 +107,10 @@ final class FullQkAttentionF32 extends Function {
     @Override
     protected Tensor forward(Context ctx, Tensor... in) {
         Tensor qkT = in[0].contiguous(), vT = in[1].contiguous();
-        int n = qkT.size(0), len = qkT.size(1), dh = qkT.size(2);
+        int n = qkT.size(0) * heads, len = qkT.size(1), dh = qkT.size(2) / heads, ld = heads * dh;
         float[] qk = (float[]) qkT.storage().data(), v = (float[]) vT.storage().data();
         int qo = qkT.offset(), vo = vT.offset(), tl = t * len;
-        Tensor out = Tensor.empty(new int[] {n, t, dh}, DType.F32, Device.CPU);
+        Tensor out = Tensor.empty(new int[] {qkT.size(0), t, ld}, DType.F32, Device.CPU);
         float[] o = (float[]) out.storage().data();
         int oo = out.offset();
         Tensor pT = keep ? Tensor.empty(new int[] {n, t, len}, DType.F32, Device.CPU) : null;
@@ -90,12 +120,12 @@ final class FullQkAttentionF32 extends Function {
         Parallel.forParts(n, n, (r0, r1) -> {
             Tile w = Tile.get(t, len, dh);
             for (int r = r0; r < r1; r++) {
-                int qr = qo + r * len * dh;
-                norms(qk, qr, len, dh, raw, nrm, r * len);
-                unitKeys(qk, qr, len, dh, nrm, r * len, w.k);
+                int qr = qo + base(r, len, dh);
+                norms(qk, qr, ld, len, dh, raw, nrm, r * len);
+                unitKeys(qk, qr, ld, len, dh, nrm, r * len, w.k);
                 float[] p = keep ? (float[]) pT.storage().data() : w.p;
                 int po = keep ? pT.offset() + r * tl : 0;
-                Sgemm.sgemm(t, len, dh, 1f, qk, qr, dh, 1, w.k, 0, 1, dh, 0f, p, po, len); // q k^T [T, L]
+                Sgemm.sgemm(t, len, dh, 1f, qk, qr, ld, 1, w.k, 0, 1, dh, 0f, p, po, len); // q k^T [T, L]
                 for (int i = 0; i < t; i++) {
                     scores(p, po + i * len, runs[perRow ? r * t + i : i], scale);
                     softmax(p, po + i * len, len);
@@ -110,7 +140,7 @@ final class FullQkAttentionF32 extends Function {
                     a = w.m;
                     ao = 0;
                 }
-                Sgemm.sgemm(t, dh, len, 1f, a, ao, len, 1, v, vo + r * len * dh, dh, 1, 0f, o, oo + r * t * dh, dh); // p v
+                Sgemm.sgemm(t, dh, len, 1f, a, ao, len, 1, v, vo + base(r, len, dh), ld, 1, 0f, o, oo + base(r, t, dh), ld); // p v
             }
         });
         if (keep) { // for backward: the contiguous inputs, the probabilities, dropout's keep bits (null: none), the norms
@@ -126,11 +156,11 @@ final class FullQkAttentionF32 extends Function {
     protected Tensor[] backward(Context ctx, Tensor gOut) {
         if (!keep) throw new IllegalStateException("fullQkAttentionF32: backward of a forward that kept nothing (no input wanted a gradient)");
         Tensor qkS = ctx.saved(0), vS = ctx.saved(1), probs = ctx.saved(2), gT = gOut.contiguous();
-        int n = qkS.size(0), len = qkS.size(1), dh = qkS.size(2), tl = t * len;
+        int n = qkS.size(0) * heads, len = qkS.size(1), dh = qkS.size(2) / heads, ld = heads * dh, tl = t * len;
         float[] qk = (float[]) qkS.storage().data(), v = (float[]) vS.storage().data(), g = (float[]) gT.storage().data();
         float[] p = (float[]) probs.storage().data();
         int qo = qkS.offset(), vo = vS.offset(), go = gT.offset(), po0 = probs.offset();
-        Tensor dqkT = Tensor.empty(new int[] {n, len, dh}, DType.F32, Device.CPU), dvT = Tensor.empty(new int[] {n, len, dh}, DType.F32, Device.CPU);
+        Tensor dqkT = Tensor.empty(qkS.shape(), DType.F32, Device.CPU), dvT = Tensor.empty(qkS.shape(), DType.F32, Device.CPU);
         float[] dqk = (float[]) dqkT.storage().data(), dv = (float[]) dvT.storage().data();
         int dqo = dqkT.offset(), dvo = dvT.offset();
         float scale = (float) Math.pow(dh, -0.5);
@@ -139,8 +169,8 @@ final class FullQkAttentionF32 extends Function {
         Parallel.forParts(n, n, (r0, r1) -> {
             Tile w = Tile.get(t, len, dh);
             for (int r = r0; r < r1; r++) {
-                int qr = qo + r * len * dh, vr = vo + r * len * dh, gr = go + r * t * dh, po = po0 + r * tl;
-                unitKeys(qk, qr, len, dh, nrm, r * len, w.k);
+                int qr = qo + base(r, len, dh), vr = vo + base(r, len, dh), gr = go + base(r, t, dh), po = po0 + r * tl;
+                unitKeys(qk, qr, ld, len, dh, nrm, r * len, w.k);
                 float[] pd = p;
                 int pdo = po;
                 if (kb != null) { // the multipliers from the keep bits, and the dropped probabilities
@@ -148,15 +178,15 @@ final class FullQkAttentionF32 extends Function {
                     pd = w.pd;
                     pdo = 0;
                 }
-                Sgemm.sgemm(t, len, dh, 1f, g, gr, dh, 1, v, vr, 1, dh, 0f, w.dp, 0, len); // g v^T [T, L]
-                Sgemm.sgemm(len, dh, t, 1f, pd, pdo, 1, len, g, gr, dh, 1, 0f, dv, dvo + r * len * dh, dh); // dv = pd^T g
+                Sgemm.sgemm(t, len, dh, 1f, g, gr, ld, 1, v, vr, 1, ld, 0f, w.dp, 0, len); // g v^T [T, L]
+                Sgemm.sgemm(len, dh, t, 1f, pd, pdo, 1, len, g, gr, ld, 1, 0f, dv, dvo + base(r, len, dh), ld); // dv = pd^T g
                 for (int i = 0; i < t; i++) {
                     softmaxBackward(p, po + i * len, w.dp, i * len, kb == null ? null : w.m, len, scale, runs[perRow ? r * t + i : i]);
                 }
-                int dr = dqo + r * len * dh;
-                Sgemm.sgemm(t, dh, len, 1f, w.dp, 0, len, 1, w.k, 0, dh, 1, 0f, dqk, dr, dh); // dq = ds k, rows [0, T)
-                Sgemm.sgemm(len, dh, t, 1f, w.dp, 0, 1, len, qk, qr, dh, 1, 0f, w.dk, 0, dh); // dk = ds^T q [L, dh]
-                keysBackward(qk, qr, len, dh, raw, nrm, r * len, w.dk, dqk, dr);
+                int dr = dqo + base(r, len, dh);
+                Sgemm.sgemm(t, dh, len, 1f, w.dp, 0, len, 1, w.k, 0, dh, 1, 0f, dqk, dr, ld); // dq = ds k, rows [0, T)
+                Sgemm.sgemm(len, dh, t, 1f, w.dp, 0, 1, len, qk, qr, ld, 1, 0f, w.dk, 0, dh); // dk = ds^T q [L, dh]
+                keysBackward(qk, qr, ld, len, dh, raw, nrm, r * len, w.dk, dqk, dr);
             }
         });
         return new Tensor[] {dqkT, dvT};
@@ -167,13 +197,13 @@ final class FullQkAttentionF32 extends Function {
      * index order, its sqrt rounded to float) into raw, and clamped at 1e-12 into nrm, from {@code off}; four rows
      * at a time so that their four addition chains overlap.
      */
-    private static void norms(float[] qk, int qr, int len, int dh, float[] raw, float[] nrm, int off) {
+    private static void norms(float[] qk, int qr, int ld, int len, int dh, float[] raw, float[] nrm, int off) {
         int j = 0;
         for (; j + 4 <= len; j += 4) {
-            int a = qr + j * dh;
+            int a = qr + j * ld;
             double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
             for (int f = 0; f < dh; f++) {
-                float x0 = qk[a + f], x1 = qk[a + dh + f], x2 = qk[a + 2 * dh + f], x3 = qk[a + 3 * dh + f];
+                float x0 = qk[a + f], x1 = qk[a + ld + f], x2 = qk[a + 2 * ld + f], x3 = qk[a + 3 * ld + f];
                 s0 += (double) x0 * x0;
                 s1 += (double) x1 * x1;
                 s2 += (double) x2 * x2;
@@ -186,16 +216,16 @@ final class FullQkAttentionF32 extends Function {
         }
         for (; j < len; j++) {
             double s = 0;
-            for (int f = 0; f < dh; f++) s += (double) qk[qr + j * dh + f] * qk[qr + j * dh + f];
+            for (int f = 0; f < dh; f++) s += (double) qk[qr + j * ld + f] * qk[qr + j * ld + f];
             raw[off + j] = (float) Math.sqrt(s);
         }
         for (j = 0; j < len; j++) nrm[off + j] = Math.max(raw[off + j], LO);
     }
 
     /** Unit keys k [L, dh]: each qk element divided by its row's clamped norm (as qk.div(norm)). */
-    private void unitKeys(float[] qk, int qr, int len, int dh, float[] nrm, int off, float[] k) {
+    private void unitKeys(float[] qk, int qr, int ld, int len, int dh, float[] nrm, int off, float[] k) {
         for (int j = 0; j < len; j++) {
-            int a = qr + j * dh, b = j * dh, f = 0;
+            int a = qr + j * ld, b = j * dh, f = 0;
             float c = nrm[off + j];
             if (vec) for (int up = S.loopBound(dh); f < up; f += LANES) FloatVector.fromArray(S, qk, a + f).div(c).intoArray(k, b + f);
             for (; f < dh; f++) k[b + f] = qk[a + f] / c;
@@ -207,9 +237,9 @@ final class FullQkAttentionF32 extends Function {
      * dqk += dk / c - qk (dk . qk) / (c^2 |qk|) (the second term only where the clamp passes and |qk| > 0);
      * rows below T already hold the query gradient, the rest are written.
      */
-    private void keysBackward(float[] qk, int qr, int len, int dh, float[] raw, float[] nrm, int off, float[] dk, float[] dqk, int dr) {
+    private void keysBackward(float[] qk, int qr, int ld, int len, int dh, float[] raw, float[] nrm, int off, float[] dk, float[] dqk, int dr) {
         for (int j = 0; j < len; j++) {
-            int a = qr + j * dh, b = j * dh, d = dr + j * dh, f = 0;
+            int a = qr + j * ld, b = j * dh, d = dr + j * ld, f = 0;
             float c = nrm[off + j], r = raw[off + j], inv = 1f / c;
             float dn = r >= LO && r > 0 ? (float) (-(double) dot(dk, b, qk, a, dh) / ((double) c * c) / r) : 0f;
             boolean add = j < t;

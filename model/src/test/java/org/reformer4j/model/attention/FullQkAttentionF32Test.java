@@ -183,6 +183,42 @@ class FullQkAttentionF32Test {
         assertArrayEquals(FullQkAttention.forward(q32, v.to(DType.F32), t, m, true, null).toDoubleArray(), c.toDoubleArray(), 0.0);
     }
 
+    /**
+     * The heads read in place ([B, L, h*dh], output [B, T, h*dh]) against the same op on the heads split into
+     * [B*h, L, dh] copies and merged back: output and both gradients equal bit for bit (the same sums in the same
+     * order), with masks per row b*h + head, dropout over [B*h, T, L], memory rows (T < L).
+     */
+    @ParameterizedTest
+    @CsvSource({"true, true, 0.2, 33, 40", "false, false, 0.0, 40, 40", "true, false, 0.1, 127, 127", "false, true, 0.0, 29, 35"})
+    void headsReadInPlaceEqualTheSplitHeads(boolean causal, boolean masked, double rate, int t, int len) {
+        int b = 2, h = 3, dh = 16, n = b * h;
+        Tensor qk = GradCheck.rand(71, -1.5, 1.5, b, len, h * dh), v = GradCheck.rand(72, -1, 1, b, len, h * dh);
+        Tensor w = GradCheck.rand(73, -1, 1, b, t, h * dh);
+        boolean[][] m = masked ? mask(n, len) : null;
+        long[] draws = new long[2];
+        Result split = run(qk, v, w, DType.F32, x -> {
+            Tensor q = x[0].reshape(b, len, h, dh).transpose(1, 2).contiguous().reshape(n, len, dh);
+            Tensor vv = x[1].reshape(b, len, h, dh).transpose(1, 2).contiguous().reshape(n, len, dh);
+            Tensor o = FullQkAttention.attend(q, vv, t, m, causal, dropout(rate, new long[2]));
+            return o.reshape(b, h, t, dh).transpose(1, 2).reshape(b, t, h * dh);
+        });
+        Result inPlace = run(qk, v, w, DType.F32, x -> {
+            Tensor y = FullQkAttention.attendHeads(x[0], x[1], h, t, m, causal, dropout(rate, draws));
+            assertEquals("fullQkAttentionF32", y.gradFn().name(), "float32 CPU inputs take the fused op");
+            assertArrayEquals(new int[] {b, t, h * dh}, y.shape(), "merged heads");
+            return y;
+        });
+        if (rate > 0) assertEquals(Generator.blocksFor4((long) n * t * len), draws[1], "blocks drawn for [B*h, T, L]");
+        String c = "causal " + causal + ", mask " + masked + ", dropout " + rate + ", T " + t + ", L " + len;
+        assertArrayEquals(split.out, inPlace.out, 0.0, "output (" + c + ")");
+        assertArrayEquals(split.dqk, inPlace.dqk, 0.0, "d qk (" + c + ")");
+        assertArrayEquals(split.dv, inPlace.dv, 0.0, "d v (" + c + ")");
+        assertEquals(null, FullQkAttention.attendHeads(qk.to(DType.F64), v.to(DType.F64), h, t, m, causal, null), "float64: not covered");
+        var e = assertThrows(IllegalArgumentException.class, () -> FullQkAttention.attendHeads(qk.to(DType.F32), v.to(DType.F32), h, t,
+                masked ? mask(n + 1, len) : new boolean[n][len - 1], causal, null));
+        assertTrue(e.getMessage().contains("mask"), e.getMessage());
+    }
+
     @Test
     void badInputIsRefused() {
         Tensor qk = Tensor.zeros(new int[] {2, 6, 4}, DType.F32, Device.CPU), v = Tensor.zeros(new int[] {2, 5, 4}, DType.F32, Device.CPU);
