@@ -28,8 +28,8 @@ public final class ModelBench {
 
     /**
      * Heap limit per configuration (overridable with --xmx name=size,...). seed_train: 720m ran as fast as 1g in the same
-     * sittings (1.03-1.07 against 1.09-1.11 s, 680m alike) with a peak RSS of 736-750 MiB instead of 1056-1086 (640m was
-     * 15% slower: bench/RESULTS.md, eighth session).
+     * sittings (0.83-0.89 against 0.91-0.96 s; 680m 0.91-0.92) with a peak RSS of 720-807 MiB instead of 1056-1119 (640m
+     * was 15% slower: bench/RESULTS.md, eighth session).
      */
     static final Map<String, String> XMX = new LinkedHashMap<>(Map.of(
             "seed_train", "720m", "seed_generate", "1g", "lsh4k_train", "600m", "lsh4k_train_seq16384", "600m",
