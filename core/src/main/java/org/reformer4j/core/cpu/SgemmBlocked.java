@@ -74,6 +74,39 @@ final class SgemmBlocked {
         return m <= 384 && m % 12 != 0 && m % 8 == 0 ? VECTOR8 : VECTOR;
     }
 
+    /**
+     * The plan for a product of m x n x k with A's column stride csA: {@link #planFor(int)}'s, except that a large
+     * product of at most {@link #WIDE_ROWS} rows whose A is packed (not read in place, see {@link #direct}) takes the
+     * 6 x 4-vector kernel ({@link #WIDE}), unless A is transposed and n is below 512. An empirical rule, measured with
+     * {@code GemmAB} (both plans in one JVM, alternating) on the development machine, 2 threads: the 6 x 4 kernel ran
+     * 1.00-1.47x on the seed model's 1016-row layer and vocabulary products (A row-major, any n; A transposed with n
+     * 512 or 21128), 0.79-1.16x at 1024^3, 0.89-1.05x at 2048^3, 1.18-1.35x on 256 x 768-1024 x 4096 with A
+     * transposed (each figure one run of 10-16 alternations; over four runs 1024^3 gave 1.16, 1.11, 0.79 and 1.09x, and
+     * the seed's 1016 x 512 x 128 and 1016 x 128 x 512 never less than 1.02x); but 0.85-0.88x on 4096 x 256 x 256,
+     * 0.86x on 4096 x 256 x 1024, and with A transposed and n of 128 or 256: 0.78-0.99x on 512 x 128 x 1016, 0.63x on 1024 x 256 x 4096, 0.89x on 256 x 256 x 4096 (why these lose is
+     * not established); 1 thread 0.93-1.10x. The small products read in place stay on the 12- and 8-row kernels (the
+     * 6 x 4 kernel, which packs them, was 0.79-0.95x there). Every kernel sums each element over k in the same order:
+     * the same bits whichever plan runs.
+     */
+    static Plan planFor(int m, int n, int k, int csA) {
+        Plan p = planFor(m);
+        if (WIDE == null || p.kernel() == 0 || m > WIDE_ROWS || (long) m * n * k < WIDE_MACS || direct(p, m, k, csA)
+                || (csA != 1 && n < 512)) {
+            return p;
+        }
+        return WIDE;
+    }
+
+    /** The most rows of a product that {@link #planFor(int, int, int, int)} gives {@link #WIDE} (2048^3 stays: 0.89-1.05x). */
+    static final int WIDE_ROWS = 1536;
+
+    /** The 6 x 4-vector plan of {@link #planFor(int, int, int, int)} (null without the Vector API or with a kernel chosen by property). */
+    static final Plan WIDE = VectorSupport.ENABLED && VECTOR.kernel() == 1 && System.getProperty("reformer4j.sgemm.kernel") == null
+            ? new Plan(2, 6, 4 * SgemmVector.VL, VECTOR.kc(), VECTOR.mc(), VECTOR.nc()) : null;
+
+    /** Products below this many multiply-adds keep {@link #planFor(int)}'s plan. */
+    static final long WIDE_MACS = 1L << 22;
+
     /** Per-thread packing buffers, grown on demand and kept. */
     static final class Workspace {
         float[] ap = new float[0], bp = new float[0], bp2 = new float[0], tile = new float[0], acc = new float[0];

@@ -117,6 +117,34 @@ class SgemmTest {
         }
     }
 
+    /**
+     * The default plan by shape: large products with a packed A take the 6 x 4 kernel (unless A is transposed and n
+     * below 512, or m above WIDE_ROWS), small or in-place ones keep theirs; each runs right through the public entry
+     * on 1 and 2 threads.
+     */
+    @Test
+    void defaultPlanByShape() {
+        Assumptions.assumeTrue(SgemmBlocked.WIDE != null, "no Vector API, or a kernel chosen by property: planFor(m) throughout");
+        assertEquals(SgemmBlocked.WIDE, SgemmBlocked.planFor(520, 64, 130, 1), "packed row-major A, 4.4 M multiply-adds");
+        assertEquals(SgemmBlocked.WIDE, SgemmBlocked.planFor(130, 520, 64, 130), "transposed A, n = 520");
+        assertEquals(SgemmBlocked.planFor(130), SgemmBlocked.planFor(130, 256, 130, 130), "transposed A, n = 256");
+        assertEquals(SgemmBlocked.planFor(4096), SgemmBlocked.planFor(4096, 256, 256, 1), "more rows than WIDE_ROWS");
+        assertEquals(SgemmBlocked.planFor(127), SgemmBlocked.planFor(127, 127, 64, 1), "A read in place");
+        assertEquals(SgemmBlocked.planFor(64), SgemmBlocked.planFor(64, 64, 64, 1), "below WIDE_MACS");
+        int before = Parallel.threads();
+        try {
+            for (int threads : new int[] {1, 2}) {
+                Parallel.setThreads(threads);
+                SplittableRandom rnd = new SplittableRandom(31 + threads);
+                check("wide plan, " + threads + " threads", null, rnd, 520, 70, 130, false, false, 1f, 0f);
+                check("wide plan, " + threads + " threads", null, rnd, 130, 530, 61, true, true, -0.5f, 2f);
+                check("wide plan, " + threads + " threads", null, rnd, 301, 600, 40, false, true, 1f, 1f);
+            }
+        } finally {
+            Parallel.setThreads(before);
+        }
+    }
+
     @Test
     void allShapesLayoutsAndKernels() {
         SplittableRandom rnd = new SplittableRandom(20240611);
