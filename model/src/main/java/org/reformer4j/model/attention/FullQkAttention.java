@@ -40,7 +40,7 @@ public final class FullQkAttention {
      */
     public static Tensor attend(Tensor qk, Tensor v, int queryLen, boolean[][] mask, boolean causal, Dropout dropout) {
         check(qk, v, queryLen, mask);
-        if (fused && FullQkAttentionF32.covers(qk, v, dropout)) return FullQkAttentionF32.attend(qk, v, queryLen, mask, causal, dropout);
+        if (fusedOn() && FullQkAttentionF32.covers(qk, v, dropout)) return FullQkAttentionF32.attend(qk, v, queryLen, mask, causal, dropout);
         java.util.function.UnaryOperator<Tensor> drop = dropout == null ? null : p -> {
             long blocks = p.dtype() == DType.F64 ? org.reformer4j.core.random.Generator.blocksFor2(p.numel())
                     : org.reformer4j.core.random.Generator.blocksFor4(p.numel());
@@ -56,13 +56,21 @@ public final class FullQkAttention {
      * {@link #attend} on the split heads, without the two permuted copies in and the one out (nor their gradients').
      */
     public static Tensor attendHeads(Tensor qk, Tensor v, int heads, int queryLen, boolean[][] mask, boolean causal, Dropout dropout) {
-        if (!fused || !FullQkAttentionF32.covers(qk, v, dropout) || qk.rank() != 3 || qk.size(2) % heads != 0) return null;
+        if (!fusedOn() || !FullQkAttentionF32.covers(qk, v, dropout) || qk.rank() != 3 || qk.size(2) % heads != 0) return null;
         if (!java.util.Arrays.equals(qk.shape(), v.shape())) {
             throw new IllegalArgumentException("FullQKAttention: qk and v must both be [B, L, heads * dh], got qk "
                     + java.util.Arrays.toString(qk.shape()) + " and v " + java.util.Arrays.toString(v.shape()));
         }
         checkRows(qk.size(0) * heads, qk.size(1), queryLen, mask);
         return FullQkAttentionF32.attendHeads(qk, v, heads, queryLen, mask, causal, dropout);
+    }
+
+    /**
+     * Whether the fused op may run: {@link #fused}, and the Vector API present (the op's class holds its species in
+     * static fields; without the module the unfused graph of tensor ops runs, whose kernels have scalar loops).
+     */
+    private static boolean fusedOn() {
+        return fused && org.reformer4j.core.cpu.VectorSupport.ENABLED;
     }
 
     private static void check(Tensor qk, Tensor v, int t, boolean[][] mask) {

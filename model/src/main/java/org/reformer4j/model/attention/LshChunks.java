@@ -4,6 +4,7 @@ import static org.reformer4j.model.attention.Arrays2.round;
 
 import org.reformer4j.core.DType;
 import org.reformer4j.core.Tensor;
+import org.reformer4j.core.cpu.VectorSupport;
 
 /**
  * The chunked part of {@link LshAttentionCore}, one row (batch x head) and a group of G chunks at a time, so
@@ -102,7 +103,8 @@ final class LshChunks {
 
     /** Whether the float32 tile kernels ({@link LshChunksF32}) run: float32, positions exact as floats. */
     boolean tiles() {
-        return !scalarOnly && f32 && tilesEnabled && hl < (1 << 24);
+        // LshChunksF32 holds Vector API species in its statics: without the module the float64 loops run
+        return !scalarOnly && f32 && tilesEnabled && hl < (1 << 24) && VectorSupport.ENABLED;
     }
 
     /** Position of sorted item s of row r. */
