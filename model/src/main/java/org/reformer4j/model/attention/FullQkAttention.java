@@ -54,14 +54,15 @@ public final class FullQkAttention {
      * heads are split: row n = b * heads + h), output [B, T, heads * dh] (the heads merged), when the fused float32 op
      * covers the inputs; null otherwise (the caller splits the heads and calls {@link #attend}). The same values as
      * {@link #attend} on the split heads, without the two permuted copies in and the one out (nor their gradients').
+     * Shapes, heads and mask rows that do not fit are refused whether or not the fused op would run.
      */
     public static Tensor attendHeads(Tensor qk, Tensor v, int heads, int queryLen, boolean[][] mask, boolean causal, Dropout dropout) {
-        if (!fusedOn() || !FullQkAttentionF32.covers(qk, v, dropout) || qk.rank() != 3 || qk.size(2) % heads != 0) return null;
-        if (!java.util.Arrays.equals(qk.shape(), v.shape())) {
-            throw new IllegalArgumentException("FullQKAttention: qk and v must both be [B, L, heads * dh], got qk "
-                    + java.util.Arrays.toString(qk.shape()) + " and v " + java.util.Arrays.toString(v.shape()));
+        if (heads < 1 || qk.rank() != 3 || !java.util.Arrays.equals(qk.shape(), v.shape()) || qk.size(2) % heads != 0) {
+            throw new IllegalArgumentException("FullQKAttention: qk and v must both be [B, L, heads * dh] with " + heads
+                    + " heads, got qk " + java.util.Arrays.toString(qk.shape()) + " and v " + java.util.Arrays.toString(v.shape()));
         }
         checkRows(qk.size(0) * heads, qk.size(1), queryLen, mask);
+        if (!fusedOn() || !FullQkAttentionF32.covers(qk, v, dropout)) return null;
         return FullQkAttentionF32.attendHeads(qk, v, heads, queryLen, mask, causal, dropout);
     }
 

@@ -77,12 +77,9 @@ final class FullQkAttentionF32 extends Function {
      * its features at h * dh of each position) without the permuted copies into [N, L, dh]: the products read the rows
      * in place with their stride, and the output [B, T, heads * dh] is written the same way (so it is already the
      * merged heads). The same values, masks (mask rows n) and dropout elements (of [N, T, L]) as {@link #attend}.
+     * Arguments validated by {@link FullQkAttention#attendHeads}.
      */
     static Tensor attendHeads(Tensor qk, Tensor v, int heads, int queryLen, boolean[][] mask, boolean causal, FullQkAttention.Dropout d) {
-        if (qk.rank() != 3 || !java.util.Arrays.equals(qk.shape(), v.shape()) || heads < 1 || qk.size(2) % heads != 0) {
-            throw new IllegalArgumentException("fullQkAttentionF32: qk and v must both be [B, L, heads * dh] with " + heads
-                    + " heads, got qk " + java.util.Arrays.toString(qk.shape()) + " and v " + java.util.Arrays.toString(v.shape()));
-        }
         return attend(qk, v, heads, qk.size(0) * heads, queryLen, mask, causal, d);
     }
 

@@ -92,7 +92,8 @@ public final class LshBuckets {
 
     /**
      * {@link #argmax} of a float row by vectors: the row's max and min, then the first index that holds the winner
-     * (the max when it is at least -min, as cat(x, -x) puts x first); a row with NaN takes the scalar loop.
+     * (the max when it is at least -min, as cat(x, -x) puts x first). A NaN that reaches the max or the min (the
+     * first vector's, or the tail's) sends the row to the scalar loop; anywhere else it is skipped, as that loop skips it.
      */
     static int argmaxF32(float[] f, int o, int half) {
         return VectorSupport.ENABLED ? Vec.argmax(f, o, half) : argmax(f, o, half);

@@ -217,6 +217,9 @@ class FullQkAttentionF32Test {
         var e = assertThrows(IllegalArgumentException.class, () -> FullQkAttention.attendHeads(qk.to(DType.F32), v.to(DType.F32), h, t,
                 masked ? mask(n + 1, len) : new boolean[n][len - 1], causal, null));
         assertTrue(e.getMessage().contains("mask"), e.getMessage());
+        var e2 = assertThrows(IllegalArgumentException.class, () -> FullQkAttention.attendHeads(qk.to(DType.F64), v.to(DType.F64), 5, t,
+                null, causal, null));
+        assertTrue(e2.getMessage().contains("5 heads") && e2.getMessage().contains("[2, " + len + ", 48]"), e2.getMessage());
     }
 
     @Test
