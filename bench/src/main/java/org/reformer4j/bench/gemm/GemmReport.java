@@ -116,7 +116,7 @@ public final class GemmReport {
     }
 
     /** The "model name" line of /proc/cpuinfo, or the OS architecture when that file is absent. */
-    static String cpuModel() {
+    public static String cpuModel() {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
                 if (line.startsWith("model name")) return line.substring(line.indexOf(':') + 1).trim();

@@ -82,6 +82,7 @@ public final class ModelBench {
         cmd.add("--add-modules=jdk.incubator.vector");
         cmd.add("-Xmx" + XMX.get(config));
         cmd.add("-Xss8m");
+        cmd.add("-Dreformer4j.sgemm.count=true"); // the GEMM work of a step (one counter add per product)
         String jvm = opt.getOrDefault("jvm", "");
         if (!jvm.contains("GC")) cmd.add(GC.getOrDefault(config, "-XX:+UseParallelGC")); // unless --jvm picks a collector
         if (!jvm.isBlank()) cmd.addAll(List.of(jvm.trim().split(" +")));

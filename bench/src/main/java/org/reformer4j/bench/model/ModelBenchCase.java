@@ -8,6 +8,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import org.reformer4j.core.Scope;
+import org.reformer4j.core.cpu.Sgemm;
 import org.reformer4j.core.optim.Adam;
 import org.reformer4j.core.random.Generator;
 import org.reformer4j.model.ReformerLM;
@@ -93,7 +94,7 @@ final class ModelBenchCase {
         var opt = new Adam(model.parameters(), 1e-4);
         model.train();
         double[] times = new double[steps], cpu = new double[steps];
-        long alloc = 0;
+        long alloc = 0, flops = 0;
         double loss = Double.NaN;
         // warm-up: the given steps, and at least TRAIN_WARMUP_NANOS (the seed step's 2nd and 3rd steps still ran at
         // ~1.07 s while C2 compiled, against 0.81-0.92 s from the 4th on)
@@ -102,7 +103,7 @@ final class ModelBenchCase {
         for (int i = 0; i < warm + steps; i++) {
             if (i == warm - 1 && System.nanoTime() - warmStart < TRAIN_WARMUP_NANOS) warm++;
             List<long[]> seqs = sequences(batch, len, model.config().numTokens, 100 + i);
-            long a0 = allocatedBytes(), c0 = cpuNanos(), t0 = System.nanoTime();
+            long a0 = allocatedBytes(), c0 = cpuNanos(), f0 = Sgemm.countedFlops(), t0 = System.nanoTime();
             try (var s = SCOPE ? Scope.open() : null) {
                 var l = wrapper.loss(seqs);
                 l.backward();
@@ -115,12 +116,14 @@ final class ModelBenchCase {
                 times[i - warm] = (t1 - t0) / 1e9;
                 cpu[i - warm] = (cpuNanos() - c0) / 1e9;
                 alloc += allocatedBytes() - a0;
+                flops += Sgemm.countedFlops() - f0;
             }
             System.out.printf(Locale.ROOT, "%s %d: %.3f s loss %.4f%n", i < warm ? "warm-up step" : "step", i, (t1 - t0) / 1e9, loss);
         }
         result(config, "seconds_per_step=" + median(times) + " min_seconds=" + Arrays.stream(times).min().orElse(Double.NaN)
                 + " cpu_seconds_per_step=" + median(cpu) + " steps=" + steps + " alloc_mib_per_step=" + alloc / Math.max(1, steps) / 1048576.0
-                + " parameters=" + model.numParameters() + " loss=" + loss);
+                + " parameters=" + model.numParameters() + " loss=" + loss
+                + (Sgemm.countedFlops() < 0 ? "" : " gemm_gflop_per_step=" + flops / 1e9 / Math.max(1, steps)));
     }
 
     /** The shortest warm-up of a training configuration (whole steps), whatever {@code --warmup} says. */

@@ -10,7 +10,8 @@ import org.reformer4j.core.io.Json;
 /**
  * The model benchmark's table and JSON: per configuration the median time (s/step or ms/token), the peak RSS
  * of its child JVM and the heap limit it ran with, and the speed-up and memory ratio against reformer-pytorch
- * (reference time / ours: above 1 is faster than the reference).
+ * (reference time / ours: above 1 is faster than the reference); then, per training configuration, the float32 GEMM work
+ * of a step and its rate over the step's wall time.
  */
 final class Report {
     private Report() {}
@@ -27,6 +28,14 @@ final class Report {
             sb.append(String.format(Locale.ROOT, "%-22s %12.4f %10s %10.4f %12.3f %9.2fx %10.0f %10.0f %6s%s%n", c, ours,
                     gen ? "ms/token" : "s/step", num(r, gen ? "cpu_ms_per_token" : "cpu_seconds_per_step"), refT, refT / ours, num(r, "peak_rss_mib"), ref.get(c, "peak_rss_mib"), xmx.get(c),
                     r.containsKey("error") ? "  " + r.get("error") : ""));
+        }
+        // the float32 products a training step ran (counted, 2 m n k each) and their rate over the step's wall time:
+        // with the machine's FMA peak (bench.peak.FmaPeak) this bounds how fast the step can get
+        for (Map<String, Object> r : rows) {
+            double gflop = num(r, "gemm_gflop_per_step"), s = num(r, "seconds_per_step");
+            if (!Double.isNaN(gflop) && !Double.isNaN(s)) {
+                sb.append(String.format(Locale.ROOT, "%-22s GEMM work %.2f GFLOP/step, %.1f GFLOP/s over the step%n", r.get("config"), gflop, gflop / s));
+            }
         }
         return sb.toString();
     }

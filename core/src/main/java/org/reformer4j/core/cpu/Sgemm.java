@@ -16,7 +16,45 @@ public final class Sgemm {
     /** A batch whose products are below this many multiply-adds is split over the batch. */
     static final long BATCH_SPLIT_MACS = 1L << 24;
 
+    /**
+     * Whether float32 products add their floating-point operations (2 m n k each) to {@link #countedFlops}: the
+     * system property {@code reformer4j.sgemm.count} (a benchmark's view of how much of a step is GEMM work).
+     */
+    private static final boolean COUNT = Boolean.getBoolean("reformer4j.sgemm.count");
+    private static final java.util.concurrent.atomic.LongAdder FLOPS = new java.util.concurrent.atomic.LongAdder();
+    /**
+     * With the system property {@code reformer4j.sgemm.shapes} set: per product shape (m x n x k, A and B layouts,
+     * threads) the calls, operations and nanoseconds, printed to stderr at exit, most time first (a diagnostic: two
+     * clock reads per product).
+     */
+    private static final java.util.concurrent.ConcurrentHashMap<String, long[]> SHAPES =
+            System.getProperty("reformer4j.sgemm.shapes") == null ? null : shapeTable();
+
     private Sgemm() {}
+
+    private static java.util.concurrent.ConcurrentHashMap<String, long[]> shapeTable() {
+        var t = new java.util.concurrent.ConcurrentHashMap<String, long[]>();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            long all = t.values().stream().mapToLong(v -> v[2]).sum();
+            StringBuilder sb = new StringBuilder(String.format(java.util.Locale.ROOT,
+                    "sgemm shapes (m x n x k, A and B: n = row-major, t = transposed): %.3f s in all%n", all / 1e9));
+            t.entrySet().stream().sorted((x, y) -> Long.compare(y.getValue()[2], x.getValue()[2])).forEach(e -> {
+                long[] v = e.getValue();
+                sb.append(String.format(java.util.Locale.ROOT, "  %-28s calls %8d  %9.3f GFLOP  %8.3f s  %6.1f GFLOP/s  %5.1f%%%n",
+                        e.getKey(), v[0], v[1] / 1e9, v[2] / 1e9, v[1] / Math.max(1.0, v[2]), 100.0 * v[2] / Math.max(1, all)));
+            });
+            System.err.print(sb);
+        }));
+        return t;
+    }
+
+    /**
+     * The floating-point operations (2 m n k per product, whatever alpha and beta) of the float32 products run so far
+     * in this JVM when it was started with {@code -Dreformer4j.sgemm.count=true}; -1 without it.
+     */
+    public static long countedFlops() {
+        return COUNT ? FLOPS.sum() : -1;
+    }
 
     /** {@code C = alpha op(A) op(B) + beta C}; see the class comment for the strides. beta 0 ignores C. */
     public static void sgemm(int m, int n, int k, float alpha, float[] a, int aOff, int rsA, int csA,
@@ -107,12 +145,23 @@ public final class Sgemm {
                             float beta, float[] c, int cOff, int ldc) {
         long macs = (long) m * n * k;
         if (m == 0 || n == 0) return;
+        if (COUNT) FLOPS.add(2 * macs);
         if (macs <= DIRECT_MACS && k > 0 && alpha != 0f) {
             SgemmScalar.direct(m, n, k, alpha, a, aOff, rsA, csA, b, bOff, rsB, csB, beta, c, cOff, ldc,
                     SgemmBlocked.workspace().row(n));
             return;
         }
         int threads = parallel && macs >= PARALLEL_MACS ? Parallel.threads() : 1;
+        long t0 = SHAPES == null ? 0 : System.nanoTime();
         SgemmBlocked.gemm(pl, threads, m, n, k, alpha, a, aOff, rsA, csA, b, bOff, rsB, csB, beta, c, cOff, ldc);
+        if (SHAPES != null) {
+            long[] v = SHAPES.computeIfAbsent(m + "x" + n + "x" + k + (csA == 1 ? " n" : " t") + (csB == 1 ? "n" : "t") + " " + threads + "t",
+                    key -> new long[3]);
+            synchronized (v) {
+                v[0]++;
+                v[1] += 2 * macs;
+                v[2] += System.nanoTime() - t0;
+            }
+        }
     }
 }

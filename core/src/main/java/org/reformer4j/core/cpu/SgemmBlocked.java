@@ -256,34 +256,31 @@ final class SgemmBlocked {
     static final long DIRECT_A_FLOATS = 1 << 16;
 
     /**
-     * {@link #macro} for row-major A read in place: full row panels go straight to the direct kernel (each
-     * panel's kc-long rows stay in L1 across the B block); a last partial panel is packed with zero rows.
+     * {@link #macro} for row-major A read in place: row panels go straight to the direct kernel (each panel's kc-long
+     * rows stay in L1 across the B block), a last partial panel too (the kernel reads and stores its rows only).
      */
     static void macroDirect(Plan pl, int rows, int j0, int j1, int kc, float alpha, float[] a, int aIdx,
                             int lda, float beta, float[] c, int cOff, int ldc, float[] bp, Workspace scratch) {
-        int mr = pl.mr(), nr = pl.nr(), full = rows - rows % mr;
-        for (int ir = 0; ir < full; ir += mr) {
-            int ai = aIdx + ir * lda;
+        int mr = pl.mr(), nr = pl.nr();
+        for (int ir = 0; ir < rows; ir += mr) {
+            // a last partial panel runs the same kernel on its rows (no packing, no scratch tile)
+            int ai = aIdx + ir * lda, mrEff = Math.min(mr, rows - ir);
             for (int jr = j0; jr < j1; jr += nr) {
                 int nrEff = Math.min(nr, j1 - jr), ci = cOff + ir * ldc + jr;
-                if (nrEff == nr || ci + (mr - 1) * ldc + nr <= c.length) {
-                    directTile(pl, kc, a, ai, lda, bp, jr * kc, alpha, beta, c, ci, ldc, nrEff, scratch.acc);
+                if (nrEff == nr || ci + (mrEff - 1) * ldc + nr <= c.length) {
+                    directTile(pl, kc, a, ai, lda, mrEff, bp, jr * kc, alpha, beta, c, ci, ldc, nrEff, scratch.acc);
                 } else {
-                    directTile(pl, kc, a, ai, lda, bp, jr * kc, 1f, 0f, scratch.tile, 0, nr, nr, scratch.acc);
-                    merge(mr, nrEff, nr, scratch.tile, alpha, beta, c, ci, ldc);
+                    directTile(pl, kc, a, ai, lda, mrEff, bp, jr * kc, 1f, 0f, scratch.tile, 0, nr, nr, scratch.acc);
+                    merge(mrEff, nrEff, nr, scratch.tile, alpha, beta, c, ci, ldc);
                 }
             }
         }
-        if (full < rows) {
-            packAScalar(mr, rows - full, kc, a, aIdx + full * lda, lda, 1, scratch.ap, 0);
-            macro(pl, 0, rows - full, j0, j1, kc, alpha, beta, c, cOff + full * ldc, ldc, scratch.ap, bp, scratch);
-        }
     }
 
-    private static void directTile(Plan pl, int kc, float[] a, int ai, int lda, float[] bp, int bi, float alpha,
+    private static void directTile(Plan pl, int kc, float[] a, int ai, int lda, int rows, float[] bp, int bi, float alpha,
                                    float beta, float[] c, int ci, int ldc, int cols, float[] acc) {
-        if (pl.kernel() == 1) SgemmVector.kernel12x2Direct(kc, a, ai, lda, bp, bi, alpha, beta, c, ci, ldc, cols, acc);
-        else SgemmVector.kernel8x2Direct(kc, a, ai, lda, bp, bi, alpha, beta, c, ci, ldc, cols, acc);
+        if (pl.kernel() == 1) SgemmVector.kernel12x2Direct(kc, a, ai, lda, rows, bp, bi, alpha, beta, c, ci, ldc, cols, acc);
+        else SgemmVector.kernel8x2Direct(kc, a, ai, lda, rows, bp, bi, alpha, beta, c, ci, ldc, cols, acc);
     }
 
     /**

@@ -225,9 +225,10 @@ final class SgemmVector {
     /**
      * The 12 x 2*VL tile reading A where it lies, row-major with leading dimension {@code lda}: element
      * (i, p) at {@code a[ai + i*lda + p]}. Each of the 12 rows is a contiguous run of kc floats that stays in L1
-     * while the B panels pass by, so row-major A needs no packing.
+     * while the B panels pass by, so row-major A needs no packing. A partial panel ({@code rows} below 12) stores
+     * its rows only.
      */
-    static void kernel12x2Direct(int kc, float[] a, int ai, int lda, float[] bp, int bi,
+    static void kernel12x2Direct(int kc, float[] a, int ai, int lda, int rows, float[] bp, int bi,
                           float alpha, float beta, float[] c, int ci, int ldc, int cols, float[] acc) {
         FloatVector c0_0 = FloatVector.zero(F), c0_1 = FloatVector.zero(F);
         FloatVector c1_0 = FloatVector.zero(F), c1_1 = FloatVector.zero(F);
@@ -241,9 +242,12 @@ final class SgemmVector {
         FloatVector c9_0 = FloatVector.zero(F), c9_1 = FloatVector.zero(F);
         FloatVector c10_0 = FloatVector.zero(F), c10_1 = FloatVector.zero(F);
         FloatVector c11_0 = FloatVector.zero(F), c11_1 = FloatVector.zero(F);
-        int r0 = ai, r1 = ai + 1 * lda, r2 = ai + 2 * lda, r3 = ai + 3 * lda;
-        int r4 = ai + 4 * lda, r5 = ai + 5 * lda, r6 = ai + 6 * lda, r7 = ai + 7 * lda;
-        int r8 = ai + 8 * lda, r9 = ai + 9 * lda, r10 = ai + 10 * lda, r11 = ai + 11 * lda;
+        // rows past the last of a partial panel read the last row again; their sums are never stored
+        int last = rows - 1;
+        int r0 = ai, r1 = ai + Math.min(1, last) * lda, r2 = ai + Math.min(2, last) * lda, r3 = ai + Math.min(3, last) * lda;
+        int r4 = ai + Math.min(4, last) * lda, r5 = ai + Math.min(5, last) * lda, r6 = ai + Math.min(6, last) * lda;
+        int r7 = ai + Math.min(7, last) * lda, r8 = ai + Math.min(8, last) * lda, r9 = ai + Math.min(9, last) * lda;
+        int r10 = ai + Math.min(10, last) * lda, r11 = ai + Math.min(11, last) * lda;
         for (int p = 0; p < kc; p++) {
             int bo = bi + p * 2 * VL;
             FloatVector b0 = FloatVector.fromArray(F, bp, bo + 0 * VL);
@@ -285,15 +289,16 @@ final class SgemmVector {
         c9_0.intoArray(acc, 18 * VL); c9_1.intoArray(acc, 19 * VL);
         c10_0.intoArray(acc, 20 * VL); c10_1.intoArray(acc, 21 * VL);
         c11_0.intoArray(acc, 22 * VL); c11_1.intoArray(acc, 23 * VL);
-        merge(12, 2, acc, alpha, beta, c, ci, ldc, cols);
+        merge(rows, 2, acc, alpha, beta, c, ci, ldc, cols);
     }
 
     /**
      * The 8 x 2*VL tile reading A where it lies, row-major with leading dimension {@code lda}: element
      * (i, p) at {@code a[ai + i*lda + p]}. Each of the 8 rows is a contiguous run of kc floats that stays in L1
-     * while the B panels pass by, so row-major A needs no packing.
+     * while the B panels pass by, so row-major A needs no packing. A partial panel ({@code rows} below 8) stores
+     * its rows only.
      */
-    static void kernel8x2Direct(int kc, float[] a, int ai, int lda, float[] bp, int bi,
+    static void kernel8x2Direct(int kc, float[] a, int ai, int lda, int rows, float[] bp, int bi,
                           float alpha, float beta, float[] c, int ci, int ldc, int cols, float[] acc) {
         FloatVector c0_0 = FloatVector.zero(F), c0_1 = FloatVector.zero(F);
         FloatVector c1_0 = FloatVector.zero(F), c1_1 = FloatVector.zero(F);
@@ -303,8 +308,10 @@ final class SgemmVector {
         FloatVector c5_0 = FloatVector.zero(F), c5_1 = FloatVector.zero(F);
         FloatVector c6_0 = FloatVector.zero(F), c6_1 = FloatVector.zero(F);
         FloatVector c7_0 = FloatVector.zero(F), c7_1 = FloatVector.zero(F);
-        int r0 = ai, r1 = ai + 1 * lda, r2 = ai + 2 * lda, r3 = ai + 3 * lda;
-        int r4 = ai + 4 * lda, r5 = ai + 5 * lda, r6 = ai + 6 * lda, r7 = ai + 7 * lda;
+        int last = rows - 1; // rows past a partial panel's last read it again (their sums are never stored)
+        int r0 = ai, r1 = ai + Math.min(1, last) * lda, r2 = ai + Math.min(2, last) * lda, r3 = ai + Math.min(3, last) * lda;
+        int r4 = ai + Math.min(4, last) * lda, r5 = ai + Math.min(5, last) * lda, r6 = ai + Math.min(6, last) * lda;
+        int r7 = ai + Math.min(7, last) * lda;
         for (int p = 0; p < kc; p++) {
             int bo = bi + p * 2 * VL;
             FloatVector b0 = FloatVector.fromArray(F, bp, bo + 0 * VL);
@@ -334,7 +341,7 @@ final class SgemmVector {
         c5_0.intoArray(acc, 10 * VL); c5_1.intoArray(acc, 11 * VL);
         c6_0.intoArray(acc, 12 * VL); c6_1.intoArray(acc, 13 * VL);
         c7_0.intoArray(acc, 14 * VL); c7_1.intoArray(acc, 15 * VL);
-        merge(8, 2, acc, alpha, beta, c, ci, ldc, cols);
+        merge(rows, 2, acc, alpha, beta, c, ci, ldc, cols);
     }
 
     /**

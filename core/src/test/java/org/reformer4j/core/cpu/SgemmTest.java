@@ -309,29 +309,37 @@ class SgemmTest {
         }
     }
 
+    /**
+     * The direct kernels against the packed scalar twin, whole panels and partial ones: A holds only the panel's rows
+     * (a read past them would throw), and C's rows past them stay as they were.
+     */
     @Test
     void directKernelsReadRowMajorAInPlaceLikeThePackedTwin() {
         Assumptions.assumeTrue(VectorSupport.ENABLED, "jdk.incubator.vector is not loaded");
         SplittableRandom rnd = new SplittableRandom(11);
         int nr = 2 * SgemmVector.VL;
         for (int mr : new int[] {12, 8}) {
-            for (int kc : new int[] {1, 3, 64, 129}) {
-                int lda = kc + 5, ai = 4;
-                float[] a = new float[ai + mr * lda], bp = new float[5 + nr * kc], ap = new float[mr * kc];
-                for (int i = 0; i < a.length; i++) a[i] = (float) rnd.nextDouble() - 0.5f;
-                for (int i = 0; i < bp.length; i++) bp[i] = (float) rnd.nextDouble() - 0.5f;
-                for (int i = 0; i < mr; i++) {
-                    for (int p = 0; p < kc; p++) ap[p * mr + i] = a[ai + i * lda + p];
-                }
-                int ldc = nr + 3;
-                float[] c = new float[2 + mr * ldc];
-                for (int i = 0; i < c.length; i++) c[i] = (float) rnd.nextDouble();
-                float[] cs = c.clone(), acc = new float[mr * nr];
-                if (mr == 12) SgemmVector.kernel12x2Direct(kc, a, ai, lda, bp, 5, 0.75f, -2f, c, 2, ldc, nr, new float[mr * nr]);
-                else SgemmVector.kernel8x2Direct(kc, a, ai, lda, bp, 5, 0.75f, -2f, c, 2, ldc, nr, new float[mr * nr]);
-                SgemmScalar.kernel(mr, nr, kc, ap, 0, bp, 5, 0.75f, -2f, cs, 2, ldc, acc);
-                for (int i = 0; i < c.length; i++) {
-                    assertEquals(cs[i], c[i], 1e-5f * kc, "direct kernel " + mr + " rows, kc=" + kc + " element " + i);
+            for (int rows : new int[] {mr, mr - 1, 7, 1}) {
+                for (int kc : new int[] {1, 3, 64, 129}) {
+                    int lda = kc + 5, ai = 4;
+                    float[] a = new float[ai + (rows - 1) * lda + kc], bp = new float[5 + nr * kc], ap = new float[mr * kc];
+                    for (int i = 0; i < a.length; i++) a[i] = (float) rnd.nextDouble() - 0.5f;
+                    for (int i = 0; i < bp.length; i++) bp[i] = (float) rnd.nextDouble() - 0.5f;
+                    for (int i = 0; i < rows; i++) {
+                        for (int p = 0; p < kc; p++) ap[p * mr + i] = a[ai + i * lda + p];
+                    }
+                    int ldc = nr + 3;
+                    float[] c = new float[2 + mr * ldc];
+                    for (int i = 0; i < c.length; i++) c[i] = (float) rnd.nextDouble();
+                    float[] before = c.clone(), cs = c.clone(), acc = new float[mr * nr];
+                    if (mr == 12) SgemmVector.kernel12x2Direct(kc, a, ai, lda, rows, bp, 5, 0.75f, -2f, c, 2, ldc, nr, new float[mr * nr]);
+                    else SgemmVector.kernel8x2Direct(kc, a, ai, lda, rows, bp, 5, 0.75f, -2f, c, 2, ldc, nr, new float[mr * nr]);
+                    SgemmScalar.kernel(mr, nr, kc, ap, 0, bp, 5, 0.75f, -2f, cs, 2, ldc, acc);
+                    for (int i = 0; i < c.length; i++) {
+                        String at = "direct kernel " + mr + " rows, " + rows + " filled, kc=" + kc + " element " + i;
+                        if (i >= 2 + rows * ldc) assertEquals(before[i], c[i], at + " (past the panel's rows) changed");
+                        else assertEquals(cs[i], c[i], 1e-5f * kc, at);
+                    }
                 }
             }
         }
