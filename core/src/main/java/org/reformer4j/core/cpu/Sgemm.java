@@ -37,10 +37,10 @@ public final class Sgemm {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             long all = t.values().stream().mapToLong(v -> v[2]).sum();
             StringBuilder sb = new StringBuilder(String.format(java.util.Locale.ROOT,
-                    "sgemm shapes (m x n x k, A and B: n = row-major, t = transposed): %.3f s in all%n", all / 1e9));
+                    "sgemm shapes (m x n x k, A and B: n = row-major, t = transposed; leading dimensions of A, B, C): %.3f s in all%n", all / 1e9));
             t.entrySet().stream().sorted((x, y) -> Long.compare(y.getValue()[2], x.getValue()[2])).forEach(e -> {
                 long[] v = e.getValue();
-                sb.append(String.format(java.util.Locale.ROOT, "  %-28s calls %8d  %9.3f GFLOP  %8.3f s  %6.1f GFLOP/s  %5.1f%%%n",
+                sb.append(String.format(java.util.Locale.ROOT, "  %-48s calls %8d  %9.3f GFLOP  %8.3f s  %6.1f GFLOP/s  %5.1f%%%n",
                         e.getKey(), v[0], v[1] / 1e9, v[2] / 1e9, v[1] / Math.max(1.0, v[2]), 100.0 * v[2] / Math.max(1, all)));
             });
             System.err.print(sb);
@@ -155,8 +155,11 @@ public final class Sgemm {
         long t0 = SHAPES == null ? 0 : System.nanoTime();
         SgemmBlocked.gemm(pl, threads, m, n, k, alpha, a, aOff, rsA, csA, b, bOff, rsB, csB, beta, c, cOff, ldc);
         if (SHAPES != null) {
-            long[] v = SHAPES.computeIfAbsent(m + "x" + n + "x" + k + (csA == 1 ? " n" : " t") + (csB == 1 ? "n" : "t") + " " + threads + "t",
-                    key -> new long[3]);
+            // threads: those the product may use; "in a part": called inside a parallel loop, so it runs on its caller alone
+            String key = m + "x" + n + "x" + k + (csA == 1 ? " n" : " t") + (csB == 1 ? "n" : "t") + " ld " + Math.max(rsA, csA) + ","
+                    + Math.max(rsB, csB) + "," + ldc + " " + threads + "t"
+                    + (Parallel.insidePart() ? " in a part" : "");
+            long[] v = SHAPES.computeIfAbsent(key, x -> new long[3]);
             synchronized (v) {
                 v[0]++;
                 v[1] += 2 * macs;

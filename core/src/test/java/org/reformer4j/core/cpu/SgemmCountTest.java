@@ -34,8 +34,8 @@ class SgemmCountTest {
         // the shape table printed at exit: one line per shape with its calls and operations (tiny products, run
         // unblocked, are not timed; batches count product by product)
         assertTrue(out.contains("sgemm shapes"), out);
-        assertTrue(Pattern.compile("300x100x200 nn \\d+t +calls +1 +0\\.012 GFLOP").matcher(out).find(), out);
-        assertTrue(Pattern.compile("10x20x30 nn \\d+t +calls +6 +0\\.000 GFLOP").matcher(out).find(), out);
+        assertTrue(Pattern.compile("300x100x200 nn ld 200,100,100 \\d+t +calls +1 +0\\.012 GFLOP").matcher(out).find(), out);
+        assertTrue(Pattern.compile("10x20x30 nn ld 30,20,20 \\d+t +calls +6 +0\\.000 GFLOP").matcher(out).find(), out);
         assertTrue(!out.contains("3x4x5"), out);
     }
 }
