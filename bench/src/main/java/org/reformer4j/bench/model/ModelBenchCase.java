@@ -103,6 +103,7 @@ final class ModelBenchCase {
         for (int i = 0; i < warm + steps; i++) {
             if (i == warm - 1 && System.nanoTime() - warmStart < TRAIN_WARMUP_NANOS) warm++;
             List<long[]> seqs = sequences(batch, len, model.config().numTokens, 100 + i);
+            if (i == warm) Sgemm.resetShapes(); // the per-shape table (-Dreformer4j.sgemm.shapes) covers the timed steps only
             long a0 = allocatedBytes(), c0 = cpuNanos(), f0 = Sgemm.countedFlops(), t0 = System.nanoTime();
             try (var s = SCOPE ? Scope.open() : null) {
                 var l = wrapper.loss(seqs);

@@ -49,6 +49,14 @@ public final class Sgemm {
     }
 
     /**
+     * Empties the per-shape table of {@code reformer4j.sgemm.shapes} (a benchmark calls it when its warm-up ends: the
+     * first calls of each shape run before the JIT has compiled the kernels, and would count in the table's rates).
+     */
+    public static void resetShapes() {
+        if (SHAPES != null) SHAPES.clear();
+    }
+
+    /**
      * The floating-point operations (2 m n k per product, whatever alpha and beta) of the float32 products run so far
      * in this JVM when it was started with {@code -Dreformer4j.sgemm.count=true}; -1 without it.
      */
