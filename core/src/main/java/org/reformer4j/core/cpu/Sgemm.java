@@ -1,5 +1,9 @@
 package org.reformer4j.core.cpu;
 
+import java.util.Locale;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+
 /**
  * General matrix multiply on the CPU, the BLAS {@code sgemm}/{@code dgemm} contract with general strides:
  * {@code C = alpha * op(A) op(B) + beta * C}, op(A) of shape [m,k] read as {@code a[aOff + i*rsA + p*csA]},
@@ -21,26 +25,26 @@ public final class Sgemm {
      * system property {@code reformer4j.sgemm.count} (a benchmark's view of how much of a step is GEMM work).
      */
     private static final boolean COUNT = Boolean.getBoolean("reformer4j.sgemm.count");
-    private static final java.util.concurrent.atomic.LongAdder FLOPS = new java.util.concurrent.atomic.LongAdder();
+    private static final LongAdder FLOPS = new LongAdder();
     /**
      * With the system property {@code reformer4j.sgemm.shapes} set: per product shape (m x n x k, A and B layouts,
      * threads) the calls, operations and nanoseconds, printed to stderr at exit, most time first (a diagnostic: two
      * clock reads per product).
      */
-    private static final java.util.concurrent.ConcurrentHashMap<String, long[]> SHAPES =
+    private static final ConcurrentHashMap<String, long[]> SHAPES =
             System.getProperty("reformer4j.sgemm.shapes") == null ? null : shapeTable();
 
     private Sgemm() {}
 
-    private static java.util.concurrent.ConcurrentHashMap<String, long[]> shapeTable() {
-        var t = new java.util.concurrent.ConcurrentHashMap<String, long[]>();
+    private static ConcurrentHashMap<String, long[]> shapeTable() {
+        var t = new ConcurrentHashMap<String, long[]>();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             long all = t.values().stream().mapToLong(v -> v[2]).sum();
-            StringBuilder sb = new StringBuilder(String.format(java.util.Locale.ROOT,
+            StringBuilder sb = new StringBuilder(String.format(Locale.ROOT,
                     "sgemm shapes (m x n x k, A and B: n = row-major, t = transposed; leading dimensions of A, B, C): %.3f s in all%n", all / 1e9));
             t.entrySet().stream().sorted((x, y) -> Long.compare(y.getValue()[2], x.getValue()[2])).forEach(e -> {
                 long[] v = e.getValue();
-                sb.append(String.format(java.util.Locale.ROOT, "  %-48s calls %8d  %9.3f GFLOP  %8.3f s  %6.1f GFLOP/s  %5.1f%%%n",
+                sb.append(String.format(Locale.ROOT, "  %-48s calls %8d  %9.3f GFLOP  %8.3f s  %6.1f GFLOP/s  %5.1f%%%n",
                         e.getKey(), v[0], v[1] / 1e9, v[2] / 1e9, v[1] / Math.max(1.0, v[2]), 100.0 * v[2] / Math.max(1, all)));
             });
             System.err.print(sb);
