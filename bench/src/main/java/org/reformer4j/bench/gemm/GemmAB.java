@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.SplittableRandom;
 
 /**
  * Two builds of core's float32 GEMM against each other in one JVM, for a researcher who changed a kernel on a machine
@@ -54,10 +53,9 @@ public final class GemmAB {
                     lookup.findStatic(parallel, "setThreads", MethodType.methodType(void.class, int.class)));
         }
 
-        void run(int m, int n, int k, boolean ta, boolean tb, float[] a, float[] b, float[] c) throws Throwable {
-            // row-major operands; a transposed operand is stored as its transpose and read with swapped strides
-            int rsA = ta ? 1 : k, csA = ta ? m : 1, rsB = tb ? 1 : n, csB = tb ? k : 1;
-            sgemm.invokeExact(m, n, k, 1f, a, 0, rsA, csA, b, 0, rsB, csB, 0f, c, 0, n);
+        /** The product of g's operands (with g's strides) into c, by this build. */
+        void run(GemmCase g, int[] st, float[] c) throws Throwable {
+            sgemm.invokeExact(g.m, g.n, g.k, 1f, g.a(), 0, st[0], st[1], g.b(), 0, st[2], st[3], 0f, c, 0, g.n);
         }
     }
 
@@ -91,18 +89,15 @@ public final class GemmAB {
     record Result(double a, double b, double relativeDifference) {}
 
     static Result compare(String shape, Build[] builds, int threads, int rounds, double warmSeconds) throws Throwable {
-        String[] f = shape.split(":");
-        String[] d = f[0].split("x");
-        if (d.length != 3) throw new IllegalArgumentException("GemmAB: shape " + shape + " is not MxNxK[:tn]");
-        int m = Integer.parseInt(d[0]), n = Integer.parseInt(d[1]), k = Integer.parseInt(d[2]);
-        String flags = f.length > 1 ? f[1] : "nn";
-        boolean ta = flags.charAt(0) == 't', tb = flags.charAt(1) == 't';
-        SplittableRandom r = new SplittableRandom(11);
-        float[] x = new float[m * k], y = new float[k * n];
-        for (int i = 0; i < x.length; i++) x[i] = (float) r.nextDouble() - 0.5f;
-        for (int i = 0; i < y.length; i++) y[i] = (float) r.nextDouble() - 0.5f;
-        float[][] c = {new float[m * n], new float[m * n]};
-        double flops = 2.0 * m * n * k;
+        GemmCase g;
+        try {
+            g = GemmCase.parse(shape, 11);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("GemmAB: " + e.getMessage(), e);
+        }
+        int[] st = g.strides();
+        float[][] c = {new float[g.m * g.n], new float[g.m * g.n]};
+        double flops = g.flops();
         int reps = (int) Math.max(1, 4e8 / flops);
         ThreadMXBean mx = ManagementFactory.getThreadMXBean();
         double[][] wall = new double[2][rounds], cpu = new double[2][rounds];
@@ -113,7 +108,7 @@ public final class GemmAB {
             for (int turn = 0; turn < 2; turn++) {
                 int v = (round & 1) == 0 ? turn : 1 - turn; // A B, then B A: a drift within a round favours neither
                 long w0 = System.nanoTime(), c0 = mx.getCurrentThreadCpuTime();
-                for (int i = 0; i < reps; i++) builds[v].run(m, n, k, ta, tb, x, y, c[v]);
+                for (int i = 0; i < reps; i++) builds[v].run(g, st, c[v]);
                 long w1 = System.nanoTime(), c1 = mx.getCurrentThreadCpuTime();
                 if (round >= 0) {
                     wall[v][round] = flops * reps / (w1 - w0);
@@ -128,24 +123,18 @@ public final class GemmAB {
         }
         String same = diff == 0 ? "same bits" : String.format(Locale.ROOT, "results differ by %.2e relative", diff / scale);
         System.out.printf(Locale.ROOT, "%s wall: A %s, B %s, B/A %.2f (%s)%n", shape, stats(wall[0]), stats(wall[1]),
-                median(wall[1]) / median(wall[0]), same);
+                GemmCompare.median(wall[1]) / GemmCompare.median(wall[0]), same);
         if (threads == 1) {
             System.out.printf(Locale.ROOT, "%s cpu:  A %s, B %s, B/A %.2f%n", shape, stats(cpu[0]), stats(cpu[1]),
-                    median(cpu[1]) / median(cpu[0]));
+                    GemmCompare.median(cpu[1]) / GemmCompare.median(cpu[0]));
         }
         if (diff > 1e-4 * scale) System.out.println("warning: " + shape + ": A and B compute different products");
-        return new Result(median(wall[0]), median(wall[1]), diff / scale);
+        return new Result(GemmCompare.median(wall[0]), GemmCompare.median(wall[1]), diff / scale);
     }
 
     private static String stats(double[] x) {
         double[] y = x.clone();
         Arrays.sort(y);
-        return String.format(Locale.ROOT, "median %.1f [%.1f-%.1f] GFLOP/s", median(x), y[0], y[y.length - 1]);
-    }
-
-    private static double median(double[] x) {
-        double[] y = x.clone();
-        Arrays.sort(y);
-        return y.length % 2 == 1 ? y[y.length / 2] : (y[y.length / 2 - 1] + y[y.length / 2]) / 2;
+        return String.format(Locale.ROOT, "median %.1f [%.1f-%.1f] GFLOP/s", GemmCompare.median(x), y[0], y[y.length - 1]);
     }
 }

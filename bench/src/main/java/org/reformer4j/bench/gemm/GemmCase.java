@@ -31,6 +31,33 @@ public final class GemmCase {
         for (int i = 0; i < b.length; i++) b[i] = (float) r.nextDouble() - 0.5f;
     }
 
+    /**
+     * The product a runner's argument names: {@code MxNxK} with optional flags {@code :tn} (t: that operand
+     * transposed, n: not), operands filled from {@code seed}.
+     */
+    static GemmCase parse(String shape, long seed) {
+        String[] f = shape.split(":");
+        String[] d = f[0].split("x");
+        String flags = f.length > 1 ? f[1] : "nn";
+        if (d.length != 3 || flags.length() != 2) throw new IllegalArgumentException("shape " + shape + " is not MxNxK[:tn]");
+        return new GemmCase(Integer.parseInt(d[0]), Integer.parseInt(d[1]), Integer.parseInt(d[2]),
+                flags.charAt(0) == 't', flags.charAt(1) == 't', seed);
+    }
+
+    /** A and B as {@link #runReformer} reads them. */
+    float[] a() {
+        return a;
+    }
+
+    float[] b() {
+        return b;
+    }
+
+    /** Row and column strides of op(A) and op(B) over {@link #a()} and {@link #b()}: {rsA, csA, rsB, csB}. */
+    int[] strides() {
+        return new int[] {transA ? 1 : k, transA ? m : 1, transB ? 1 : n, transB ? k : 1};
+    }
+
     /** Floating-point operations of one product (a multiply and an add per term). */
     public double flops() {
         return 2.0 * m * n * k;
@@ -54,9 +81,8 @@ public final class GemmCase {
 
     /** One product with reformer4j's blocked GEMM. */
     public float[] runReformer() {
-        int rsA = transA ? 1 : k, csA = transA ? m : 1;
-        int rsB = transB ? 1 : n, csB = transB ? k : 1;
-        Sgemm.sgemm(m, n, k, 1f, a, 0, rsA, csA, b, 0, rsB, csB, 0f, c, 0, n);
+        int[] s = strides();
+        Sgemm.sgemm(m, n, k, 1f, a, 0, s[0], s[1], b, 0, s[2], s[3], 0f, c, 0, n);
         return c;
     }
 

@@ -32,11 +32,7 @@ public final class GemmCompare {
                     + "reformer4j's turns and take a core from it (start with OPENBLAS_THREAD_TIMEOUT=4)");
         }
         for (int s = 2; s < args.length; s++) {
-            String[] f = args[s].split(":");
-            String[] d = f[0].split("x");
-            String flags = f.length > 1 ? f[1] : "nn";
-            GemmCase ours = new GemmCase(Integer.parseInt(d[0]), Integer.parseInt(d[1]), Integer.parseInt(d[2]),
-                    flags.charAt(0) == 't', flags.charAt(1) == 't', 11);
+            GemmCase ours = GemmCase.parse(args[s], 11);
             GemmCase blas = new GemmCase(ours.m, ours.n, ours.k, ours.transA, ours.transB, 11);
             ours.setUp("reformer4j", threads);
             blas.setUp("openblas", threads);
@@ -82,7 +78,8 @@ public final class GemmCompare {
         return String.format(Locale.ROOT, "median %.1f best %.1f GFLOP/s", median(x), Arrays.stream(x).max().orElse(0));
     }
 
-    private static double median(double[] x) {
+    /** The median (the mean of the middle two for an even count); GemmAB's too. */
+    static double median(double[] x) {
         double[] y = x.clone();
         Arrays.sort(y);
         return y.length % 2 == 1 ? y[y.length / 2] : (y[y.length / 2 - 1] + y[y.length / 2]) / 2;

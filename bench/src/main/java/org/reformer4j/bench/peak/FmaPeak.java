@@ -1,8 +1,6 @@
 package org.reformer4j.bench.peak;
 
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
 import jdk.incubator.vector.FloatVector;
@@ -100,9 +98,9 @@ public final class FmaPeak {
         System.out.println("CPU: " + GemmReport.cpuModel() + ", " + Runtime.getRuntime().availableProcessors() + " processors, "
                 + S.length() + " float lanes");
         for (int n : threads) {
-            List<Double> g = new ArrayList<>();
-            for (int r = 0; r < rounds; r++) g.add(round(n, trips));
-            double[] s = g.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+            double[] s = new double[rounds];
+            for (int r = 0; r < rounds; r++) s[r] = round(n, trips);
+            Arrays.sort(s);
             System.out.printf(Locale.ROOT, "threads %d: median %.1f GFLOP/s (min %.1f, max %.1f, %d rounds)%n", n, s[s.length / 2], s[0],
                     s[s.length - 1], rounds);
         }
