@@ -63,21 +63,23 @@ final class TopK {
         boolean vec = VectorSupport.ENABLED;
         if (!(vec ? Vec.finite(x) : finite(x))) return null;
         float t = Float.NEGATIVE_INFINITY;
+        int count = n; // of the values >= t
         int stride = 8, m = n / stride;
         if (m >= 64 && k < n / 2) {
             double[] sample = new double[m];
             for (int i = 0; i < m; i++) sample[i] = x[i * stride];
             // the rank in the sample of ~1.1 k in x; doubled until the count reaches k (then every value)
-            for (int r = k / stride + k / (10 * stride) + 4; ; r = 2 * r) {
-                if (r >= m) {
-                    t = Float.NEGATIVE_INFINITY;
+            for (int r = k / stride + k / (10 * stride) + 4; r < m; r = 2 * r) {
+                float tr = (float) select(sample, m - 1 - r);
+                int c = vec ? Vec.countAtLeast(x, tr) : countAtLeast(x, tr);
+                if (c >= k) {
+                    t = tr;
+                    count = c;
                     break;
                 }
-                t = (float) select(sample, m - 1 - r);
-                if ((vec ? Vec.countAtLeast(x, t) : countAtLeast(x, t)) >= k) break;
             }
         }
-        long[] keys = vec ? Vec.keysAtLeast(x, t) : keysAtLeast(x, t);
+        long[] keys = vec ? Vec.keysAtLeast(x, t, count) : keysAtLeast(x, t, count);
         java.util.Arrays.sort(keys);
         int[] order = new int[k];
         for (int i = 0; i < k; i++) order[i] = (int) keys[i];
@@ -95,9 +97,9 @@ final class TopK {
         return c;
     }
 
-    /** {@link #descendingKey}s of every value >= t, in index order. */
-    private static long[] keysAtLeast(float[] x, float t) {
-        long[] keys = new long[countAtLeast(x, t)];
+    /** {@link #descendingKey}s of every value >= t (count of them), in index order. */
+    private static long[] keysAtLeast(float[] x, float t, int count) {
+        long[] keys = new long[count];
         int c = 0;
         for (int j = 0; j < x.length; j++) if (x[j] >= t) keys[c++] = descendingKey(x[j], j);
         return keys;
@@ -127,8 +129,8 @@ final class TopK {
             return c;
         }
 
-        static long[] keysAtLeast(float[] x, float t) {
-            long[] keys = new long[countAtLeast(x, t)];
+        static long[] keysAtLeast(float[] x, float t, int count) {
+            long[] keys = new long[count];
             int j = 0, c = 0, up = S.loopBound(x.length);
             for (; j < up; j += L) {
                 long bits = FloatVector.fromArray(S, x, j).compare(VectorOperators.GE, t).toLong();

@@ -69,7 +69,7 @@ final class FullQkAttentionF32 extends Function {
 
     /** Attention of queries qk[:, :T] over the unit keys of qk and v; dropout's counter is drawn here, once. */
     static Tensor attend(Tensor qk, Tensor v, int queryLen, boolean[][] mask, boolean causal, FullQkAttention.Dropout d) {
-        return attend(qk, v, 1, qk.size(0), queryLen, mask, causal, d);
+        return attend(qk, v, 1, queryLen, mask, causal, d);
     }
 
     /**
@@ -80,11 +80,11 @@ final class FullQkAttentionF32 extends Function {
      * Arguments validated by {@link FullQkAttention#attendHeads}.
      */
     static Tensor attendHeads(Tensor qk, Tensor v, int heads, int queryLen, boolean[][] mask, boolean causal, FullQkAttention.Dropout d) {
-        return attend(qk, v, heads, qk.size(0) * heads, queryLen, mask, causal, d);
+        return attend(qk, v, heads, queryLen, mask, causal, d);
     }
 
-    private static Tensor attend(Tensor qk, Tensor v, int heads, int n, int queryLen, boolean[][] mask, boolean causal, FullQkAttention.Dropout d) {
-        int len = qk.size(1);
+    private static Tensor attend(Tensor qk, Tensor v, int heads, int queryLen, boolean[][] mask, boolean causal, FullQkAttention.Dropout d) {
+        int n = qk.size(0) * heads, len = qk.size(1);
         byte[] codes = FullQkAttention.codes(n, queryLen, len, mask, causal);
         long c = d == null ? 0 : d.draw().applyAsLong(Generator.blocksFor4((long) n * queryLen * len));
         boolean grad = org.reformer4j.core.GradMode.isEnabled() && (qk.requiresGrad() || v.requiresGrad());
