@@ -31,10 +31,18 @@ public final class LshAttentionCore extends Function {
 
     /**
      * Largest per-round output array [N, H*L, dh] kept from forward to backward (float32 tile path); above it,
-     * backward recomputes each round's output from the saved logsumexps instead (at 16384 tokens it is 64 MiB
-     * per layer, the largest array of the layer). Not final: tests set it to 0 to run the recomputation.
+     * backward recomputes each round's output from the saved logsumexps instead (one more q k^T, softmax and p v per
+     * chunk). An eighth of the heap limit unless {@code -Dreformer4j.lsh.keepRoundOutputsMiB} sets it: a reversible
+     * stack holds one layer's array at a time, and at 16384 tokens (64 MiB per layer) keeping it in a 600 MiB heap
+     * took 831 instead of 883 GFLOP and 25-27 instead of 27-30 s of CPU per step, at the same peak RSS
+     * (bench/RESULTS.md, tenth session). Not final: tests set it to 0 to run the recomputation.
      */
-    static volatile long keepRoundOutputsBytes = 32L << 20;
+    static volatile long keepRoundOutputsBytes = keepRoundOutputsDefault();
+
+    private static long keepRoundOutputsDefault() {
+        Long mib = Long.getLong("reformer4j.lsh.keepRoundOutputsMiB");
+        return mib != null ? mib << 20 : Runtime.getRuntime().maxMemory() / 8;
+    }
 
     private final Plan plan;
 

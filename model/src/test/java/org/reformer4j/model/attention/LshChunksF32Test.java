@@ -21,12 +21,13 @@ import org.reformer4j.core.Tensor;
  */
 class LshChunksF32Test {
     private static final int N = 2, LEN = 128, DH = 16, H = 2, BS = 16;
+    private static final long KEEP = LshAttentionCore.keepRoundOutputsBytes;
 
     @AfterEach
     void restore() {
         LshChunks.tilesEnabled = true;
         LshChunks.tilesVector = true;
-        LshAttentionCore.keepRoundOutputsBytes = 32L << 20;
+        LshAttentionCore.keepRoundOutputsBytes = KEEP;
     }
 
     @ParameterizedTest
