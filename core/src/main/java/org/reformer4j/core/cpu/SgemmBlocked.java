@@ -85,11 +85,16 @@ final class SgemmBlocked {
      * the seed's 1016 x 512 x 128 and 1016 x 128 x 512 never less than 1.02x); but 0.85-0.88x on 4096 x 256 x 256,
      * 0.86x on 4096 x 256 x 1024, and with A transposed and n of 128 or 256: 0.78-0.99x on 512 x 128 x 1016, 0.63x on 1024 x 256 x 4096, 0.89x on 256 x 256 x 4096 (why these lose is
      * not established); 1 thread 0.93-1.10x. The small products read in place stay on the 12- and 8-row kernels (the
-     * 6 x 4 kernel, which packs them, was 0.79-0.95x there). Every kernel sums each element over k in the same order:
+     * 6 x 4 kernel, which packs them, was 0.79-0.95x there). The 8-row kernel of {@link #planFor(int)} is for small
+     * products only: on large packed ones (transposed A, n below 512) the 12-row kernel with its partial last panel ran
+     * 1.06-1.37x faster on two threads and 1.01-1.14x on one (256 x 256 x 4096, 128 x 256 x 4096, 256 x 128 x 2048,
+     * 320 x 256 x 4096, 64 x 256 x 8192, all A transposed; the plans alternating in one JVM, bench/RESULTS.md tenth
+     * session). Every kernel sums each element over k in the same order:
      * the same bits whichever plan runs.
      */
     static Plan planFor(int m, int n, int k, int csA) {
         Plan p = planFor(m);
+        if (p == VECTOR8 && (long) m * n * k >= WIDE_MACS && !direct(p, m, k, csA)) p = VECTOR;
         if (WIDE == null || p.kernel() == 0 || m > WIDE_ROWS || (long) m * n * k < WIDE_MACS || direct(p, m, k, csA)
                 || (csA != 1 && n < 512)) {
             return p;

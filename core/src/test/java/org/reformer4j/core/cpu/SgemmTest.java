@@ -131,6 +131,8 @@ class SgemmTest {
         assertEquals(SgemmBlocked.planFor(4096), SgemmBlocked.planFor(4096, 256, 256, 1), "more rows than WIDE_ROWS");
         assertEquals(SgemmBlocked.planFor(127), SgemmBlocked.planFor(127, 127, 64, 1), "A read in place");
         assertEquals(SgemmBlocked.planFor(64), SgemmBlocked.planFor(64, 64, 64, 1), "below WIDE_MACS");
+        assertEquals(SgemmBlocked.VECTOR, SgemmBlocked.planFor(256, 256, 4096, 256), "transposed A, n = 256, 256 rows: 12 rows, not 8");
+        assertEquals(SgemmBlocked.VECTOR8, SgemmBlocked.planFor(64, 128, 64, 1), "a small 64-row product keeps the 8-row kernel");
         int before = Parallel.threads();
         try {
             for (int threads : new int[] {1, 2}) {
@@ -139,6 +141,7 @@ class SgemmTest {
                 check("wide plan, " + threads + " threads", null, rnd, 520, 70, 130, false, false, 1f, 0f);
                 check("wide plan, " + threads + " threads", null, rnd, 130, 530, 61, true, true, -0.5f, 2f);
                 check("wide plan, " + threads + " threads", null, rnd, 301, 600, 40, false, true, 1f, 1f);
+                check("12 rows for 136 (a partial last panel), " + threads + " threads", null, rnd, 136, 200, 200, true, false, 1f, 0f);
             }
         } finally {
             Parallel.setThreads(before);
