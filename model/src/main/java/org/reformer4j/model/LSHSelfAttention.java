@@ -312,7 +312,7 @@ public final class LSHSelfAttention extends Module implements Branch {
                 rot = org.reformer4j.core.Scope.detached(() -> s.rotations.rotations(layer, shape, cfg.dtype));
             }
             double[] drop = s.dropoutScales(b * sh * hashes * len * 2 * cfg.bucketSize, cfg.lshDropout, replay);
-            var res = lsh.forward(qkL, vL, t, hashes, rot, buckets, mask, s.rotary, drop);
+            var res = lsh.forward(qkL, vL, t, hashes, rot, buckets, mask, s.rotary, drop, replay.replaying());
             replay.recordBuckets(res.buckets());
             hashed = res.buckets();
             if (s.recorder != null && !replay.replaying()) s.recorder.record(layer, res.buckets());

@@ -50,6 +50,16 @@ public final class LshAttention {
      */
     public Result forward(Tensor qk, Tensor v, int queryLen, int hashes, Tensor rotations, int[][] buckets,
                           boolean[][] mask, RotaryTable rotary, double[] dropoutScale) {
+        return forward(qk, v, queryLen, hashes, rotations, buckets, mask, rotary, dropoutScale, false);
+    }
+
+    /**
+     * {@link #forward(Tensor, Tensor, int, int, Tensor, int[][], boolean[][], RotaryTable, double[])} for a pass whose
+     * backward follows at once when {@code recomputation} (a reversible layer rebuilt in backward: one layer's arrays
+     * alive at a time), which may keep more for backward (see {@link LshAttentionCore#keepRoundOutputsBytes}).
+     */
+    public Result forward(Tensor qk, Tensor v, int queryLen, int hashes, Tensor rotations, int[][] buckets,
+                          boolean[][] mask, RotaryTable rotary, double[] dropoutScale, boolean recomputation) {
         if (qk.rank() != 3 || !java.util.Arrays.equals(qk.shape(), v.shape())) {
             throw new IllegalArgumentException("LSHAttention: qk " + Shape.str(qk.shape()) + " and v " + Shape.str(v.shape())
                     + " must both be [N, L, dh]");
@@ -71,7 +81,7 @@ public final class LshAttention {
         var plan = new LshAttentionCore.Plan(queryLen, hashes, bucketSize, buckets, sorted, mask,
                 rotary == null ? null : rotary.sin(), rotary == null ? null : rotary.cos(), causal, attendAcrossBuckets,
                 allowDuplicateAttention, dropoutScale);
-        return new Result(new LshAttentionCore(plan).apply(qk, v), buckets);
+        return new Result(new LshAttentionCore(plan, recomputation).apply(qk, v), buckets);
     }
 
     /**

@@ -30,14 +30,24 @@ public final class LshAttentionCore extends Function {
                        boolean allowDuplicateAttention, double[] dropoutScale) {}
 
     /**
-     * Largest per-round output array [N, H*L, dh] kept from forward to backward (float32 tile path); above it,
-     * backward recomputes each round's output from the saved logsumexps instead (one more q k^T, softmax and p v per
-     * chunk). An eighth of the heap limit unless {@code -Dreformer4j.lsh.keepRoundOutputsMiB} sets it: a reversible
-     * stack holds one layer's array at a time, and at 16384 tokens (64 MiB per layer) keeping it in a 600 MiB heap
-     * took 831 instead of 883 GFLOP and 25-27 instead of 27-30 s of CPU per step, at the same peak RSS
-     * (bench/RESULTS.md, tenth session). Not final: tests set it to 0 to run the recomputation.
+     * Largest per-round output array [N, H*L, dh] kept from forward to backward (float32 tile path) by a reversible
+     * layer's recomputation, whose backward follows at once (one layer's array alive at a time); above it, backward
+     * recomputes each round's output from the saved logsumexps instead (one more q k^T, softmax and p v per chunk). An
+     * eighth of the heap limit unless {@code -Dreformer4j.lsh.keepRoundOutputsMiB} sets it: at 16384 tokens (64 MiB per
+     * layer) keeping it in a 600 MiB heap took 831 instead of 883 GFLOP and 25-27 instead of 27-30 s of CPU per step,
+     * at the same peak RSS (bench/RESULTS.md, tenth session). Any other pass (an irreversible layer, whose arrays all
+     * stay until backward) keeps at most {@link #KEEP_OTHER_BYTES}. Not final: tests set it to 0 to run the
+     * recomputation.
      */
     static volatile long keepRoundOutputsBytes = keepRoundOutputsDefault();
+
+    /** The most a pass other than a reversible layer's recomputation keeps (see {@link #keepRoundOutputsBytes}). */
+    static final long KEEP_OTHER_BYTES = 32L << 20;
+
+    /** Whether a pass keeps a per-round output array of this many bytes for backward (see {@link #keepRoundOutputsBytes}). */
+    static boolean keepsRoundOutputs(long bytes, boolean recomputation) {
+        return bytes <= (recomputation ? keepRoundOutputsBytes : Math.min(keepRoundOutputsBytes, KEEP_OTHER_BYTES));
+    }
 
     private static long keepRoundOutputsDefault() {
         Long mib = Long.getLong("reformer4j.lsh.keepRoundOutputsMiB");
@@ -45,9 +55,16 @@ public final class LshAttentionCore extends Function {
     }
 
     private final Plan plan;
+    /** Whether this forward is a reversible layer's recomputation, whose backward follows at once. */
+    private final boolean recomputation;
 
     public LshAttentionCore(Plan plan) {
+        this(plan, false);
+    }
+
+    public LshAttentionCore(Plan plan, boolean recomputation) {
         this.plan = plan;
+        this.recomputation = recomputation;
     }
 
     @Override
@@ -121,7 +138,7 @@ public final class LshAttentionCore extends Function {
         });
         Saved sd = new Saved();
         sd.chunks = ch;
-        sd.bo = ch.tiles() && (long) n * hl * dh * 4 > keepRoundOutputsBytes ? null : bo;
+        sd.bo = ch.tiles() && !keepsRoundOutputs((long) n * hl * dh * 4, recomputation) ? null : bo;
         sd.lse = lse;
         sd.w = wts;
         ctx.put("saved", sd);

@@ -1,9 +1,11 @@
 package org.reformer4j.model.attention;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.reformer4j.core.DType;
@@ -70,6 +72,7 @@ class LshChunksF32Test {
         double[][] scalar = run(attn, qk, v, gOut, t, buckets, mask, rotary, drop, DType.F32);
         LshChunks.tilesVector = true;
         double[][] vector = run(attn, qk, v, gOut, t, buckets, mask, rotary, drop, DType.F32);
+        double[][] recomputation = run(attn, qk, v, gOut, t, buckets, mask, rotary, drop, DType.F32, true);
         LshAttentionCore.keepRoundOutputsBytes = 0;
         double[][] recomputed = run(attn, qk, v, gOut, t, buckets, mask, rotary, drop, DType.F32);
 
@@ -80,6 +83,7 @@ class LshChunksF32Test {
             close(tag + ", " + what[i] + ": vector tiles vs scalar tiles", vector[i], scalar[i], 2e-6);
             // backward recomputing the per-round outputs instead of keeping them: the same operations, the same bits
             assertArrayEquals(vector[i], recomputed[i], tag + ", " + what[i] + ": round outputs recomputed in backward");
+            assertArrayEquals(vector[i], recomputation[i], tag + ", " + what[i] + ": as a reversible layer's recomputation");
             // float32 vs float64: a round whose query sees only itself has logsumexp ~ -5e4 (the self value), where
             // float32 resolves 4e-3; the golden README reports the same ~1e-3 differences in causal logits
             close(tag + ", " + what[i] + ": vector tiles vs float64", vector[i], f64[i], 5e-3);
@@ -89,9 +93,15 @@ class LshChunksF32Test {
     /** Out, d qk and d v of the op in {@code dt} for the upstream gradient gOut. */
     private static double[][] run(LshAttention attn, Tensor qk64, Tensor v64, Tensor gOut, int t, int[][] buckets, boolean[][] mask,
                                   boolean rotary, double[] drop, DType dt) {
+        return run(attn, qk64, v64, gOut, t, buckets, mask, rotary, drop, dt, false);
+    }
+
+    /** {@link #run} as a reversible layer's recomputation or not. */
+    private static double[][] run(LshAttention attn, Tensor qk64, Tensor v64, Tensor gOut, int t, int[][] buckets, boolean[][] mask,
+                                  boolean rotary, double[] drop, DType dt, boolean recomputation) {
         Tensor qk = qk64.to(dt).detach().requiresGrad(true), v = v64.to(dt).detach().requiresGrad(true);
         RotaryTable table = rotary ? RotaryTable.of(toDouble(RotaryTable.inverseFrequencies(DH)), t, dt) : null;
-        Tensor out = attn.forward(qk, v, t, H, null, buckets, mask, table, drop).out();
+        Tensor out = attn.forward(qk, v, t, H, null, buckets, mask, table, drop, recomputation).out();
         out.backward(gOut.to(dt));
         return new double[][] {out.toDoubleArray(), qk.grad().toDoubleArray(), v.grad().toDoubleArray()};
     }
@@ -116,5 +126,20 @@ class LshChunksF32Test {
         }
         assertTrue(worst <= tol * scale, what + ": max difference " + worst + " at " + at + " (" + (at < 0 ? "" : a[at] + " vs " + b[at])
                 + ") > " + tol * scale);
+    }
+
+    /**
+     * A reversible layer's recomputation keeps round outputs up to the whole budget (one layer alive at a time); any
+     * other pass (an irreversible layer's arrays all stay until backward) at most 32 MiB of it.
+     */
+    @Test
+    void roundOutputsKeptByPass() {
+        LshAttentionCore.keepRoundOutputsBytes = 100L << 20;
+        assertTrue(LshAttentionCore.keepsRoundOutputs(64L << 20, true), "recomputation, 64 of 100 MiB");
+        assertFalse(LshAttentionCore.keepsRoundOutputs(64L << 20, false), "other pass, 64 MiB over 32");
+        assertTrue(LshAttentionCore.keepsRoundOutputs(32L << 20, false), "other pass, 32 MiB");
+        assertFalse(LshAttentionCore.keepsRoundOutputs(101L << 20, true), "recomputation, over the budget");
+        LshAttentionCore.keepRoundOutputsBytes = 16L << 20;
+        assertFalse(LshAttentionCore.keepsRoundOutputs(20L << 20, false), "other pass, over a budget below 32 MiB");
     }
 }
