@@ -94,12 +94,10 @@ final class SgemmBlocked {
      */
     static Plan planFor(int m, int n, int k, int csA) {
         Plan p = planFor(m);
-        if (p == VECTOR8 && (long) m * n * k >= WIDE_MACS && !direct(p, m, k, csA)) p = VECTOR;
-        if (WIDE == null || p.kernel() == 0 || m > WIDE_ROWS || (long) m * n * k < WIDE_MACS || direct(p, m, k, csA)
-                || (csA != 1 && n < 512)) {
-            return p;
-        }
-        return WIDE;
+        boolean large = (long) m * n * k >= WIDE_MACS, direct = direct(p, m, k, csA); // the 12- and 8-row kernels both read A in place
+        if (!large || direct) return p;
+        if (p == VECTOR8) p = VECTOR;
+        return WIDE == null || p.kernel() == 0 || m > WIDE_ROWS || (csA != 1 && n < 512) ? p : WIDE;
     }
 
     /** The most rows of a product that {@link #planFor(int, int, int, int)} gives {@link #WIDE} (2048^3 stays: 0.89-1.05x). */
