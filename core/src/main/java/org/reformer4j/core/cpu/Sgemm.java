@@ -13,8 +13,13 @@ import java.util.concurrent.atomic.LongAdder;
  * {@link Parallel}: one product is split into row or column stripes, a batch of small ones over the batch.
  */
 public final class Sgemm {
-    /** Below this many multiply-adds a product runs unblocked on the caller (packing would not pay). */
-    static final long DIRECT_MACS = 4096;
+    /**
+     * A product of at most this many multiply-adds runs unblocked on the caller (packing would not pay), each sum as
+     * separate multiplies and adds; a larger one sums each element over k in the same order with fused multiply-adds
+     * whatever its plan. So a caller that splits a product into parts keeps its bits only if the whole and every part
+     * are on the same side of this bound.
+     */
+    public static final long DIRECT_MACS = 4096;
     /** Below this many multiply-adds a product stays on one thread. */
     static final long PARALLEL_MACS = 1L << 18;
     /** A batch whose products are below this many multiply-adds is split over the batch. */

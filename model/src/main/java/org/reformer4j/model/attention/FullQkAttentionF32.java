@@ -21,7 +21,9 @@ import org.reformer4j.core.random.Generator;
  * keep-mask and causal: -Float.MAX_VALUE), softmax ({@link ExpF32}), the dropout multipliers of the same Philox
  * elements as {@code Functional.dropout} over [N, T, L], then @ v. With a gradient wanted, forward keeps the
  * probabilities [N, T, L] (4 MB per layer at the seed size), dropout's keep bits and the key norms; backward
- * recomputes only the unit keys. Not covered (FullQkAttention's unfused graph runs): float64, devices, dropout rate 1.
+ * recomputes only the unit keys. Work on masked scores is skipped (a causal row reads only the keys up to its own,
+ * {@link #live}): the products run over blocks of 32 query rows or keys, each over its live part only (the seed step's
+ * GEMM work 61.13 -> 56.37 GFLOP), with the same bits as the whole products. Not covered (FullQkAttention's unfused graph runs): float64, devices, dropout rate 1.
  */
 final class FullQkAttentionF32 extends Function {
     private static final VectorSpecies<Float> S = ExpF32.SPECIES;
@@ -29,6 +31,13 @@ final class FullQkAttentionF32 extends Function {
     private static final float SELF = (float) LshAttentionCore.SELF_VALUE, MASKED = -Float.MAX_VALUE, LO = (float) 1e-12;
     /** Whether the row loops use the Vector API (when enabled); tests clear it to run the scalar twins. */
     static volatile boolean vector = true;
+    /**
+     * Whether work on masked scores is skipped (see {@link #live}); tests clear it to check that the results are the
+     * same bits either way.
+     */
+    static volatile boolean skipMasked = true;
+    /** Query rows per product when masked columns are skipped. */
+    private static final int BLOCK = 32;
 
     private final int t;
     /**
@@ -39,6 +48,14 @@ final class FullQkAttentionF32 extends Function {
     private final int heads;
     /** Runs (from, to, code) per score row: [T] rows shared by all n, or [N * T] with an input mask. */
     private final int[][] runs;
+    /**
+     * Per score row (as runs): the columns [0, live) whose scores the row's softmax reads. Past the row's last
+     * unmasked key every score is masked, its probability exactly 0 and its gradient 0, so from there on the products
+     * skip the column, the softmax and its backward skip the row's tail, and the tail is written as 0 (a causal row i
+     * of L = T keys reads i + 1 of them). A vector loop's lanes only ever add exact zeros from the skipped part, so it
+     * stops at a whole vector (or runs to L): the same bits as the whole row. A row with no unmasked key is read whole.
+     */
+    private final int[] live;
     private final boolean perRow, keep, vec, dropout;
     /** Dropout's Philox key and first block, threshold and kept multiplier as Functional.dropout rounds them. */
     private final long seed, stream, counter;
@@ -51,6 +68,7 @@ final class FullQkAttentionF32 extends Function {
         this.perRow = perRow;
         this.keep = keep;
         this.vec = vector && VectorSupport.ENABLED;
+        this.live = live(runs, vec, skipMasked);
         this.dropout = d != null;
         this.counter = counter;
         this.seed = d == null ? 0 : d.seed();
@@ -121,11 +139,17 @@ final class FullQkAttentionF32 extends Function {
                 norms(qk, qr, ld, len, dh, raw, nrm, r * len);
                 unitKeys(qk, qr, ld, len, dh, nrm, r * len, w.k);
                 float[] p = keep ? (float[]) pT.storage().data() : w.p;
-                int po = keep ? pT.offset() + r * tl : 0;
-                Sgemm.sgemm(t, len, dh, 1f, qk, qr, ld, 1, w.k, 0, 1, dh, 0f, p, po, len); // q k^T [T, L]
+                int po = keep ? pT.offset() + r * tl : 0, lr = perRow ? r * t : 0;
+                Blocks bl = blocks(lr, len, dh);
+                for (int b = 0, i0 = 0; i0 < t; b++, i0 += bl.rows) { // q k^T [T, L], the live columns of each block of rows
+                    int m = Math.min(bl.rows, t - i0);
+                    Sgemm.sgemm(m, bl.columns[b], dh, 1f, qk, qr + i0 * ld, ld, 1, w.k, 0, 1, dh, 0f, p, po + i0 * len, len);
+                }
                 for (int i = 0; i < t; i++) {
-                    scores(p, po + i * len, runs[perRow ? r * t + i : i], scale);
-                    softmax(p, po + i * len, len);
+                    int n1 = live[lr + i], o1 = po + i * len;
+                    scores(p, o1, runs[lr + i], scale, n1);
+                    softmax(p, o1, n1);
+                    java.util.Arrays.fill(p, o1 + n1, o1 + len, 0f);
                 }
                 float[] a = p;
                 int ao = po;
@@ -137,7 +161,11 @@ final class FullQkAttentionF32 extends Function {
                     a = w.m;
                     ao = 0;
                 }
-                Sgemm.sgemm(t, dh, len, 1f, a, ao, len, 1, v, vo + base(r, len, dh), ld, 1, 0f, o, oo + base(r, t, dh), ld); // p v
+                for (int b = 0, i0 = 0; i0 < t; b++, i0 += bl.rows) { // p v over each block's live columns
+                    int m = Math.min(bl.rows, t - i0);
+                    Sgemm.sgemm(m, dh, bl.columns[b], 1f, a, ao + i0 * len, len, 1, v, vo + base(r, len, dh), ld, 1, 0f,
+                            o, oo + base(r, t, dh) + i0 * ld, ld);
+                }
             }
         });
         if (keep) { // for backward: the contiguous inputs, the probabilities, dropout's keep bits (null: none), the norms
@@ -175,18 +203,78 @@ final class FullQkAttentionF32 extends Function {
                     pd = w.pd;
                     pdo = 0;
                 }
-                Sgemm.sgemm(t, len, dh, 1f, g, gr, ld, 1, v, vr, 1, ld, 0f, w.dp, 0, len); // g v^T [T, L]
-                Sgemm.sgemm(len, dh, t, 1f, pd, pdo, 1, len, g, gr, ld, 1, 0f, dv, dvo + base(r, len, dh), ld); // dv = pd^T g
-                for (int i = 0; i < t; i++) {
-                    softmaxBackward(p, po + i * len, w.dp, i * len, kb == null ? null : w.m, len, scale, runs[perRow ? r * t + i : i]);
+                int lr = perRow ? r * t : 0, dr = dqo + base(r, len, dh);
+                Blocks bl = blocks(lr, len, dh);
+                for (int b = 0, i0 = 0; i0 < t; b++, i0 += bl.rows) { // g v^T [T, L], the live columns of each block of rows
+                    int m = Math.min(bl.rows, t - i0);
+                    Sgemm.sgemm(m, bl.columns[b], dh, 1f, g, gr + i0 * ld, ld, 1, v, vr, 1, ld, 0f, w.dp, i0 * len, len);
                 }
-                int dr = dqo + base(r, len, dh);
-                Sgemm.sgemm(t, dh, len, 1f, w.dp, 0, len, 1, w.k, 0, dh, 1, 0f, dqk, dr, ld); // dq = ds k, rows [0, T)
-                Sgemm.sgemm(len, dh, t, 1f, w.dp, 0, 1, len, qk, qr, ld, 1, 0f, w.dk, 0, dh); // dk = ds^T q [L, dh]
+                for (int b = 0, j0 = 0; j0 < len; b++, j0 += bl.keys) { // dv = pd^T g, key rows j0.. from the first query reading them
+                    int m = Math.min(bl.keys, len - j0), i0 = bl.first[b];
+                    Sgemm.sgemm(m, dh, t - i0, 1f, pd, pdo + i0 * len + j0, 1, len, g, gr + i0 * ld, ld, 1, 0f, dv, dvo + base(r, len, dh) + j0 * ld, ld);
+                }
+                for (int i = 0; i < t; i++) {
+                    softmaxBackward(p, po + i * len, w.dp, i * len, kb == null ? null : w.m, live[lr + i], len, scale, runs[lr + i]);
+                }
+                for (int b = 0, i0 = 0; i0 < t; b++, i0 += bl.rows) { // dq = ds k, rows [0, T)
+                    int m = Math.min(bl.rows, t - i0);
+                    Sgemm.sgemm(m, dh, bl.columns[b], 1f, w.dp, i0 * len, len, 1, w.k, 0, dh, 1, 0f, dqk, dr + i0 * ld, ld);
+                }
+                for (int b = 0, j0 = 0; j0 < len; b++, j0 += bl.keys) { // dk = ds^T q [L, dh]
+                    int m = Math.min(bl.keys, len - j0), i0 = bl.first[b];
+                    Sgemm.sgemm(m, dh, t - i0, 1f, w.dp, i0 * len + j0, 1, len, qk, qr + i0 * ld, ld, 1, 0f, w.dk, j0 * dh, dh);
+                }
                 keysBackward(qk, qr, ld, len, dh, raw, nrm, r * len, w.dk, dqk, dr);
             }
         });
         return new Tensor[] {dqkT, dvT};
+    }
+
+    /** Live columns of score rows (as {@link #runs}); every row whole when skip is false. */
+    private static int[] live(int[][] runs, boolean vec, boolean skip) {
+        int[] out = new int[runs.length];
+        for (int q = 0; q < runs.length; q++) {
+            int[] rr = runs[q];
+            int len = rr[rr.length - 2], hi = 0;
+            for (int k = 0; k < rr.length; k += 3) if (rr[k + 2] != 2) hi = rr[k + 1];
+            int whole = vec ? (hi + LANES - 1) / LANES * LANES : hi;
+            out[q] = !skip || hi == 0 || (vec && whole > S.loopBound(len)) ? len : whole;
+        }
+        return out;
+    }
+
+    /**
+     * How the six products of one row n go: query rows in blocks of {@code rows}, block b reading the score columns
+     * [0, columns[b]); key rows in blocks of {@code keys}, block b summing over the query rows [first[b], T) (the rows
+     * before hold only zeros from the block's first key on).
+     */
+    private record Blocks(int rows, int[] columns, int keys, int[] first) {}
+
+    /**
+     * The blocks of the score rows from lr of a row with L = len keys and dh features: {@link #BLOCK} rows and keys per
+     * block over their live part, or each product whole ([T] and [L] in one block) when no row skips a column, or
+     * when a block would fall to core's unblocked path for tiny products (its sums rounded otherwise:
+     * {@link Sgemm#DIRECT_MACS}) while the whole product does not.
+     */
+    private Blocks blocks(int lr, int len, int dh) {
+        boolean skips = false;
+        for (int i = 0; i < t && !skips; i++) skips = live[lr + i] < len;
+        Blocks whole = new Blocks(t, new int[] {len}, len, new int[] {0});
+        if (!skips) return whole;
+        int[] columns = new int[(t + BLOCK - 1) / BLOCK], first = new int[(len + BLOCK - 1) / BLOCK];
+        boolean tiny = (long) t * len * dh <= Sgemm.DIRECT_MACS, fits = true;
+        for (int b = 0; b < columns.length; b++) {
+            int i0 = b * BLOCK, m = Math.min(BLOCK, t - i0);
+            for (int i = i0; i < i0 + m; i++) columns[b] = Math.max(columns[b], live[lr + i]);
+            fits &= tiny || (long) m * columns[b] * dh > Sgemm.DIRECT_MACS;
+        }
+        for (int b = 0; b < first.length; b++) {
+            int j0 = b * BLOCK, i = 0;
+            while (i < t && live[lr + i] <= j0) i++;
+            first[b] = i;
+            fits &= i < t && (tiny || (long) Math.min(BLOCK, len - j0) * (t - i) * dh > Sgemm.DIRECT_MACS);
+        }
+        return fits ? new Blocks(BLOCK, columns, BLOCK, first) : whole;
     }
 
     /**
@@ -278,10 +366,10 @@ final class FullQkAttentionF32 extends Function {
         }
     }
 
-    /** One score row in place: runs of code 0 scaled, code 1 the self value, code 2 the masked value. */
-    private void scores(float[] x, int o, int[] rr, float scale) {
-        for (int k = 0; k < rr.length; k += 3) {
-            int from = o + rr[k], to = o + rr[k + 1];
+    /** The first n entries of one score row in place: runs of code 0 scaled, code 1 the self value, code 2 the masked value. */
+    private void scores(float[] x, int o, int[] rr, float scale, int n) {
+        for (int k = 0; k < rr.length && rr[k] < n; k += 3) {
+            int from = o + rr[k], to = o + Math.min(rr[k + 1], n);
             if (rr[k + 2] == 0) scale(x, from, to - from, scale);
             else java.util.Arrays.fill(x, from, to, rr[k + 2] == 1 ? SELF : MASKED);
         }
@@ -296,11 +384,11 @@ final class FullQkAttentionF32 extends Function {
     }
 
     /**
-     * Gradient of one score row in place over dp (the gradient of the dropped probabilities on entry): times the
-     * multipliers m (when dropout), then softmax's backward {@code p (dp - sum(p dp))}, times the scale, 0 where a
-     * code set the score.
+     * Gradient of one score row of len entries in place over dp (the gradient of the dropped probabilities on entry,
+     * read over its first n): times the multipliers m (when dropout), then softmax's backward
+     * {@code p (dp - sum(p dp))}, times the scale, 0 where a code set the score and from n on.
      */
-    private void softmaxBackward(float[] p, int po, float[] dp, int o, float[] m, int n, float scale, int[] rr) {
+    private void softmaxBackward(float[] p, int po, float[] dp, int o, float[] m, int n, int len, float scale, int[] rr) {
         if (m != null) mul(m, o, dp, o, n);
         float s = dot(dp, o, p, po, n);
         int j = 0;
@@ -311,7 +399,8 @@ final class FullQkAttentionF32 extends Function {
             }
         }
         for (; j < n; j++) dp[o + j] = p[po + j] * (dp[o + j] - s) * scale;
-        for (int k = 0; k < rr.length; k += 3) if (rr[k + 2] != 0) java.util.Arrays.fill(dp, o + rr[k], o + rr[k + 1], 0f);
+        for (int k = 0; k < rr.length && rr[k] < n; k += 3) if (rr[k + 2] != 0) java.util.Arrays.fill(dp, o + rr[k], o + Math.min(rr[k + 1], n), 0f);
+        java.util.Arrays.fill(dp, o + n, o + len, 0f);
     }
 
     // ---- row kernels: the Vector API loop, then the scalar loop (its tail, and the whole row when !vec) ----

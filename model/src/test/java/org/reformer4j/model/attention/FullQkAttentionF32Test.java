@@ -30,6 +30,7 @@ class FullQkAttentionF32Test {
     @AfterEach
     void restore() {
         FullQkAttentionF32.vector = true;
+        FullQkAttentionF32.skipMasked = true;
         FullQkAttention.fused = true;
     }
 
@@ -181,6 +182,37 @@ class FullQkAttentionF32Test {
         Tensor c = FullQkAttention.attend(q32, v.to(DType.F32), t, m, true, null);
         assertTrue(!"fullQkAttentionF32".equals(c.gradFn().name()), "fusion off: the unfused graph");
         assertArrayEquals(FullQkAttention.forward(q32, v.to(DType.F32), t, m, true, null).toDoubleArray(), c.toDoubleArray(), 0.0);
+    }
+
+    /**
+     * Skipping the masked scores (the products over each block's live columns, the softmax and its backward over each
+     * row's live part) against the whole rows: output and both gradients equal bit for bit, Vector API and scalar
+     * loops, causal (T = L: a row reads i + 1 keys; T < L: memory keys stay live), input masks (queries with no key
+     * left read their whole row), dropout, lengths that end mid-vector and across several row blocks.
+     */
+    @ParameterizedTest
+    @CsvSource({
+        "true, false, 0.0, 127, 127, true", "true, false, 0.1, 127, 127, false", "true, true, 0.2, 70, 70, true",
+        "true, true, 0.0, 70, 70, false", "false, true, 0.1, 45, 45, true", "true, false, 0.0, 33, 40, true",
+        "true, false, 0.1, 16, 16, true", "true, true, 0.0, 5, 9, true", "true, true, 0.1, 127, 127, true", "true, true, 0.0, 100, 127, false"})
+    void skippingMaskedScoresKeepsTheBits(boolean causal, boolean masked, double rate, int t, int len, boolean vector) {
+        int b = 2, h = 3, dh = 16, n = b * h;
+        Tensor qk = GradCheck.rand(81, -2, 2, b, len, h * dh), v = GradCheck.rand(82, -1, 1, b, len, h * dh);
+        Tensor w = GradCheck.rand(83, -1, 1, b, t, h * dh);
+        boolean[][] m = masked ? mask(n, len) : null;
+        FullQkAttentionF32.vector = vector;
+        Result[] r = new Result[2];
+        for (int k = 0; k < 2; k++) {
+            FullQkAttentionF32.skipMasked = k == 0;
+            r[k] = run(qk, v, w, DType.F32, x -> FullQkAttention.attendHeads(x[0], x[1], h, t, m, causal, dropout(rate, new long[2])));
+        }
+        String c = "causal " + causal + ", mask " + masked + ", dropout " + rate + ", T " + t + ", L " + len + ", vector " + vector;
+        assertArrayEquals(r[1].out, r[0].out, 0.0, "output (" + c + ")");
+        assertArrayEquals(r[1].dqk, r[0].dqk, 0.0, "d qk (" + c + ")");
+        assertArrayEquals(r[1].dv, r[0].dv, 0.0, "d v (" + c + ")");
+        boolean any = false;
+        for (double x : r[0].out) any |= x != 0;
+        assertTrue(any, "a non-zero output");
     }
 
     /**
