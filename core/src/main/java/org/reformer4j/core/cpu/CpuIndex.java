@@ -128,7 +128,10 @@ final class CpuIndex {
         }
     }
 
-    /** Stable sort of each row (merge sort on indices by value); NaN sorts as the largest, as torch. */
+    /**
+     * Stable sort of each row (merge sort on indices by value), or its first k when k is at most a quarter of the row
+     * (a heap selection, then the merge sort of the k: the same result); NaN sorts as the largest, as torch.
+     */
     static void sortRows(Tensor a, boolean descending, int k, Tensor values, Tensor indices) {
         int rows = a.size(0), cols = a.size(1);
         Object x = a.storage().data(), v = values.storage().data();
@@ -147,7 +150,12 @@ final class CpuIndex {
                     key[c] = nan[c] ? 0 : kv;
                     order[c] = c;
                 }
-                mergeSort(order, tmp, key, nan, cols, descending);
+                if (k <= cols / 4) {
+                    select(order, key, nan, cols, k, descending);
+                    mergeSort(order, tmp, key, nan, k, descending);
+                } else {
+                    mergeSort(order, tmp, key, nan, cols, descending);
+                }
                 for (int c = 0; c < k; c++) {
                     int src = order[c];
                     ix[pi0 + r * k + c] = src;
@@ -156,6 +164,45 @@ final class CpuIndex {
                 }
             }
         });
+    }
+
+    /**
+     * The k elements of [0, n) that a stable sort puts first, into order[0, k) in index order (so that a stable sort of
+     * them gives the sort's first k): one pass with a heap of the k best so far, its top the one that sorts last (by
+     * value, then index), which a later element replaces only when it sorts strictly before it. O(n log k).
+     */
+    private static void select(int[] order, double[] key, boolean[] nan, int n, int k, boolean descending) {
+        if (k == 0) return;
+        for (int c = 0; c < k; c++) { // order[0, k) holds 0..k-1: make it a heap
+            order[c] = c;
+        }
+        for (int c = k / 2 - 1; c >= 0; c--) siftDown(order, c, k, key, nan, descending);
+        for (int c = k; c < n; c++) {
+            if (before(key, nan, c, order[0], descending)) { // ties go to the lower index, already kept
+                order[0] = c;
+                siftDown(order, 0, k, key, nan, descending);
+            }
+        }
+        java.util.Arrays.sort(order, 0, k);
+    }
+
+    /** Whether p sorts after q in a stable sort (by value, then index). */
+    private static boolean after(double[] key, boolean[] nan, int p, int q, boolean descending) {
+        return before(key, nan, q, p, descending) || (!before(key, nan, p, q, descending) && p > q);
+    }
+
+    /** Restores the heap (parents sort after their children) below position i of heap[0, size). */
+    private static void siftDown(int[] heap, int i, int size, double[] key, boolean[] nan, boolean descending) {
+        int x = heap[i];
+        while (true) {
+            int c = 2 * i + 1;
+            if (c >= size) break;
+            if (c + 1 < size && after(key, nan, heap[c + 1], heap[c], descending)) c++;
+            if (!after(key, nan, heap[c], x, descending)) break;
+            heap[i] = heap[c];
+            i = c;
+        }
+        heap[i] = x;
     }
 
     /** Bottom-up stable merge sort of {@code order}: equal keys keep their index order. */
