@@ -55,7 +55,7 @@ final class LshOnDevice {
      */
     private static Tensor dropout(ReformerConfig cfg, int rows, int perRow, ForwardState s, ForwardState.Replay replay,
                                   Device device) {
-        double[] scales = s.dropoutScales(rows * perRow, cfg.lshDropout, replay);
+        double[] scales = s.dropoutScales(rows * perRow, cfg.lshDropout, cfg.dtype, replay);
         if (scales == null) return null;
         float[] f = new float[scales.length];
         for (int i = 0; i < f.length; i++) f[i] = (float) scales[i];
