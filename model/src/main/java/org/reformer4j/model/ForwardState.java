@@ -3,10 +3,10 @@ package org.reformer4j.model;
 import java.util.ArrayList;
 import java.util.List;
 import org.reformer4j.core.DType;
-import org.reformer4j.core.Device;
 import org.reformer4j.core.Functional;
 import org.reformer4j.core.Tensor;
 import org.reformer4j.core.random.Generator;
+import org.reformer4j.model.attention.LshDropout;
 import org.reformer4j.model.attention.RotaryTable;
 
 /**
@@ -162,27 +162,12 @@ public final class ForwardState {
     }
 
     /**
-     * Multipliers (0 or 1/(1-p)) of a dropout over {@code n} scores of the given dtype, through the layer's replay; null
-     * when inactive. The draw follows {@link Functional#dropout}'s per dtype: float64 scores keep their score where the
-     * float64 uniform is {@code >= p}, float32 scores where the float32 uniform is {@code >= p} rounded up to a float
-     * (four uniforms per Philox block, drawn by the vector path: at 4096 positions a layer draws 8 M of them per pass).
+     * The dropout of {@code n} attention scores of the given dtype with rate p, drawn through the layer's replay (the
+     * recomputation in backward draws the same) as the attention needs them; null when inactive.
      */
-    public double[] dropoutScales(int n, double p, DType dtype, Replay replay) {
+    public LshDropout lshDropout(long n, double p, DType dtype, Replay replay) {
         if (!training || p == 0) return null;
-        double keep = 1 / (1 - p);
-        if (dtype == DType.F64) {
-            long c = replay.draw(generator, Generator.blocksFor2(n));
-            double[] u = Tensor.rand(new int[] {n}, generator.seed(), generator.stream(), c, DType.F64, Device.CPU).toDoubleArray();
-            for (int i = 0; i < n; i++) u[i] = u[i] >= p ? keep : 0;
-            return u;
-        }
-        long c = replay.draw(generator, Generator.blocksFor4(n));
-        float atLeast = (float) p;
-        if (atLeast < p) atLeast = Math.nextUp(atLeast);
-        float[] m = new float[n];
-        Generator.fillMask(generator.seed(), generator.stream(), c, 0, atLeast, 1f, m, 0, n);
-        double[] u = new double[n];
-        for (int i = 0; i < n; i++) u[i] = m[i] != 0 ? keep : 0;
-        return u;
+        long c = replay.draw(generator, LshDropout.blocks(n, dtype));
+        return LshDropout.drawn(generator.seed(), generator.stream(), c, p, dtype);
     }
 }

@@ -311,7 +311,7 @@ public final class LSHSelfAttention extends Module implements Branch {
                 // outside any scope: a caller's source may keep the tensors it hands out
                 rot = org.reformer4j.core.Scope.detached(() -> s.rotations.rotations(layer, shape, cfg.dtype));
             }
-            double[] drop = s.dropoutScales(b * sh * hashes * len * 2 * cfg.bucketSize, cfg.lshDropout, cfg.dtype, replay);
+            var drop = s.lshDropout((long) b * sh * hashes * len * 2 * cfg.bucketSize, cfg.lshDropout, cfg.dtype, replay);
             var res = lsh.forward(qkL, vL, t, hashes, rot, buckets, mask, s.rotary, drop, replay.replaying());
             replay.recordBuckets(res.buckets());
             hashed = res.buckets();

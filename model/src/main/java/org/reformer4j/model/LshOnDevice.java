@@ -55,8 +55,10 @@ final class LshOnDevice {
      */
     private static Tensor dropout(ReformerConfig cfg, int rows, int perRow, ForwardState s, ForwardState.Replay replay,
                                   Device device) {
-        double[] scales = s.dropoutScales(rows * perRow, cfg.lshDropout, cfg.dtype, replay);
-        if (scales == null) return null;
+        var drop = s.lshDropout((long) rows * perRow, cfg.lshDropout, cfg.dtype, replay);
+        if (drop == null) return null;
+        double[] scales = new double[rows * perRow];
+        drop.fill(0, scales, 0, scales.length);
         float[] f = new float[scales.length];
         for (int i = 0; i < f.length; i++) f[i] = (float) scales[i];
         return Tensor.of(f, rows, perRow).to(device);

@@ -46,20 +46,20 @@ public final class LshAttention {
      * @param buckets       buckets to reuse (the reversible recomputation), or null to hash
      * @param mask          [N][L] keep-mask or null
      * @param rotary        rotary table for the first T rows, or null
-     * @param dropoutScale  per-score dropout multipliers [N*C*bs*2bs] or null
+     * @param dropout       the per-score dropout multipliers [N*C*bs*2bs] (given or drawn as needed), or null
      */
     public Result forward(Tensor qk, Tensor v, int queryLen, int hashes, Tensor rotations, int[][] buckets,
-                          boolean[][] mask, RotaryTable rotary, double[] dropoutScale) {
-        return forward(qk, v, queryLen, hashes, rotations, buckets, mask, rotary, dropoutScale, false);
+                          boolean[][] mask, RotaryTable rotary, LshDropout dropout) {
+        return forward(qk, v, queryLen, hashes, rotations, buckets, mask, rotary, dropout, false);
     }
 
     /**
-     * {@link #forward(Tensor, Tensor, int, int, Tensor, int[][], boolean[][], RotaryTable, double[])} for a pass whose
+     * {@link #forward(Tensor, Tensor, int, int, Tensor, int[][], boolean[][], RotaryTable, LshDropout)} for a pass whose
      * backward follows at once when {@code recomputation} (a reversible layer rebuilt in backward: one layer's arrays
      * alive at a time), which may keep more for backward (see {@link LshAttentionCore#keepRoundOutputsBytes}).
      */
     public Result forward(Tensor qk, Tensor v, int queryLen, int hashes, Tensor rotations, int[][] buckets,
-                          boolean[][] mask, RotaryTable rotary, double[] dropoutScale, boolean recomputation) {
+                          boolean[][] mask, RotaryTable rotary, LshDropout dropout, boolean recomputation) {
         if (qk.rank() != 3 || !java.util.Arrays.equals(qk.shape(), v.shape())) {
             throw new IllegalArgumentException("LSHAttention: qk " + Shape.str(qk.shape()) + " and v " + Shape.str(v.shape())
                     + " must both be [N, L, dh]");
@@ -77,10 +77,15 @@ public final class LshAttention {
             throw new IllegalArgumentException("LSHAttention: buckets [" + buckets.length + ", " + buckets[0].length + "] do not fit "
                     + n + " rows x " + hashes + " hashes x length " + len);
         }
+        long scores = (long) n * hashes * len * 2 * bucketSize;
+        if (dropout != null && dropout.given() >= 0 && dropout.given() != scores) {
+            throw new IllegalArgumentException("LSHAttention: " + dropout.given() + " dropout multipliers for " + n + " rows x " + hashes
+                    + " hashes x length " + len + " x " + 2 * bucketSize + " keys = " + scores + " scores");
+        }
         LshBuckets.Sorted sorted = LshBuckets.sort(buckets, hashes * nb);
         var plan = new LshAttentionCore.Plan(queryLen, hashes, bucketSize, buckets, sorted, mask,
                 rotary == null ? null : rotary.sin(), rotary == null ? null : rotary.cos(), causal, attendAcrossBuckets,
-                allowDuplicateAttention, dropoutScale);
+                allowDuplicateAttention, dropout);
         return new Result(new LshAttentionCore(plan, recomputation).apply(qk, v), buckets);
     }
 

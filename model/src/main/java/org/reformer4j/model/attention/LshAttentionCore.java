@@ -27,7 +27,7 @@ public final class LshAttentionCore extends Function {
     /** Everything but the two differentiable inputs. Rotary tables are [T * dh/2] (or null: no rotary). */
     public record Plan(int queryLen, int nHashes, int bucketSize, int[][] buckets, LshBuckets.Sorted sorted,
                        boolean[][] mask, double[] sin, double[] cos, boolean causal, boolean attendAcrossBuckets,
-                       boolean allowDuplicateAttention, double[] dropoutScale) {}
+                       boolean allowDuplicateAttention, LshDropout dropout) {}
 
     /**
      * Largest per-round output array [N, H*L, dh] kept from forward to backward (float32 tile path) by a reversible

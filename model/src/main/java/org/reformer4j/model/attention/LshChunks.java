@@ -202,7 +202,8 @@ final class LshChunks {
         int w2 = 2 * bs;
         double[] row = new double[w2];
         boolean[] fixed = new boolean[w2];
-        double[] drop = plan.dropoutScale();
+        LshDropout drop = plan.dropout();
+        double[] dm = drop == null ? null : new double[bs * w2];
         Scratch x = new Scratch();
         double[] dots = x.dots, pd = x.pd;
         for (int c0 = 0; c0 < c; c0 += group) {
@@ -210,6 +211,7 @@ final class LshChunks {
             gather(r, c0, c1, x);
             dots(gn, x);
             for (int ch = c0; ch < c1; ch++) {
+                if (drop != null) drop.fill((long) (r * c + ch) * bs * w2, dm, 0, bs * w2);
                 for (int i = 0; i < bs; i++) {
                     int o = ((ch - c0) * bs + i) * w2, s = ch * bs + i;
                     double mx = scores(r, ch, i, dots, o, row, fixed);
@@ -217,10 +219,10 @@ final class LshChunks {
                     for (int j = 0; j < w2; j++) sum += exp(row[j] - mx);
                     double l = round(f32, mx + Math.log(sum));
                     lse[r * hl + s] = l;
-                    int od = ((r * c + ch) * bs + i) * w2;
+                    int od = i * w2;
                     for (int j = 0; j < w2; j++) {
                         double p = round(f32, exp(round(f32, row[j] - l)));
-                        pd[o + j] = drop == null ? p : p * drop[od + j];
+                        pd[o + j] = drop == null ? p : p * dm[od + j];
                     }
                 }
             }
@@ -289,7 +291,8 @@ final class LshChunks {
         int w2 = 2 * bs;
         double[] row = new double[w2];
         boolean[] fixed = new boolean[w2];
-        double[] drop = plan.dropoutScale();
+        LshDropout drop = plan.dropout();
+        double[] dm = drop == null ? null : new double[bs * w2];
         Scratch x = new Scratch();
         double[] dots = x.dots, pd = x.pd, dd = x.dd, dpd = x.dpd;
         for (int c0 = 0; c0 < c; c0 += group) {
@@ -311,15 +314,16 @@ final class LshChunks {
             Arrays2.bmm(gn, bs, w2, dh, dboA, bs * dh, dh, 1, x.gv, w2 * dh, 1, dh, x.sc2); // dbo v2^T [G, bs, 2bs]
             Arrays2.toDouble(x.sc2, dpd, gn * bs * w2);
             for (int ch = c0; ch < c1; ch++) {
+                if (drop != null) drop.fill((long) (r * c + ch) * bs * w2, dm, 0, bs * w2);
                 for (int i = 0; i < bs; i++) {
-                    int o = ((ch - c0) * bs + i) * w2, s = ch * bs + i, od = ((r * c + ch) * bs + i) * w2;
+                    int o = ((ch - c0) * bs + i) * w2, s = ch * bs + i, od = i * w2;
                     scores(r, ch, i, dots, o, row, fixed);
                     double l = lse[r * hl + s], tot = 0;
                     for (int j = 0; j < w2; j++) {
                         double p = round(f32, exp(round(f32, row[j] - l)));
                         row[j] = p;
-                        pd[o + j] = drop == null ? p : p * drop[od + j];
-                        double dp = drop == null ? dpd[o + j] : dpd[o + j] * drop[od + j];
+                        pd[o + j] = drop == null ? p : p * dm[od + j];
+                        double dp = drop == null ? dpd[o + j] : dpd[o + j] * dm[od + j];
                         dd[o + j] = dp;
                         tot += p * dp;
                     }

@@ -44,6 +44,8 @@ final class LshChunksF32 {
     private final float[] gq, gk, gv, sc, sc2, dbo, dv2, dq, dk2;
     /** One vector's lanes, for {@link #sumLanes}. */
     private final float[] lanes = new float[LANES];
+    /** The dropout multipliers of the current chunk [bs, 2bs] (reference key order), when the plan has a dropout. */
+    private final double[] dm;
 
     LshChunksF32(LshChunks k, boolean vector) {
         this.k = k;
@@ -74,6 +76,7 @@ final class LshChunksF32 {
         dv2 = new float[group * w2 * dh];
         dq = new float[group * bs * dh];
         dk2 = new float[group * w2 * dh];
+        dm = plan.dropout() == null ? null : new double[bs * w2];
     }
 
     /** c[t] = a[t] b[t] for t < g; operands given by batch stride and row/column strides; c contiguous [g, m, n] from cOff. */
@@ -85,13 +88,14 @@ final class LshChunksF32 {
     /** Forward of row r: per sorted item its logsumexp into lse, the per-round outputs (sorted order) into bo. */
     void forwardRow(int r, double[] lse, float[] bo) {
         int c = k.c, hl = k.hl;
-        double[] drop = k.plan().dropoutScale();
+        LshDropout drop = k.plan().dropout();
         for (int c0 = 0; c0 < c; c0 += group) {
             int c1 = Math.min(c, c0 + group), gn = c1 - c0;
             gather(r, c0, c1);
             bmm(gn, bs, w2, dh, gq, bs * dh, dh, 1, gk, bs * dh, 1, dh, sc, 0); // q k^T [G, bs, 2bs]
             for (int ch = c0; ch < c1; ch++) {
                 keys(r, ch);
+                if (drop != null) drop.fill((long) (r * c + ch) * bs * w2, dm, 0, bs * w2);
                 for (int i = 0; i < bs; i++) {
                     int o = ((ch - c0) * bs + i) * w2, s = ch * bs + i;
                     float mx = query(r, s, sc, o);
@@ -99,8 +103,8 @@ final class LshChunksF32 {
                     lse[r * hl + s] = l;
                     expShift(row, l, sc, o); // exp(dots - lse)
                     if (drop != null) {
-                        int od = ((r * c + ch) * bs + i) * w2;
-                        for (int j = 0; j < w2; j++) sc[o + j] = (float) (sc[o + j] * drop[od + ref(j)]);
+                        int od = i * w2;
+                        for (int j = 0; j < w2; j++) sc[o + j] = (float) (sc[o + j] * dm[od + ref(j)]);
                     }
                 }
             }
@@ -116,20 +120,21 @@ final class LshChunksF32 {
     void roundDots(int r, float[] g, double[] lse, double[] gbo) {
         int c = k.c, hl = k.hl, len = k.len, t = k.t;
         int[] st = k.sticker(r);
-        double[] drop = k.plan().dropoutScale();
+        LshDropout drop = k.plan().dropout();
         for (int c0 = 0; c0 < c; c0 += group) {
             int c1 = Math.min(c, c0 + group), gn = c1 - c0;
             gather(r, c0, c1);
             bmm(gn, bs, w2, dh, gq, bs * dh, dh, 1, gk, bs * dh, 1, dh, sc, 0); // q k^T
             for (int ch = c0; ch < c1; ch++) {
                 keys(r, ch);
+                if (drop != null) drop.fill((long) (r * c + ch) * bs * w2, dm, 0, bs * w2);
                 for (int i = 0; i < bs; i++) {
                     int o = ((ch - c0) * bs + i) * w2, s = ch * bs + i;
                     query(r, s, sc, o);
                     expShift(row, (float) lse[r * hl + s], sc, o);
                     if (drop != null) {
-                        int od = ((r * c + ch) * bs + i) * w2;
-                        for (int j = 0; j < w2; j++) sc[o + j] = (float) (sc[o + j] * drop[od + ref(j)]);
+                        int od = i * w2;
+                        for (int j = 0; j < w2; j++) sc[o + j] = (float) (sc[o + j] * dm[od + ref(j)]);
                     }
                 }
             }
@@ -151,7 +156,7 @@ final class LshChunksF32 {
     void backwardRow(int r, float[] g, double[] w, double[] lse, double[] dlse, float[] dqk, float[] dkPos, float[] dv, int dvOff) {
         int c = k.c, hl = k.hl, len = k.len, t = k.t, h = k.h;
         int[] st = k.sticker(r);
-        double[] drop = k.plan().dropoutScale();
+        LshDropout drop = k.plan().dropout();
         for (int c0 = 0; c0 < c; c0 += group) {
             int c1 = Math.min(c, c0 + group), gn = c1 - c0;
             gather(r, c0, c1);
@@ -170,11 +175,12 @@ final class LshChunksF32 {
             bmm(gn, bs, w2, dh, dbo, bs * dh, dh, 1, gv, bs * dh, 1, dh, sc2, 0); // dbo v^T [G, bs, 2bs]
             for (int ch = c0; ch < c1; ch++) {
                 keys(r, ch);
+                if (drop != null) drop.fill((long) (r * c + ch) * bs * w2, dm, 0, bs * w2);
                 for (int i = 0; i < bs; i++) {
                     int o = ((ch - c0) * bs + i) * w2, s = ch * bs + i;
                     query(r, s, sc, o);
-                    int od = drop == null ? -1 : ((r * c + ch) * bs + i) * w2;
-                    softmaxBackward(r, s, o, (float) lse[r * hl + s], (float) dlse[r * hl + s], drop, od);
+                    int od = drop == null ? -1 : i * w2;
+                    softmaxBackward(r, s, o, (float) lse[r * hl + s], (float) dlse[r * hl + s], drop == null ? null : dm, od);
                 }
             }
             bmm(gn, w2, dh, bs, sc, bs * w2, 1, w2, dbo, bs * dh, dh, 1, dv2, 0); // p^T dbo [G, 2bs, dh]

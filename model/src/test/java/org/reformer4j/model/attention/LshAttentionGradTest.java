@@ -45,7 +45,7 @@ class LshAttentionGradTest {
         var attn = new LshAttention(bs, h, causal, acrossBuckets, allowDup);
         boolean[][] m = mask;
         double[] d = drop;
-        GradCheck.check("lshAttention", x -> attn.forward(x[0], x[1], t, h, null, buckets, m, table, d).out(), qk, v);
+        GradCheck.check("lshAttention", x -> attn.forward(x[0], x[1], t, h, null, buckets, m, table, LshDropout.of(d)).out(), qk, v);
     }
 
     private static double[] toDouble(float[] f) {

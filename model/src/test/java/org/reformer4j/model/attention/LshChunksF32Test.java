@@ -101,7 +101,7 @@ class LshChunksF32Test {
                                   boolean rotary, double[] drop, DType dt, boolean recomputation) {
         Tensor qk = qk64.to(dt).detach().requiresGrad(true), v = v64.to(dt).detach().requiresGrad(true);
         RotaryTable table = rotary ? RotaryTable.of(toDouble(RotaryTable.inverseFrequencies(DH)), t, dt) : null;
-        Tensor out = attn.forward(qk, v, t, H, null, buckets, mask, table, drop, recomputation).out();
+        Tensor out = attn.forward(qk, v, t, H, null, buckets, mask, table, LshDropout.of(drop), recomputation).out();
         out.backward(gOut.to(dt));
         return new double[][] {out.toDoubleArray(), qk.grad().toDoubleArray(), v.grad().toDoubleArray()};
     }
