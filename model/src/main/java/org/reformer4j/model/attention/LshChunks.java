@@ -38,6 +38,8 @@ final class LshChunks {
      */
     final Object qD, khD, vD;
     private final int[][] st, locs;
+    /** log(count + 1e-9) per duplicate count (see {@link #duplicateLog}). */
+    private final double[] countLogs;
     private final boolean scalarOnly;
 
     LshChunks(LshAttentionCore.Plan plan, DType dt, int n, int len, int dh, Object qk, Object v) {
@@ -76,6 +78,7 @@ final class LshChunks {
             else if (kh != null) for (int f = 0; f < dh; f++) ((double[]) kh)[o + f] = q.get(o + f) / nrm;
         }
         this.locs = plan.allowDuplicateAttention() ? null : duplicateLocations();
+        this.countLogs = countLogs();
         this.qD = qk;
         this.khD = kh;
         this.vD = v;
@@ -437,6 +440,13 @@ final class LshChunks {
             if (la == loc[k * len + b]) count++;
             if (la == loc[(h + k) * len + b]) count++;
         }
-        return (float) Math.log((float) count + 1e-9f);
+        return countLogs[count];
+    }
+
+    /** {@link #duplicateLog}'s value for each count 0 .. 2h, computed once. */
+    private double[] countLogs() {
+        double[] t = new double[2 * h + 1];
+        for (int count = 0; count < t.length; count++) t[count] = (float) Math.log((float) count + 1e-9f);
+        return t;
     }
 }
