@@ -78,7 +78,7 @@ final class LshChunks {
             else if (kh != null) for (int f = 0; f < dh; f++) ((double[]) kh)[o + f] = q.get(o + f) / nrm;
         }
         this.locs = plan.allowDuplicateAttention() ? null : duplicateLocations();
-        this.countLogs = countLogs();
+        this.countLogs = locs == null ? null : countLogs();
         this.qD = qk;
         this.khD = kh;
         this.vD = v;
@@ -214,7 +214,7 @@ final class LshChunks {
             gather(r, c0, c1, x);
             dots(gn, x);
             for (int ch = c0; ch < c1; ch++) {
-                if (drop != null) drop.fill((long) (r * c + ch) * bs * w2, dm, 0, bs * w2);
+                if (drop != null) dropChunk(drop, r, ch, dm);
                 for (int i = 0; i < bs; i++) {
                     int o = ((ch - c0) * bs + i) * w2, s = ch * bs + i;
                     double mx = scores(r, ch, i, dots, o, row, fixed);
@@ -317,7 +317,7 @@ final class LshChunks {
             Arrays2.bmm(gn, bs, w2, dh, dboA, bs * dh, dh, 1, x.gv, w2 * dh, 1, dh, x.sc2); // dbo v2^T [G, bs, 2bs]
             Arrays2.toDouble(x.sc2, dpd, gn * bs * w2);
             for (int ch = c0; ch < c1; ch++) {
-                if (drop != null) drop.fill((long) (r * c + ch) * bs * w2, dm, 0, bs * w2);
+                if (drop != null) dropChunk(drop, r, ch, dm);
                 for (int i = 0; i < bs; i++) {
                     int o = ((ch - c0) * bs + i) * w2, s = ch * bs + i, od = i * w2;
                     scores(r, ch, i, dots, o, row, fixed);
@@ -441,6 +441,11 @@ final class LshChunks {
             if (la == loc[(h + k) * len + b]) count++;
         }
         return countLogs[count];
+    }
+
+    /** The dropout multipliers of chunk ch of row r, [bs, 2bs] in the reference key order, into dm. */
+    void dropChunk(LshDropout drop, int r, int ch, double[] dm) {
+        drop.fill((long) (r * c + ch) * bs * 2 * bs, dm, 0, bs * 2 * bs);
     }
 
     /** {@link #duplicateLog}'s value for each count 0 .. 2h, computed once. */

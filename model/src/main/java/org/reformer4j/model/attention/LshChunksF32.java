@@ -95,7 +95,7 @@ final class LshChunksF32 {
             bmm(gn, bs, w2, dh, gq, bs * dh, dh, 1, gk, bs * dh, 1, dh, sc, 0); // q k^T [G, bs, 2bs]
             for (int ch = c0; ch < c1; ch++) {
                 keys(r, ch);
-                if (drop != null) drop.fill((long) (r * c + ch) * bs * w2, dm, 0, bs * w2);
+                if (drop != null) k.dropChunk(drop, r, ch, dm);
                 for (int i = 0; i < bs; i++) {
                     int o = ((ch - c0) * bs + i) * w2, s = ch * bs + i;
                     float mx = query(r, s, sc, o);
@@ -127,7 +127,7 @@ final class LshChunksF32 {
             bmm(gn, bs, w2, dh, gq, bs * dh, dh, 1, gk, bs * dh, 1, dh, sc, 0); // q k^T
             for (int ch = c0; ch < c1; ch++) {
                 keys(r, ch);
-                if (drop != null) drop.fill((long) (r * c + ch) * bs * w2, dm, 0, bs * w2);
+                if (drop != null) k.dropChunk(drop, r, ch, dm);
                 for (int i = 0; i < bs; i++) {
                     int o = ((ch - c0) * bs + i) * w2, s = ch * bs + i;
                     query(r, s, sc, o);
@@ -175,7 +175,7 @@ final class LshChunksF32 {
             bmm(gn, bs, w2, dh, dbo, bs * dh, dh, 1, gv, bs * dh, 1, dh, sc2, 0); // dbo v^T [G, bs, 2bs]
             for (int ch = c0; ch < c1; ch++) {
                 keys(r, ch);
-                if (drop != null) drop.fill((long) (r * c + ch) * bs * w2, dm, 0, bs * w2);
+                if (drop != null) k.dropChunk(drop, r, ch, dm);
                 for (int i = 0; i < bs; i++) {
                     int o = ((ch - c0) * bs + i) * w2, s = ch * bs + i;
                     query(r, s, sc, o);
