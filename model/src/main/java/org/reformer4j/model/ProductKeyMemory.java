@@ -124,10 +124,7 @@ public final class ProductKeyMemory extends Module implements Branch {
                 }
             }
         }
-        if (x.dtype() == DType.F32 || x.dtype() == DType.F64) { // the weighted sum without the [BT, 128, dim] chosen rows
-            return EmbeddingBag.sum(values.tensor(), slot, w.reshape(bt, HEADS * TOPK)).reshape(b, t, dim);
-        }
-        Tensor rows = Tensor.embedding(values.tensor(), Tensor.of(slot, bt, HEADS * TOPK)); // [BT, 128, dim]
-        return rows.mul(w).sum(1, false).reshape(b, t, dim);
+        // the weighted sum of the chosen rows without gathering them into a [BT, 128, dim] tensor
+        return EmbeddingBag.sum(values.tensor(), slot, w.reshape(bt, HEADS * TOPK)).reshape(b, t, dim);
     }
 }
