@@ -102,10 +102,7 @@ final class LshChunksF32 {
                     float l = mx + (float) Math.log(expShift(row, mx, sc, o)); // torch.logsumexp: max + log(sum(exp(x - max)))
                     lse[r * hl + s] = l;
                     expShift(row, l, sc, o); // exp(dots - lse)
-                    if (drop != null) {
-                        int od = i * w2;
-                        for (int j = 0; j < w2; j++) sc[o + j] = (float) (sc[o + j] * dm[od + ref(j)]);
-                    }
+                    if (drop != null) dropMul(dm, i * w2, sc, o, sc, o);
                 }
             }
             bmm(gn, bs, dh, w2, sc, bs * w2, w2, 1, gv, bs * dh, dh, 1, bo, (r * hl + c0 * bs) * dh); // p v [G, bs, dh]
@@ -132,10 +129,7 @@ final class LshChunksF32 {
                     int o = ((ch - c0) * bs + i) * w2, s = ch * bs + i;
                     query(r, s, sc, o);
                     expShift(row, (float) lse[r * hl + s], sc, o);
-                    if (drop != null) {
-                        int od = i * w2;
-                        for (int j = 0; j < w2; j++) sc[o + j] = (float) (sc[o + j] * dm[od + ref(j)]);
-                    }
+                    if (drop != null) dropMul(dm, i * w2, sc, o, sc, o);
                 }
             }
             bmm(gn, bs, dh, w2, sc, bs * w2, w2, 1, gv, bs * dh, dh, 1, dq, 0); // the round outputs [G, bs, dh]
@@ -202,15 +196,33 @@ final class LshChunksF32 {
         }
     }
 
+    /**
+     * y[yo + j] = (float) (x[xo + j] * m[mo + r(j)]) for the 2bs window keys j of one query, r(j) the key's index in
+     * the reference order (the chunk, then its look-back: j + bs for the look-back half, j - bs for the chunk's own);
+     * m holds the chunk's dropout multipliers in that order. Float lanes widened to double, multiplied and rounded
+     * back, as a scalar loop does. y may be x.
+     */
+    private void dropMul(double[] m, int mo, float[] x, int xo, float[] y, int yo) {
+        dropMulHalf(m, mo + bs, x, xo, y, yo);
+        dropMulHalf(m, mo, x, xo + bs, y, yo + bs);
+    }
+
+    private void dropMulHalf(double[] m, int mo, float[] x, int xo, float[] y, int yo) {
+        int j = 0;
+        if (vector && D.length() >= 2) {
+            for (int up = D.loopBound(bs); j < up; j += D.length()) {
+                DoubleVector v = (DoubleVector) FloatVector.fromArray(DF, x, xo + j).convertShape(VectorOperators.F2D, D, 0);
+                ((FloatVector) v.mul(DoubleVector.fromArray(D, m, mo + j)).convertShape(VectorOperators.D2F, DF, 0)).intoArray(y, yo + j);
+            }
+        }
+        for (; j < bs; j++) y[yo + j] = (float) (x[xo + j] * m[mo + j]);
+    }
+
     /** Sorted item of key j (window order: the look-back chunk's bs keys, then the chunk's own) of chunk ch. */
     private int window(int ch, int j) {
         return j < bs ? ((ch - 1 + k.c) % k.c) * bs + j : ch * bs + j - bs;
     }
 
-    /** Index in the reference key order (the chunk, then its look-back) of window key j. */
-    private int ref(int j) {
-        return j < bs ? j + bs : j - bs;
-    }
 
     /** Queries of chunks [c0, c1) of row r, and the keys and values of chunks c0 - 1 (cyclic) to c1 - 1, into the group buffers. */
     private void gather(int r, int c0, int c1) {
@@ -351,13 +363,10 @@ final class LshChunksF32 {
         expShift(row, l, prow, 0);
         float tot;
         if (drop != null) {
+            dropMul(drop, od, prow, 0, sc, o);
+            dropMul(drop, od, sc2, o, sc2, o);
             tot = 0f;
-            for (int j = 0; j < w2; j++) {
-                sc[o + j] = (float) (prow[j] * drop[od + ref(j)]);
-                float dp = (float) (sc2[o + j] * drop[od + ref(j)]);
-                sc2[o + j] = dp;
-                tot += prow[j] * dp;
-            }
+            for (int j = 0; j < w2; j++) tot += prow[j] * sc2[o + j];
         } else {
             System.arraycopy(prow, 0, sc, o, w2);
             tot = vector ? dotVector(prow, sc2, o) : dot(prow, sc2, o, 0, 0f);
