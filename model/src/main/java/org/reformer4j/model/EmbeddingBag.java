@@ -4,11 +4,8 @@ import org.reformer4j.core.DType;
 import org.reformer4j.core.Device;
 import org.reformer4j.core.Tensor;
 import org.reformer4j.core.autograd.Function;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
+import org.reformer4j.core.cpu.FlatF32;
 import org.reformer4j.core.cpu.Parallel;
-import org.reformer4j.core.cpu.VectorSupport;
 
 /**
  * torch's {@code nn.EmbeddingBag(mode='sum')} with per-sample weights on the CPU, as one differentiable op over
@@ -18,7 +15,7 @@ import org.reformer4j.core.cpu.VectorSupport;
  * memory at 2048 positions, K = 128, D = 256). Backward: the table's gradient (dense [N, D]) receives
  * {@code weights[r, k] dOut[r]} at each slot, in the order of r and k (threads split D, not the rows, so that a slot
  * chosen by several rows sums the same way on any number of threads); the weights' gradient is
- * {@code table[slot] . dOut[r]} (float32: in lanes of fused multiply-adds).
+ * {@code table[slot] . dOut[r]} (float32: core's {@link FlatF32#dot}).
  */
 final class EmbeddingBag extends Function {
     private final long[] slots;
@@ -95,7 +92,7 @@ final class EmbeddingBag extends Function {
             for (int r = r0; r < r1; r++) {
                 for (int j = 0, e = r * k; j < k; j++, e++) {
                     int src = to + (int) slots[e] * d, gr = go + r * d;
-                    if (t instanceof float[] tf) ((float[]) dwd)[dwo + e] = dot(tf, src, (float[]) gd, gr, d);
+                    if (t instanceof float[] tf) ((float[]) dwd)[dwo + e] = FlatF32.dot(tf, src, (float[]) gd, gr, d);
                     else ((double[]) dwd)[dwo + e] = dot((double[]) t, src, (double[]) gd, gr, d);
                 }
             }
@@ -108,7 +105,11 @@ final class EmbeddingBag extends Function {
         return Math.max(1, 4096 / k);
     }
 
-    /** y[yo + i] += a x[xo + i] for i < n. */
+    /**
+     * y[yo + i] += a x[xo + i] for i < n, each element rounded the same way wherever it falls (not core's
+     * {@link FlatF32#axpy}: its vector lanes fuse the multiply-add and its tail does not, so the table's gradient
+     * would depend on how the threads split the columns).
+     */
     private static void axpy(float a, float[] x, int xo, float[] y, int yo, int n) {
         for (int i = 0; i < n; i++) y[yo + i] += a * x[xo + i];
     }
@@ -117,29 +118,7 @@ final class EmbeddingBag extends Function {
         for (int i = 0; i < n; i++) y[yo + i] += a * x[xo + i];
     }
 
-    /** Sum of x[xo + i] y[yo + i] over i < n: lanes of fused multiply-adds (with the Vector API), then the tail. */
-    private static float dot(float[] x, int xo, float[] y, int yo, int n) {
-        if (VectorSupport.ENABLED) return Lanes.dot(x, xo, y, yo, n);
-        float s = 0f;
-        for (int i = 0; i < n; i++) s += x[xo + i] * y[yo + i];
-        return s;
-    }
-
-    /** The Vector API loop, in a class of its own: loaded only when the module is there. */
-    private static final class Lanes {
-        private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
-
-        static float dot(float[] x, int xo, float[] y, int yo, int n) {
-            int i = 0;
-            FloatVector acc = FloatVector.zero(S);
-            for (int up = S.loopBound(n); i < up; i += S.length()) acc = FloatVector.fromArray(S, x, xo + i).fma(FloatVector.fromArray(S, y, yo + i), acc);
-            float s = acc.reduceLanes(VectorOperators.ADD);
-            for (; i < n; i++) s += x[xo + i] * y[yo + i];
-            return s;
-        }
-    }
-
-    /** Sum of x[xo + i] y[yo + i] over i < n, in order. */
+    /** Sum of x[xo + i] y[yo + i] over i < n, in order (float64; float32 takes core's {@link FlatF32#dot}). */
     private static double dot(double[] x, int xo, double[] y, int yo, int n) {
         double s = 0;
         for (int i = 0; i < n; i++) s += x[xo + i] * y[yo + i];
