@@ -97,8 +97,7 @@ public final class Functional {
         if (p == 0) return x;
         if (p == 1) return x.mul(0.0);
         // float32: u >= p for a float u is u >= the smallest float at or above p; the scale is rounded once from float64
-        float atLeast = (float) p, keep = (float) (1.0 / (1.0 - p));
-        if (atLeast < p) atLeast = Math.nextUp(atLeast);
+        float atLeast = org.reformer4j.core.random.Generator.maskThreshold(p), keep = (float) (1.0 / (1.0 - p));
         if (x.device().isCpu() && x.dtype() == DType.F32) {
             // the multipliers straight from the Philox words (vectorised), no uniform tensor
             Tensor mask = Tensor.empty(x.shape(), DType.F32, x.device());

@@ -156,8 +156,7 @@ public final class ForwardState {
     public Tensor dropout(Tensor x, double p, Replay replay) {
         if (!training || p == 0) return x;
         long n = x.numel();
-        long blocks = x.dtype() == DType.F64 ? Generator.blocksFor2(n) : Generator.blocksFor4(n);
-        long c = replay.draw(generator, blocks);
+        long c = replay.draw(generator, Generator.blocksFor(n, x.dtype()));
         return Functional.dropout(x, p, generator.seed(), generator.stream(), c);
     }
 
@@ -167,7 +166,7 @@ public final class ForwardState {
      */
     public LshDropout lshDropout(long n, double p, DType dtype, Replay replay) {
         if (!training || p == 0) return null;
-        long c = replay.draw(generator, LshDropout.blocks(n, dtype));
+        long c = replay.draw(generator, Generator.blocksFor(n, dtype));
         return LshDropout.drawn(generator.seed(), generator.stream(), c, p, dtype);
     }
 }

@@ -35,7 +35,7 @@ public interface RotationSource {
             public Tensor rotations(int layer, int[] shape, DType dtype, Device device) {
                 long n = 1;
                 for (int s : shape) n *= s;
-                long blocks = dtype == DType.F64 ? Generator.blocksFor2(n) : Generator.blocksFor4(n);
+                long blocks = Generator.blocksFor(n, dtype);
                 return Tensor.randn(shape, g.seed(), g.stream(), g.take(blocks), dtype, device);
             }
         };

@@ -1,6 +1,5 @@
 package org.reformer4j.core.nn;
 
-import org.reformer4j.core.DType;
 import org.reformer4j.core.Functional;
 import org.reformer4j.core.Tensor;
 import org.reformer4j.core.random.Generator;
@@ -29,7 +28,7 @@ public final class Dropout extends Module {
     @Override
     public Tensor forward(Tensor x) {
         if (!isTraining() || p == 0) return x;
-        long blocks = x.dtype() == DType.F64 ? Generator.blocksFor2(x.numel()) : Generator.blocksFor4(x.numel());
+        long blocks = Generator.blocksFor(x.numel(), x.dtype());
         long counter = generator.take(blocks);
         return forward(x, counter);
     }

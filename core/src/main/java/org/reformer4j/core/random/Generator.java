@@ -1,5 +1,6 @@
 package org.reformer4j.core.random;
 
+import org.reformer4j.core.DType;
 import org.reformer4j.core.cpu.Parallel;
 import org.reformer4j.core.cpu.VectorSupport;
 
@@ -162,6 +163,20 @@ public final class Generator {
     /** Blocks used by n values drawn two per block (float64 uniforms and normals). */
     public static long blocksFor2(long n) {
         return (n + 1) >>> 1;
+    }
+
+    /** Blocks used by n values of a tensor of this dtype: two per block for float64, four otherwise. */
+    public static long blocksFor(long n, DType dtype) {
+        return dtype == DType.F64 ? blocksFor2(n) : blocksFor4(n);
+    }
+
+    /**
+     * The smallest float at or above p: a float32 uniform u is {@code >= p} exactly when it is {@code >=} this (the
+     * {@code atLeast} of {@link #fillMask} for a dropout of rate p).
+     */
+    public static float maskThreshold(double p) {
+        float at = (float) p;
+        return at < p ? Math.nextUp(at) : at;
     }
 
     // ---- pure fills: elements [first, first + len) of the sequence keyed by (seed, stream, start) ----

@@ -42,8 +42,7 @@ public final class FullQkAttention {
         check(qk, v, queryLen, mask);
         if (fusedOn() && FullQkAttentionF32.covers(qk, v, dropout)) return FullQkAttentionF32.attend(qk, v, queryLen, mask, causal, dropout);
         java.util.function.UnaryOperator<Tensor> drop = dropout == null ? null : p -> {
-            long blocks = p.dtype() == DType.F64 ? org.reformer4j.core.random.Generator.blocksFor2(p.numel())
-                    : org.reformer4j.core.random.Generator.blocksFor4(p.numel());
+            long blocks = org.reformer4j.core.random.Generator.blocksFor(p.numel(), p.dtype());
             return Functional.dropout(p, dropout.p(), dropout.seed(), dropout.stream(), dropout.draw().applyAsLong(blocks));
         };
         return forward(qk, v, queryLen, mask, causal, drop);

@@ -73,9 +73,7 @@ final class FullQkAttentionF32 extends Function {
         this.counter = counter;
         this.seed = d == null ? 0 : d.seed();
         this.stream = d == null ? 0 : d.stream();
-        float at = d == null ? 0f : (float) d.p();
-        if (d != null && at < d.p()) at = Math.nextUp(at);
-        this.atLeast = at;
+        this.atLeast = d == null ? 0f : Generator.maskThreshold(d.p());
         this.kept = d == null ? 0f : (float) (1.0 / (1.0 - d.p()));
     }
 

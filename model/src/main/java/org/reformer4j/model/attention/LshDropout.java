@@ -27,8 +27,7 @@ public final class LshDropout {
         this.counter = counter;
         this.p = p;
         this.keep = 1 / (1 - p);
-        float at = (float) p;
-        this.atLeast = at < p ? Math.nextUp(at) : at;
+        this.atLeast = Generator.maskThreshold(p);
         this.f64 = f64;
     }
 
@@ -39,16 +38,11 @@ public final class LshDropout {
 
     /**
      * Multipliers drawn with rate p in [0, 1) from the Philox stream (seed, stream) from block {@code counter}, by the
-     * rule of {@code dtype}'s scores; the caller reserves {@link #blocks} blocks there.
+     * rule of {@code dtype}'s scores; the caller reserves {@link Generator#blocksFor} blocks there.
      */
     public static LshDropout drawn(long seed, long stream, long counter, double p, DType dtype) {
         if (!(p >= 0 && p < 1)) throw new IllegalArgumentException("LshDropout: rate " + p + " outside [0, 1)");
         return new LshDropout(null, seed, stream, counter, p, dtype == DType.F64);
-    }
-
-    /** Philox blocks a draw of n multipliers by dtype's rule uses. */
-    public static long blocks(long n, DType dtype) {
-        return dtype == DType.F64 ? Generator.blocksFor2(n) : Generator.blocksFor4(n);
     }
 
     /** The number of given multipliers (-1 when drawn: any element can be drawn). */
