@@ -211,6 +211,18 @@ final class SgemmVector {
             FloatVector a7 = FloatVector.broadcast(F, ap[ao + 7]);
             c7_0 = a7.fma(b0, c7_0); c7_1 = a7.fma(b1, c7_1);
         }
+        if (alpha == 1f && (beta == 0f || beta == 1f) && cols == 2 * VL) {
+            boolean add = beta == 1f;
+            put(c0_0, c0_1, c, ci + 0 * ldc, add);
+            put(c1_0, c1_1, c, ci + 1 * ldc, add);
+            put(c2_0, c2_1, c, ci + 2 * ldc, add);
+            put(c3_0, c3_1, c, ci + 3 * ldc, add);
+            put(c4_0, c4_1, c, ci + 4 * ldc, add);
+            put(c5_0, c5_1, c, ci + 5 * ldc, add);
+            put(c6_0, c6_1, c, ci + 6 * ldc, add);
+            put(c7_0, c7_1, c, ci + 7 * ldc, add);
+            return;
+        }
         c0_0.intoArray(acc, 0 * VL); c0_1.intoArray(acc, 1 * VL);
         c1_0.intoArray(acc, 2 * VL); c1_1.intoArray(acc, 3 * VL);
         c2_0.intoArray(acc, 4 * VL); c2_1.intoArray(acc, 5 * VL);
@@ -333,6 +345,18 @@ final class SgemmVector {
             FloatVector a7 = FloatVector.broadcast(F, a[r7 + p]);
             c7_0 = a7.fma(b0, c7_0); c7_1 = a7.fma(b1, c7_1);
         }
+        if (alpha == 1f && (beta == 0f || beta == 1f) && cols == 2 * VL && rows == 8) {
+            boolean add = beta == 1f;
+            put(c0_0, c0_1, c, ci + 0 * ldc, add);
+            put(c1_0, c1_1, c, ci + 1 * ldc, add);
+            put(c2_0, c2_1, c, ci + 2 * ldc, add);
+            put(c3_0, c3_1, c, ci + 3 * ldc, add);
+            put(c4_0, c4_1, c, ci + 4 * ldc, add);
+            put(c5_0, c5_1, c, ci + 5 * ldc, add);
+            put(c6_0, c6_1, c, ci + 6 * ldc, add);
+            put(c7_0, c7_1, c, ci + 7 * ldc, add);
+            return;
+        }
         c0_0.intoArray(acc, 0 * VL); c0_1.intoArray(acc, 1 * VL);
         c1_0.intoArray(acc, 2 * VL); c1_1.intoArray(acc, 3 * VL);
         c2_0.intoArray(acc, 4 * VL); c2_1.intoArray(acc, 5 * VL);
@@ -434,6 +458,19 @@ final class SgemmVector {
             h = t;
         }
         return x / g * y;
+    }
+
+    /**
+     * A whole tile row straight from the accumulators: C = acc (beta 0, the bits of copyTile) or C = C + acc (beta 1,
+     * the bits of mergeMasked's fma(C, 1, acc * 1)). Staging through acc cost a store and a reload of every vector.
+     */
+    private static void put(FloatVector x0, FloatVector x1, float[] c, int at, boolean add) {
+        if (add) {
+            x0 = FloatVector.fromArray(F, c, at).add(x0);
+            x1 = FloatVector.fromArray(F, c, at + VL).add(x1);
+        }
+        x0.intoArray(c, at);
+        x1.intoArray(c, at + VL);
     }
 
     /**

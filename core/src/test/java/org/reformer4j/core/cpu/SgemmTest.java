@@ -313,6 +313,49 @@ class SgemmTest {
     }
 
     /**
+     * The 8-row kernels store a whole tile with alpha 1 and beta 0 or 1 straight from their accumulators: C = acc (the
+     * staged path's sums, here those of a tile one column short, which goes through it) and C = C + acc, bit for bit.
+     */
+    @Test
+    void eightRowKernelsStoreWholeTilesLikeTheStagedPath() {
+        Assumptions.assumeTrue(VectorSupport.ENABLED, "jdk.incubator.vector is not loaded");
+        SplittableRandom rnd = new SplittableRandom(13);
+        int nr = 2 * SgemmVector.VL, mr = 8, ldc = nr + 5;
+        for (boolean direct : new boolean[] {false, true}) {
+            for (int kc : new int[] {1, 64, 129}) {
+                float[] ap = new float[mr * kc], bp = new float[nr * kc], a = new float[mr * kc];
+                for (int i = 0; i < ap.length; i++) ap[i] = (float) rnd.nextDouble() - 0.5f;
+                for (int i = 0; i < bp.length; i++) bp[i] = (float) rnd.nextDouble() - 0.5f;
+                for (int i = 0; i < mr; i++) {
+                    for (int p = 0; p < kc; p++) a[i * kc + p] = ap[p * mr + i];
+                }
+                float[] start = new float[mr * ldc];
+                for (int i = 0; i < start.length; i++) start[i] = (float) rnd.nextDouble() - 0.5f;
+                float[][] out = new float[3][];
+                float[] betas = {0f, 1f, 0f};
+                int[] cols = {nr, nr, nr - 1};
+                for (int t = 0; t < 3; t++) {
+                    out[t] = start.clone();
+                    if (direct) SgemmVector.kernel8x2Direct(kc, a, 0, kc, mr, bp, 0, 1f, betas[t], out[t], 0, ldc, cols[t], new float[mr * nr]);
+                    else SgemmVector.kernel8x2(kc, ap, 0, bp, 0, 1f, betas[t], out[t], 0, ldc, cols[t], new float[mr * nr]);
+                }
+                for (int i = 0; i < mr; i++) {
+                    for (int j = 0; j < ldc; j++) {
+                        int at = i * ldc + j;
+                        String where = (direct ? "direct" : "packed") + " kc=" + kc + " C[" + i + "," + j + "]";
+                        if (j >= nr) {
+                            assertEquals(Float.floatToRawIntBits(start[at]), Float.floatToRawIntBits(out[1][at]), where + " outside the tile");
+                            continue;
+                        }
+                        assertEquals(Float.floatToIntBits(start[at] + out[0][at]), Float.floatToIntBits(out[1][at]), where + ", beta 1");
+                        if (j < nr - 1) assertEquals(out[2][at], out[0][at], 0f, where + ", beta 0");
+                    }
+                }
+            }
+        }
+    }
+
+    /**
      * The direct kernels against the packed scalar twin, whole panels and partial ones: A holds only the panel's rows
      * (a read past them would throw), and C's rows past them stay as they were.
      */
