@@ -77,7 +77,10 @@ final class SgemmBlocked {
     /**
      * The plan for a product of m x n x k with A's column stride csA: {@link #planFor(int)}'s, except that a large
      * product of at most {@link #WIDE_ROWS} rows whose A is packed (not read in place, see {@link #direct}) takes the
-     * 6 x 4-vector kernel ({@link #WIDE}), unless A is transposed and n is below 512. An empirical rule, measured with
+     * 6 x 4-vector kernel ({@link #WIDE}), unless n is below 512 (with A row-major: unless {@link #rowCopy} is off).
+     * Measured on AMD EPYC (Zen 4), the 12-row kernel on rows copied by {@link #rowCopy} against the 6 x 4 kernel on
+     * gathered panels: 1016 x 128 x 512 (B transposed or not) 1.22-1.23x, 1016 x 128 x 21128 1.28x on 2 threads (1.18-1.33x on
+     * one), but 0.96-1.02x with n of 512 and more (1016 x 512 x 128, 1016 x 21128 x 128, 1024^3). The rest, an empirical rule measured with
      * {@code GemmAB} (both plans in one JVM, alternating) on the development machine, 2 threads: the 6 x 4 kernel ran
      * 1.00-1.47x on the seed model's 1016-row layer and vocabulary products (A row-major, any n; A transposed with n
      * 512 or 21128), 0.79-1.16x at 1024^3, 0.89-1.05x at 2048^3, 1.18-1.35x on 256 x 768-1024 x 4096 with A
@@ -97,7 +100,7 @@ final class SgemmBlocked {
         boolean large = (long) m * n * k >= WIDE_MACS, direct = direct(p, m, k, csA); // the 12- and 8-row kernels both read A in place
         if (!large || direct) return p;
         if (p == VECTOR8) p = VECTOR;
-        return WIDE == null || p.kernel() == 0 || m > WIDE_ROWS || (csA != 1 && n < 512) ? p : WIDE;
+        return WIDE == null || p.kernel() == 0 || m > WIDE_ROWS || (n < 512 && (csA != 1 || rowCopy)) ? p : WIDE;
     }
 
     /** The most rows of a product that {@link #planFor(int, int, int, int)} gives {@link #WIDE} (2048^3 stays: 0.89-1.05x). */
@@ -236,8 +239,15 @@ final class SgemmBlocked {
             macroDirect(pl, i1 - i0, j0, j1, kc, alpha, a, aIdx + i0 * rsA, rsA, beta, c, cIdx + i0 * ldc, ldc, bp, own);
             return;
         }
+        boolean copyRows = rowCopy && csA == 1 && (pl.kernel() == 1 || pl.kernel() == 4);
         for (int ic = i0; ic < i1; ic += pl.mc()) {
             int mc = Math.min(pl.mc(), i1 - ic);
+            if (copyRows) {
+                // the block's rows copied whole (kc floats apiece, one after another), then read in place
+                for (int i = 0; i < mc; i++) System.arraycopy(a, aIdx + (ic + i) * rsA, own.ap, i * kc, kc);
+                macroDirect(pl, mc, j0, j1, kc, alpha, own.ap, 0, kc, beta, c, cIdx + ic * ldc, ldc, bp, own);
+                continue;
+            }
             packA(pl, mc, kc, a, aIdx + ic * rsA, rsA, csA, own.ap, 0, own);
             macro(pl, 0, mc, j0, j1, kc, alpha, beta, c, cIdx + ic * ldc, ldc, own.ap, bp, own);
         }
@@ -246,10 +256,10 @@ final class SgemmBlocked {
     /**
      * Whether the kernels read op(A) in place instead of packing it: A row-major (unit column stride), the
      * 12- or 8-row kernel, and A small ({@link #DIRECT_A_FLOATS}): attention's per-head products, where
-     * packing is a large share of the work. Large row-major operands are packed: measured interleaved on
-     * the development machine (1 thread), reading them in place was 3-5% slower at 1024-2048 and 2-2.5x
-     * slower for the seed model's 1016 x 128 activations, and 6-33% faster for attention's 127 x 64 and
-     * 64 x 64 operands.
+     * packing is a large share of the work. Large row-major operands are not read where they lie: measured
+     * interleaved on an Intel machine (1 thread), that was 3-5% slower at 1024-2048 and 2-2.5x slower for the seed
+     * model's 1016 x 128 activations, and 6-33% faster for attention's 127 x 64 and 64 x 64 operands; they are
+     * copied by rows and then read in place ({@link #rowCopy}), or packed.
      */
     static boolean direct(Plan pl, int m, int k, int csA) {
         return csA == 1 && (pl.kernel() == 1 || pl.kernel() == 4) && (long) m * k <= DIRECT_A_FLOATS;
@@ -257,6 +267,18 @@ final class SgemmBlocked {
 
     /** Largest op(A), in floats, that {@link #direct} reads in place (64 K floats: 256 KiB, within L2). */
     static final long DIRECT_A_FLOATS = 1 << 16;
+
+    /**
+     * Whether a large row-major op(A) that the 12- or 8-row kernel would pack into micro-panels (an interleaving of
+     * mr rows, by gathers) is instead copied row by row into the thread's A buffer (mc rows of kc floats, back to
+     * back) and read there by the direct kernels: plain copies instead of a transposition, and rows short enough to
+     * stay in L1 while the B block passes by. Same bits (every kernel sums in the same order). Measured with
+     * {@code GemmAB} on AMD EPYC (Zen 4), 2 threads, against packing: 4096 x 256 x 256 1.20x, 2048 x 256 x 1024 1.08x,
+     * 2048^3 1.02x (1 thread: 1.22-1.23x, 1.05-1.07x); not yet measured on the Intel machines, where packing by gathers
+     * was twice as fast as a scalar transposition. {@code -Dreformer4j.sgemm.rowCopy=false} packs as before (tests
+     * switch it to compare both ways).
+     */
+    static boolean rowCopy = Boolean.parseBoolean(System.getProperty("reformer4j.sgemm.rowCopy", "true"));
 
     /**
      * {@link #macro} for row-major A read in place: row panels go straight to the direct kernel (each panel's kc-long

@@ -118,14 +118,16 @@ class SgemmTest {
     }
 
     /**
-     * The default plan by shape: large products with a packed A take the 6 x 4 kernel (unless A is transposed and n
-     * below 512, or m above WIDE_ROWS), small or in-place ones keep theirs; each runs right through the public entry
-     * on 1 and 2 threads.
+     * The default plan by shape: large products with a packed A take the 6 x 4 kernel (unless n is below 512, with A
+     * transposed or copied by rows, or m is above WIDE_ROWS), small or in-place ones keep theirs; each runs right through
+     * the public entry on 1 and 2 threads.
      */
     @Test
     void defaultPlanByShape() {
         Assumptions.assumeTrue(SgemmBlocked.WIDE != null, "no Vector API, or a kernel chosen by property: planFor(m) throughout");
-        assertEquals(SgemmBlocked.WIDE, SgemmBlocked.planFor(520, 64, 130, 1), "packed row-major A, 4.4 M multiply-adds");
+        assertEquals(SgemmBlocked.rowCopy ? SgemmBlocked.planFor(520) : SgemmBlocked.WIDE, SgemmBlocked.planFor(520, 64, 130, 1),
+                "row-major A, n = 64, 4.4 M multiply-adds");
+        assertEquals(SgemmBlocked.WIDE, SgemmBlocked.planFor(520, 520, 130, 1), "row-major A, n = 520");
         assertEquals(SgemmBlocked.WIDE, SgemmBlocked.planFor(130, 520, 64, 130), "transposed A, n = 520");
         assertEquals(SgemmBlocked.planFor(130), SgemmBlocked.planFor(130, 256, 130, 130), "transposed A, n = 256");
         assertEquals(SgemmBlocked.planFor(4096), SgemmBlocked.planFor(4096, 256, 256, 1), "more rows than WIDE_ROWS");
@@ -309,6 +311,46 @@ class SgemmTest {
                     }
                 }
             }
+        }
+    }
+
+    /**
+     * Large row-major A copied by rows and read in place by the 12- and 8-row kernels gives the bits of A packed into
+     * micro-panels (every kernel sums in the same order): whole and partial panels, k over several blocks (beta 1
+     * after the first), alpha and beta, B either way, 1 and 2 threads.
+     */
+    @Test
+    void rowsCopiedGiveTheBitsOfPackedPanels() {
+        Assumptions.assumeTrue(VectorSupport.ENABLED, "jdk.incubator.vector is not loaded");
+        SplittableRandom rnd = new SplittableRandom(17);
+        int[][] shapes = {{520, 64, 600}, {1000, 200, 1100}, {137, 100, 700}, {40, 32, 2048}, {203, 40, 513}};
+        boolean saved = SgemmBlocked.rowCopy;
+        int threadsBefore = Parallel.threads();
+        try {
+            for (int threads : new int[] {1, 2}) {
+                Parallel.setThreads(threads);
+                for (int[] sh : shapes) {
+                    int m = sh[0], n = sh[1], k = sh[2];
+                    boolean tb = (m & 1) == 0;
+                    float[] a = new float[m * k], b = new float[k * n], c0 = new float[m * n];
+                    for (int i = 0; i < a.length; i++) a[i] = (float) rnd.nextDouble() - 0.5f;
+                    for (int i = 0; i < b.length; i++) b[i] = (float) rnd.nextDouble() - 0.5f;
+                    for (int i = 0; i < c0.length; i++) c0[i] = (float) rnd.nextDouble() - 0.5f;
+                    float[][] out = new float[2][];
+                    for (int copy = 0; copy < 2; copy++) {
+                        SgemmBlocked.rowCopy = copy == 1;
+                        out[copy] = c0.clone();
+                        Sgemm.sgemm(m, n, k, 0.75f, a, 0, k, 1, b, 0, tb ? 1 : n, tb ? k : 1, 0.5f, out[copy], 0, n);
+                    }
+                    for (int i = 0; i < c0.length; i++) {
+                        assertEquals(Float.floatToIntBits(out[0][i]), Float.floatToIntBits(out[1][i]),
+                                m + "x" + n + "x" + k + (tb ? " B^T" : "") + ", " + threads + " threads, element " + i);
+                    }
+                }
+            }
+        } finally {
+            SgemmBlocked.rowCopy = saved;
+            Parallel.setThreads(threadsBefore);
         }
     }
 
