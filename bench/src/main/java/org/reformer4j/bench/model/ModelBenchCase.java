@@ -67,7 +67,7 @@ final class ModelBenchCase {
         switch (config) {
             case "seed_train" -> train(config, seedModel(), 8, 128, steps, warmup);
             case "seed_generate" -> generate(config, seedModel(), steps, warmup);
-            case "lsh4k_train" -> train(config, lsh4k(4096, 6), 1, 4097, Math.min(steps, 3), Math.min(warmup, 1));
+            case "lsh4k_train" -> train(config, lsh4k(4096, 6), 1, 4097, Math.min(steps, 5), Math.min(warmup, 1));
             case "lsh4k_train_seq16384" -> train(config, lsh4k(16384, 6), 1, 16385, Math.min(steps, 2), Math.min(warmup, 1));
             case "lsh4k_train_depth1" -> train(config, lsh4k(4096, 1), 1, 4097, Math.min(steps, 2), Math.min(warmup, 1));
             case "lsh4k_train_depth12" -> train(config, lsh4k(4096, 12), 1, 4097, Math.min(steps, 2), Math.min(warmup, 1));
