@@ -136,12 +136,13 @@ final class FullQkAttentionF32 extends Function {
                 int qr = qo + base(r, len, dh);
                 norms(qk, qr, ld, len, dh, raw, nrm, r * len);
                 unitKeys(qk, qr, ld, len, dh, nrm, r * len, w.k);
+                transpose(w.k, 0, dh, len, dh, w.kt);
                 float[] p = keep ? (float[]) pT.storage().data() : w.p;
                 int po = keep ? pT.offset() + r * tl : 0, lr = perRow ? r * t : 0;
                 Blocks bl = blocks(lr, len, dh);
                 for (int b = 0, i0 = 0; i0 < t; b++, i0 += bl.rows) { // q k^T [T, L], the live columns of each block of rows
                     int m = Math.min(bl.rows, t - i0);
-                    Sgemm.sgemm(m, bl.columns[b], dh, 1f, qk, qr + i0 * ld, ld, 1, w.k, 0, 1, dh, 0f, p, po + i0 * len, len);
+                    Sgemm.sgemm(m, bl.columns[b], dh, 1f, qk, qr + i0 * ld, ld, 1, w.kt, 0, len, 1, 0f, p, po + i0 * len, len);
                 }
                 for (int i = 0; i < t; i++) {
                     int n1 = live[lr + i], o1 = po + i * len;
@@ -203,9 +204,10 @@ final class FullQkAttentionF32 extends Function {
                 }
                 int lr = perRow ? r * t : 0, dr = dqo + base(r, len, dh);
                 Blocks bl = blocks(lr, len, dh);
+                transpose(v, vr, ld, len, dh, w.kt); // v^T [dh, L]
                 for (int b = 0, i0 = 0; i0 < t; b++, i0 += bl.rows) { // g v^T [T, L], the live columns of each block of rows
                     int m = Math.min(bl.rows, t - i0);
-                    Sgemm.sgemm(m, bl.columns[b], dh, 1f, g, gr + i0 * ld, ld, 1, v, vr, 1, ld, 0f, w.dp, i0 * len, len);
+                    Sgemm.sgemm(m, bl.columns[b], dh, 1f, g, gr + i0 * ld, ld, 1, w.kt, 0, len, 1, 0f, w.dp, i0 * len, len);
                 }
                 for (int b = 0, j0 = 0; j0 < len; b++, j0 += bl.keys) { // dv = pd^T g, key rows j0.. from the first query reading them
                     int m = Math.min(bl.keys, len - j0), i0 = bl.first[b];
@@ -303,6 +305,18 @@ final class FullQkAttentionF32 extends Function {
             raw[off + j] = (float) Math.sqrt(s);
         }
         for (j = 0; j < len; j++) nrm[off + j] = Math.max(raw[off + j], LO);
+    }
+
+    /**
+     * dst [cols, rows] = the transpose of src's [rows, cols] (row stride lds from so). The products q k^T and g v^T take
+     * their keys and values transposed this way, once per head, instead of packing the transposed operand by gathers
+     * for each block of query rows (same sums, same bits).
+     */
+    private static void transpose(float[] src, int so, int lds, int rows, int cols, float[] dst) {
+        for (int r = 0; r < rows; r++) {
+            int a = so + r * lds;
+            for (int c = 0; c < cols; c++) dst[c * rows + r] = src[a + c];
+        }
     }
 
     /** Unit keys k [L, dh]: each qk element divided by its row's clamped norm (as qk.div(norm)). */
@@ -476,7 +490,8 @@ final class FullQkAttentionF32 extends Function {
     /** One thread's tiles: unit keys and their gradient [L, dh], scores/probabilities, multipliers, dropped probabilities [T, L]. */
     private static final class Tile {
         private static final ThreadLocal<Tile> TILES = ThreadLocal.withInitial(Tile::new);
-        float[] k = new float[0], dk = new float[0];
+        /** Unit keys [L, dh], their gradient, and keys or values transposed [dh, L]. */
+        float[] k = new float[0], dk = new float[0], kt = new float[0];
         float[] p = new float[0], dp = new float[0], m = new float[0], pd = new float[0];
 
         static Tile get(int t, int len, int dh) {
@@ -484,6 +499,7 @@ final class FullQkAttentionF32 extends Function {
             if (w.k.length < len * dh) {
                 w.k = new float[len * dh];
                 w.dk = new float[len * dh];
+                w.kt = new float[len * dh];
             }
             if (w.p.length < t * len) {
                 w.p = new float[t * len];
