@@ -42,6 +42,13 @@ final class LshChunksF32 {
      * [G,bs,2bs] twice; GEMM results.
      */
     private final float[] gq, gk, gv, sc, sc2, dbo, dv2, dq, dk2;
+    /**
+     * The group's keys and values transposed, [dh, (G+1)bs] (row stride {@link #lt}): the B operands of q k^T and
+     * dbo v^T read row-major (packed by copies) instead of transposed (packed by gathers, once per chunk for each of
+     * the two chunks whose windows hold a key). Values only for backward ({@link #gather}'s flag).
+     */
+    private final float[] gkT, gvT;
+    private final int lt;
     /** One vector's lanes, for {@link #sumLanes}. */
     private final float[] lanes = new float[LANES];
     /** The dropout multipliers of the current chunk [bs, 2bs] (reference key order), when the plan has a dropout. */
@@ -70,6 +77,9 @@ final class LshChunksF32 {
         gq = new float[group * bs * dh];
         gk = new float[(group + 1) * bs * dh];
         gv = new float[(group + 1) * bs * dh];
+        lt = (group + 1) * bs;
+        gkT = new float[lt * dh];
+        gvT = new float[lt * dh];
         sc = new float[group * bs * w2];
         sc2 = new float[group * bs * w2];
         dbo = new float[group * bs * dh];
@@ -91,8 +101,8 @@ final class LshChunksF32 {
         LshDropout drop = k.plan().dropout();
         for (int c0 = 0; c0 < c; c0 += group) {
             int c1 = Math.min(c, c0 + group), gn = c1 - c0;
-            gather(r, c0, c1);
-            bmm(gn, bs, w2, dh, gq, bs * dh, dh, 1, gk, bs * dh, 1, dh, sc, 0); // q k^T [G, bs, 2bs]
+            gather(r, c0, c1, false);
+            bmm(gn, bs, w2, dh, gq, bs * dh, dh, 1, gkT, bs, lt, 1, sc, 0); // q k^T [G, bs, 2bs]
             for (int ch = c0; ch < c1; ch++) {
                 keys(r, ch);
                 if (drop != null) k.dropChunk(drop, r, ch, dm);
@@ -120,8 +130,8 @@ final class LshChunksF32 {
         LshDropout drop = k.plan().dropout();
         for (int c0 = 0; c0 < c; c0 += group) {
             int c1 = Math.min(c, c0 + group), gn = c1 - c0;
-            gather(r, c0, c1);
-            bmm(gn, bs, w2, dh, gq, bs * dh, dh, 1, gk, bs * dh, 1, dh, sc, 0); // q k^T
+            gather(r, c0, c1, false);
+            bmm(gn, bs, w2, dh, gq, bs * dh, dh, 1, gkT, bs, lt, 1, sc, 0); // q k^T
             for (int ch = c0; ch < c1; ch++) {
                 keys(r, ch);
                 if (drop != null) k.dropChunk(drop, r, ch, dm);
@@ -153,8 +163,8 @@ final class LshChunksF32 {
         LshDropout drop = k.plan().dropout();
         for (int c0 = 0; c0 < c; c0 += group) {
             int c1 = Math.min(c, c0 + group), gn = c1 - c0;
-            gather(r, c0, c1);
-            bmm(gn, bs, w2, dh, gq, bs * dh, dh, 1, gk, bs * dh, 1, dh, sc, 0); // q k^T
+            gather(r, c0, c1, true);
+            bmm(gn, bs, w2, dh, gq, bs * dh, dh, 1, gkT, bs, lt, 1, sc, 0); // q k^T
             // the gradient reaching each sorted item's output: its round weight times the output gradient
             for (int s = c0 * bs; s < c1 * bs; s++) {
                 int j = st[s], kr = j / len, p = j % len, d = (s - c0 * bs) * dh;
@@ -166,7 +176,7 @@ final class LshChunksF32 {
                 int o = (r * t + p) * dh;
                 for (int f = 0; f < dh; f++) dbo[d + f] = wk * g[o + f];
             }
-            bmm(gn, bs, w2, dh, dbo, bs * dh, dh, 1, gv, bs * dh, 1, dh, sc2, 0); // dbo v^T [G, bs, 2bs]
+            bmm(gn, bs, w2, dh, dbo, bs * dh, dh, 1, gvT, bs, lt, 1, sc2, 0); // dbo v^T [G, bs, 2bs]
             for (int ch = c0; ch < c1; ch++) {
                 keys(r, ch);
                 if (drop != null) k.dropChunk(drop, r, ch, dm);
@@ -224,8 +234,11 @@ final class LshChunksF32 {
     }
 
 
-    /** Queries of chunks [c0, c1) of row r, and the keys and values of chunks c0 - 1 (cyclic) to c1 - 1, into the group buffers. */
-    private void gather(int r, int c0, int c1) {
+    /**
+     * Queries of chunks [c0, c1) of row r, and the keys and values of chunks c0 - 1 (cyclic) to c1 - 1, into the group
+     * buffers; the keys also transposed, and the values too when {@code values} (backward's dbo v^T).
+     */
+    private void gather(int r, int c0, int c1, boolean values) {
         int[] st = k.sticker(r);
         int rowOff = r * k.len, len = k.len, c = k.c;
         float[] q = (float[]) k.qD;
@@ -239,6 +252,17 @@ final class LshChunksF32 {
             int pr = rowOff + st[s] % len, a = (s - c0 * bs) * dh;
             System.arraycopy(q, pr * dh, gq, a, dh);
             gatherKey(gq, a, pr, s - c0 * bs + bs);
+        }
+        int rows = (c1 - c0 + 1) * bs;
+        transpose(gk, rows, gkT);
+        if (values) transpose(gv, rows, gvT);
+    }
+
+    /** dst[f lt + i] = src[i dh + f] for the first rows rows of src [rows, dh]. */
+    private void transpose(float[] src, int rows, float[] dst) {
+        for (int i = 0; i < rows; i++) {
+            int a = i * dh;
+            for (int f = 0; f < dh; f++) dst[f * lt + i] = src[a + f];
         }
     }
 
