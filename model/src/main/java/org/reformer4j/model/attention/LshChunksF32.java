@@ -193,17 +193,29 @@ final class LshChunksF32 {
             for (int ch = c0; ch < c1; ch++) {
                 for (int i = 0; i < bs; i++) {
                     int a = ((ch - c0) * bs + i) * dh, b = st[ch * bs + i] % len * dh;
-                    for (int f = 0; f < dh; f++) dqk[b + f] += dq[a + f];
+                    addTo(dq, a, dqk, b);
                 }
                 for (int j = 0; j < w2; j++) {
                     int a = ((ch - c0) * w2 + j) * dh, b = st[window(ch, j)] % len * dh;
-                    for (int f = 0; f < dh; f++) {
-                        dkPos[b + f] += dk2[a + f];
-                        dv[dvOff + b + f] += dv2[a + f];
-                    }
+                    addTo(dk2, a, dkPos, b);
+                    addTo(dv2, a, dv, dvOff + b);
                 }
             }
         }
+    }
+
+    /**
+     * dst[d, d + dh) += src[a, a + dh): one row of a chunk's gradient added at its position, in vector lanes (C2 does
+     * not vectorize the scalar loop: src and dst are float arrays it cannot tell apart). The same sums either way.
+     */
+    private void addTo(float[] src, int a, float[] dst, int d) {
+        int f = 0;
+        if (vector) {
+            for (int up = S.loopBound(dh); f < up; f += LANES) {
+                FloatVector.fromArray(S, dst, d + f).add(FloatVector.fromArray(S, src, a + f)).intoArray(dst, d + f);
+            }
+        }
+        for (; f < dh; f++) dst[d + f] += src[a + f];
     }
 
     /**
