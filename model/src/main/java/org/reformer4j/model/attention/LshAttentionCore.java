@@ -6,6 +6,7 @@ import org.reformer4j.core.DType;
 import org.reformer4j.core.Tensor;
 import org.reformer4j.core.autograd.Function;
 import org.reformer4j.core.cpu.Parallel;
+import org.reformer4j.core.cpu.VectorSupport;
 
 /**
  * The LSH attention of one layer as one differentiable op over (qk, v) [N, L, dh] -> out [N, T, dh]
@@ -121,7 +122,7 @@ public final class LshAttentionCore extends Function {
                         float wk = (float) Math.exp((float) (lg[k] - all));
                         wts[(r * h + k) * t + p] = wk;
                         int b = (r * hl + undo[r][k * len + p]) * dh;
-                        for (int f = 0; f < dh; f++) outF[o + f] += wk * boF[b + f];
+                        mixInto(outF, o, wk, boF, b, dh);
                     }
                     continue;
                 }
@@ -225,6 +226,16 @@ public final class LshAttentionCore extends Function {
         });
         release(sd);
         return new Tensor[] {Arrays2.wrap(dqk, dt, n, len, dh), Arrays2.wrap(dv, dt, n, len, dh)};
+    }
+
+    /**
+     * out[o, o + dh) += wk * bo[b, b + dh) in float32, product and sum each rounded (no fused multiply-add), in vector
+     * lanes when the Vector API is loaded (C2 leaves the scalar loop over two float arrays scalar); the same bits.
+     */
+    private static void mixInto(float[] out, int o, float wk, float[] bo, int b, int dh) {
+        int f = 0;
+        if (VectorSupport.ENABLED) f = LshChunksF32.mixVector(out, o, wk, bo, b, dh);
+        for (; f < dh; f++) out[o + f] += wk * bo[b + f];
     }
 
     /** Drops the saved state at the end of backward: the graph may outlive it (until the layer's scope closes). */

@@ -205,6 +205,18 @@ final class LshChunksF32 {
     }
 
     /**
+     * out[o + f] += wk * bo[b + f] for the whole vectors of n floats (product and sum rounded apart, as the scalar
+     * loop); returns how many floats it did. Here, with the Vector API's imports, for LshAttentionCore's round mix.
+     */
+    static int mixVector(float[] out, int o, float wk, float[] bo, int b, int n) {
+        int f = 0;
+        for (int up = S.loopBound(n); f < up; f += LANES) {
+            FloatVector.fromArray(S, out, o + f).add(FloatVector.fromArray(S, bo, b + f).mul(wk)).intoArray(out, o + f);
+        }
+        return f;
+    }
+
+    /**
      * dst[d, d + dh) += src[a, a + dh): one row of a chunk's gradient added at its position, in vector lanes (C2 does
      * not vectorize the scalar loop: src and dst are float arrays it cannot tell apart). The same sums either way.
      */
