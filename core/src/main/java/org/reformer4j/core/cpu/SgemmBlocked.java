@@ -8,6 +8,8 @@ import java.util.Arrays;
  * and row blocks of {@code mc} (pack an mc x kc block of op(A) into micro-panels of {@code mr} rows), then
  * run the register micro-kernel over every mr x nr tile, each A micro-panel held in L1 while B's pass by.
  * Packing reads any strides, so transposed operands cost nothing beyond the packing every product pays.
+ * The 12- and 8-row kernels do not pack row-major A: small A is read where it lies, large A is copied by rows (see {@link #direct}
+ * and {@link #rowCopy}) for the direct kernels, which read each row panel's rows in place.
  * Edge tiles go through a scratch tile. Threads share the packed blocks; buffers are reused across calls.
  */
 final class SgemmBlocked {
