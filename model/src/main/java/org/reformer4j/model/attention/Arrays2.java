@@ -88,6 +88,18 @@ final class Arrays2 {
     }
 
     /** Rounds to float when {@code f32}. */
+    /**
+     * dst[c ldd + r] = src[so + r lds + c] for r < rows, c < cols: a [rows, cols] block transposed. The attention products
+     * take keys and values transposed this way once instead of packing the transposed operand by gathers for every
+     * product that reads it (same sums, same bits).
+     */
+    static void transpose(float[] src, int so, int lds, int rows, int cols, float[] dst, int ldd) {
+        for (int r = 0; r < rows; r++) {
+            int a = so + r * lds;
+            for (int c = 0; c < cols; c++) dst[c * ldd + r] = src[a + c];
+        }
+    }
+
     static double round(boolean f32, double x) {
         return f32 ? (float) x : x;
     }

@@ -136,7 +136,7 @@ final class FullQkAttentionF32 extends Function {
                 int qr = qo + base(r, len, dh);
                 norms(qk, qr, ld, len, dh, raw, nrm, r * len);
                 unitKeys(qk, qr, ld, len, dh, nrm, r * len, w.k);
-                transpose(w.k, 0, dh, len, dh, w.kt);
+                Arrays2.transpose(w.k, 0, dh, len, dh, w.kt, len); // unit keys transposed [dh, L]
                 float[] p = keep ? (float[]) pT.storage().data() : w.p;
                 int po = keep ? pT.offset() + r * tl : 0, lr = perRow ? r * t : 0;
                 Blocks bl = blocks(lr, len, dh);
@@ -204,7 +204,7 @@ final class FullQkAttentionF32 extends Function {
                 }
                 int lr = perRow ? r * t : 0, dr = dqo + base(r, len, dh);
                 Blocks bl = blocks(lr, len, dh);
-                transpose(v, vr, ld, len, dh, w.kt); // v^T [dh, L]
+                Arrays2.transpose(v, vr, ld, len, dh, w.kt, len); // v^T [dh, L]
                 for (int b = 0, i0 = 0; i0 < t; b++, i0 += bl.rows) { // g v^T [T, L], the live columns of each block of rows
                     int m = Math.min(bl.rows, t - i0);
                     Sgemm.sgemm(m, bl.columns[b], dh, 1f, g, gr + i0 * ld, ld, 1, w.kt, 0, len, 1, 0f, w.dp, i0 * len, len);
@@ -305,18 +305,6 @@ final class FullQkAttentionF32 extends Function {
             raw[off + j] = (float) Math.sqrt(s);
         }
         for (j = 0; j < len; j++) nrm[off + j] = Math.max(raw[off + j], LO);
-    }
-
-    /**
-     * dst [cols, rows] = the transpose of src's [rows, cols] (row stride lds from so). The products q k^T and g v^T take
-     * their keys and values transposed this way, once per head, instead of packing the transposed operand by gathers
-     * for each block of query rows (same sums, same bits).
-     */
-    private static void transpose(float[] src, int so, int lds, int rows, int cols, float[] dst) {
-        for (int r = 0; r < rows; r++) {
-            int a = so + r * lds;
-            for (int c = 0; c < cols; c++) dst[c * rows + r] = src[a + c];
-        }
     }
 
     /** Unit keys k [L, dh]: each qk element divided by its row's clamped norm (as qk.div(norm)). */

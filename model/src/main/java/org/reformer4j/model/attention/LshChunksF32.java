@@ -278,16 +278,8 @@ final class LshChunksF32 {
             gatherKey(gq, a, pr, s - c0 * bs + bs);
         }
         int rows = (c1 - c0 + 1) * bs;
-        transpose(gk, rows, gkT);
-        if (values) transpose(gv, rows, gvT);
-    }
-
-    /** dst[f lt + i] = src[i dh + f] for the first rows rows of src [rows, dh]. */
-    private void transpose(float[] src, int rows, float[] dst) {
-        for (int i = 0; i < rows; i++) {
-            int a = i * dh;
-            for (int f = 0; f < dh; f++) dst[f * lt + i] = src[a + f];
-        }
+        Arrays2.transpose(gk, 0, dh, rows, dh, gkT, lt);
+        if (values) Arrays2.transpose(gv, 0, dh, rows, dh, gvT, lt);
     }
 
     /**
