@@ -64,24 +64,19 @@ final class SgemmVector {
             FloatVector a11 = FloatVector.broadcast(F, ap[ao + 11]);
             c11_0 = a11.fma(b0, c11_0); c11_1 = a11.fma(b1, c11_1);
         }
-        // a whole tile with alpha 1 and beta 0 goes straight to C (same bits as copyTile); any other is staged in acc
-        // for merge. One set of stores either way: a second set took the kernel past C2's inlining budget
-        boolean whole = alpha == 1f && beta == 0f && cols == 2 * VL;
-        float[] d = whole ? c : acc;
-        int d0 = whole ? ci : 0, ld = whole ? ldc : 2 * VL;
-        c0_0.intoArray(d, d0 + 0 * ld); c0_1.intoArray(d, d0 + 0 * ld + VL);
-        c1_0.intoArray(d, d0 + 1 * ld); c1_1.intoArray(d, d0 + 1 * ld + VL);
-        c2_0.intoArray(d, d0 + 2 * ld); c2_1.intoArray(d, d0 + 2 * ld + VL);
-        c3_0.intoArray(d, d0 + 3 * ld); c3_1.intoArray(d, d0 + 3 * ld + VL);
-        c4_0.intoArray(d, d0 + 4 * ld); c4_1.intoArray(d, d0 + 4 * ld + VL);
-        c5_0.intoArray(d, d0 + 5 * ld); c5_1.intoArray(d, d0 + 5 * ld + VL);
-        c6_0.intoArray(d, d0 + 6 * ld); c6_1.intoArray(d, d0 + 6 * ld + VL);
-        c7_0.intoArray(d, d0 + 7 * ld); c7_1.intoArray(d, d0 + 7 * ld + VL);
-        c8_0.intoArray(d, d0 + 8 * ld); c8_1.intoArray(d, d0 + 8 * ld + VL);
-        c9_0.intoArray(d, d0 + 9 * ld); c9_1.intoArray(d, d0 + 9 * ld + VL);
-        c10_0.intoArray(d, d0 + 10 * ld); c10_1.intoArray(d, d0 + 10 * ld + VL);
-        c11_0.intoArray(d, d0 + 11 * ld); c11_1.intoArray(d, d0 + 11 * ld + VL);
-        if (!whole) merge(12, 2, acc, alpha, beta, c, ci, ldc, cols);
+        c0_0.intoArray(acc, 0 * VL); c0_1.intoArray(acc, 1 * VL);
+        c1_0.intoArray(acc, 2 * VL); c1_1.intoArray(acc, 3 * VL);
+        c2_0.intoArray(acc, 4 * VL); c2_1.intoArray(acc, 5 * VL);
+        c3_0.intoArray(acc, 6 * VL); c3_1.intoArray(acc, 7 * VL);
+        c4_0.intoArray(acc, 8 * VL); c4_1.intoArray(acc, 9 * VL);
+        c5_0.intoArray(acc, 10 * VL); c5_1.intoArray(acc, 11 * VL);
+        c6_0.intoArray(acc, 12 * VL); c6_1.intoArray(acc, 13 * VL);
+        c7_0.intoArray(acc, 14 * VL); c7_1.intoArray(acc, 15 * VL);
+        c8_0.intoArray(acc, 16 * VL); c8_1.intoArray(acc, 17 * VL);
+        c9_0.intoArray(acc, 18 * VL); c9_1.intoArray(acc, 19 * VL);
+        c10_0.intoArray(acc, 20 * VL); c10_1.intoArray(acc, 21 * VL);
+        c11_0.intoArray(acc, 22 * VL); c11_1.intoArray(acc, 23 * VL);
+        merge(12, 2, acc, alpha, beta, c, ci, ldc, cols);
     }
 
     /** The 6 x 4*VL tile: 24 accumulators, 4 vector loads and 6 broadcasts per step of k. */
@@ -216,18 +211,6 @@ final class SgemmVector {
             FloatVector a7 = FloatVector.broadcast(F, ap[ao + 7]);
             c7_0 = a7.fma(b0, c7_0); c7_1 = a7.fma(b1, c7_1);
         }
-        if (alpha == 1f && (beta == 0f || beta == 1f) && cols == 2 * VL) {
-            boolean add = beta == 1f;
-            put(c0_0, c0_1, c, ci + 0 * ldc, add);
-            put(c1_0, c1_1, c, ci + 1 * ldc, add);
-            put(c2_0, c2_1, c, ci + 2 * ldc, add);
-            put(c3_0, c3_1, c, ci + 3 * ldc, add);
-            put(c4_0, c4_1, c, ci + 4 * ldc, add);
-            put(c5_0, c5_1, c, ci + 5 * ldc, add);
-            put(c6_0, c6_1, c, ci + 6 * ldc, add);
-            put(c7_0, c7_1, c, ci + 7 * ldc, add);
-            return;
-        }
         c0_0.intoArray(acc, 0 * VL); c0_1.intoArray(acc, 1 * VL);
         c1_0.intoArray(acc, 2 * VL); c1_1.intoArray(acc, 3 * VL);
         c2_0.intoArray(acc, 4 * VL); c2_1.intoArray(acc, 5 * VL);
@@ -294,24 +277,19 @@ final class SgemmVector {
             FloatVector a11 = FloatVector.broadcast(F, a[r11 + p]);
             c11_0 = a11.fma(b0, c11_0); c11_1 = a11.fma(b1, c11_1);
         }
-        // a whole tile with alpha 1 and beta 0 goes straight to C (same bits as copyTile); any other is staged in acc
-        // for merge. One set of stores either way: a second set took the kernel past C2's inlining budget
-        boolean whole = alpha == 1f && beta == 0f && cols == 2 * VL && rows == 12;
-        float[] d = whole ? c : acc;
-        int d0 = whole ? ci : 0, ld = whole ? ldc : 2 * VL;
-        c0_0.intoArray(d, d0 + 0 * ld); c0_1.intoArray(d, d0 + 0 * ld + VL);
-        c1_0.intoArray(d, d0 + 1 * ld); c1_1.intoArray(d, d0 + 1 * ld + VL);
-        c2_0.intoArray(d, d0 + 2 * ld); c2_1.intoArray(d, d0 + 2 * ld + VL);
-        c3_0.intoArray(d, d0 + 3 * ld); c3_1.intoArray(d, d0 + 3 * ld + VL);
-        c4_0.intoArray(d, d0 + 4 * ld); c4_1.intoArray(d, d0 + 4 * ld + VL);
-        c5_0.intoArray(d, d0 + 5 * ld); c5_1.intoArray(d, d0 + 5 * ld + VL);
-        c6_0.intoArray(d, d0 + 6 * ld); c6_1.intoArray(d, d0 + 6 * ld + VL);
-        c7_0.intoArray(d, d0 + 7 * ld); c7_1.intoArray(d, d0 + 7 * ld + VL);
-        c8_0.intoArray(d, d0 + 8 * ld); c8_1.intoArray(d, d0 + 8 * ld + VL);
-        c9_0.intoArray(d, d0 + 9 * ld); c9_1.intoArray(d, d0 + 9 * ld + VL);
-        c10_0.intoArray(d, d0 + 10 * ld); c10_1.intoArray(d, d0 + 10 * ld + VL);
-        c11_0.intoArray(d, d0 + 11 * ld); c11_1.intoArray(d, d0 + 11 * ld + VL);
-        if (!whole) merge(rows, 2, acc, alpha, beta, c, ci, ldc, cols);
+        c0_0.intoArray(acc, 0 * VL); c0_1.intoArray(acc, 1 * VL);
+        c1_0.intoArray(acc, 2 * VL); c1_1.intoArray(acc, 3 * VL);
+        c2_0.intoArray(acc, 4 * VL); c2_1.intoArray(acc, 5 * VL);
+        c3_0.intoArray(acc, 6 * VL); c3_1.intoArray(acc, 7 * VL);
+        c4_0.intoArray(acc, 8 * VL); c4_1.intoArray(acc, 9 * VL);
+        c5_0.intoArray(acc, 10 * VL); c5_1.intoArray(acc, 11 * VL);
+        c6_0.intoArray(acc, 12 * VL); c6_1.intoArray(acc, 13 * VL);
+        c7_0.intoArray(acc, 14 * VL); c7_1.intoArray(acc, 15 * VL);
+        c8_0.intoArray(acc, 16 * VL); c8_1.intoArray(acc, 17 * VL);
+        c9_0.intoArray(acc, 18 * VL); c9_1.intoArray(acc, 19 * VL);
+        c10_0.intoArray(acc, 20 * VL); c10_1.intoArray(acc, 21 * VL);
+        c11_0.intoArray(acc, 22 * VL); c11_1.intoArray(acc, 23 * VL);
+        merge(rows, 2, acc, alpha, beta, c, ci, ldc, cols);
     }
 
     /**
@@ -354,18 +332,6 @@ final class SgemmVector {
             c6_0 = a6.fma(b0, c6_0); c6_1 = a6.fma(b1, c6_1);
             FloatVector a7 = FloatVector.broadcast(F, a[r7 + p]);
             c7_0 = a7.fma(b0, c7_0); c7_1 = a7.fma(b1, c7_1);
-        }
-        if (alpha == 1f && (beta == 0f || beta == 1f) && cols == 2 * VL && rows == 8) {
-            boolean add = beta == 1f;
-            put(c0_0, c0_1, c, ci + 0 * ldc, add);
-            put(c1_0, c1_1, c, ci + 1 * ldc, add);
-            put(c2_0, c2_1, c, ci + 2 * ldc, add);
-            put(c3_0, c3_1, c, ci + 3 * ldc, add);
-            put(c4_0, c4_1, c, ci + 4 * ldc, add);
-            put(c5_0, c5_1, c, ci + 5 * ldc, add);
-            put(c6_0, c6_1, c, ci + 6 * ldc, add);
-            put(c7_0, c7_1, c, ci + 7 * ldc, add);
-            return;
         }
         c0_0.intoArray(acc, 0 * VL); c0_1.intoArray(acc, 1 * VL);
         c1_0.intoArray(acc, 2 * VL); c1_1.intoArray(acc, 3 * VL);
@@ -468,19 +434,6 @@ final class SgemmVector {
             h = t;
         }
         return x / g * y;
-    }
-
-    /**
-     * A whole tile row straight from the accumulators: C = acc (beta 0, the bits of copyTile) or C = C + acc (beta 1,
-     * the bits of mergeMasked's fma(C, 1, acc * 1)). Staging through acc cost a store and a reload of every vector.
-     */
-    private static void put(FloatVector x0, FloatVector x1, float[] c, int at, boolean add) {
-        if (add) {
-            x0 = FloatVector.fromArray(F, c, at).add(x0);
-            x1 = FloatVector.fromArray(F, c, at + VL).add(x1);
-        }
-        x0.intoArray(c, at);
-        x1.intoArray(c, at + VL);
     }
 
     /**

@@ -355,11 +355,11 @@ class SgemmTest {
     }
 
     /**
-     * The 8-row kernels store a whole tile with alpha 1 and beta 0 or 1 straight from their accumulators: C = acc (the
-     * staged path's sums, here those of a tile one column short, which goes through it) and C = C + acc, bit for bit.
+     * The 8-row kernels (packed and direct) with alpha 1: a whole tile with beta 0 holds the sums of a tile one column
+     * short (which goes through the masked merge), and with beta 1 holds C + those sums, bit for bit.
      */
     @Test
-    void eightRowKernelsStoreWholeTilesLikeTheStagedPath() {
+    void eightRowKernelsMergeWholeTilesLikePartialOnes() {
         Assumptions.assumeTrue(VectorSupport.ENABLED, "jdk.incubator.vector is not loaded");
         SplittableRandom rnd = new SplittableRandom(13);
         int nr = 2 * SgemmVector.VL, mr = 8, ldc = nr + 5;
