@@ -6,6 +6,7 @@ import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.reformer4j.core.cpu.ExpF32;
+import org.reformer4j.core.cpu.FlatF32;
 import org.reformer4j.core.cpu.Sgemm;
 import org.reformer4j.core.cpu.VectorSupport;
 
@@ -193,12 +194,12 @@ final class LshChunksF32 {
             for (int ch = c0; ch < c1; ch++) {
                 for (int i = 0; i < bs; i++) {
                     int a = ((ch - c0) * bs + i) * dh, b = st[ch * bs + i] % len * dh;
-                    addTo(dq, a, dqk, b);
+                    FlatF32.axpy(1f, dq, a, dqk, b, dh); // y + 1 x: one rounding, the bits of a plain add
                 }
                 for (int j = 0; j < w2; j++) {
                     int a = ((ch - c0) * w2 + j) * dh, b = st[window(ch, j)] % len * dh;
-                    addTo(dk2, a, dkPos, b);
-                    addTo(dv2, a, dv, dvOff + b);
+                    FlatF32.axpy(1f, dk2, a, dkPos, b, dh);
+                    FlatF32.axpy(1f, dv2, a, dv, dvOff + b, dh);
                 }
             }
         }
@@ -214,20 +215,6 @@ final class LshChunksF32 {
             FloatVector.fromArray(S, out, o + f).add(FloatVector.fromArray(S, bo, b + f).mul(wk)).intoArray(out, o + f);
         }
         return f;
-    }
-
-    /**
-     * dst[d, d + dh) += src[a, a + dh): one row of a chunk's gradient added at its position, in vector lanes (C2 does
-     * not vectorize the scalar loop: src and dst are float arrays it cannot tell apart). The same sums either way.
-     */
-    private void addTo(float[] src, int a, float[] dst, int d) {
-        int f = 0;
-        if (vector) {
-            for (int up = S.loopBound(dh); f < up; f += LANES) {
-                FloatVector.fromArray(S, dst, d + f).add(FloatVector.fromArray(S, src, a + f)).intoArray(dst, d + f);
-            }
-        }
-        for (; f < dh; f++) dst[d + f] += src[a + f];
     }
 
     /**
