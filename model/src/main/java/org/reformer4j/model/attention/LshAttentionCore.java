@@ -181,7 +181,7 @@ public final class LshAttentionCore extends Function {
         if (gbo != null) {
             float[] gF = ((FloatRows) g).data();
             Parallel.forRange(n, 1, (r0, r1) -> {
-                for (int r = r0; r < r1; r++) ch.roundDotsF32(r, gF, sd.lse, gbo);
+                for (int r = r0; r < r1; r++) ch.roundDotsF32(r, gF, gbo);
             });
         }
         double[] dlse = new double[n * hl];
@@ -209,7 +209,7 @@ public final class LshAttentionCore extends Function {
             // float32: each row's sums go straight into the outputs (torch's float32 backward accumulates in float32 too)
             float[] gF = ((FloatRows) g).data(), dqkF = new float[n * len * dh], dvF = new float[n * len * dh];
             Parallel.forRange(n, 1, (r0, r1) -> {
-                for (int r = r0; r < r1; r++) ch.backwardRowF32(r, gF, sd.w, sd.lse, dlse, dqkF, dvF);
+                for (int r = r0; r < r1; r++) ch.backwardRowF32(r, gF, sd.w, dlse, dqkF, dvF);
             });
             release(sd);
             return new Tensor[] {Arrays2.wrap(dqkF, dt, n, len, dh), Arrays2.wrap(dvF, dt, n, len, dh)};

@@ -367,9 +367,9 @@ final class LshChunks {
      * The float32 tile form of {@link #backwardRow}: the gradients of row r's qk (after the inverse rotary
      * turn) and v go into dqkOut and dvOut [N, L, dh] at the row's offset; per-row buffers are float32 [L, dh].
      */
-    void backwardRowF32(int r, float[] g, double[] w, double[] lse, double[] dlse, float[] dqkOut, float[] dvOut) {
+    void backwardRowF32(int r, float[] g, double[] w, double[] dlse, float[] dqkOut, float[] dvOut) {
         float[] dq = new float[len * dh], dk = new float[len * dh];
-        new LshChunksF32(this, tilesVector).backwardRow(r, g, w, lse, dlse, dq, dk, dvOut, r * len * dh);
+        new LshChunksF32(this, tilesVector).backwardRow(r, g, w, dlse, dq, dk, dvOut, r * len * dh);
         float[] q = (float[]) qD, kh = new float[dh];
         for (int p = 0; p < len; p++) {
             int a = (r * len + p) * dh, d = p * dh;
@@ -386,8 +386,8 @@ final class LshChunks {
     }
 
     /** Float32 tiles: g . (round output) of every sorted item of row r into gbo, the outputs recomputed (see LshChunksF32). */
-    void roundDotsF32(int r, float[] g, double[] lse, double[] gbo) {
-        new LshChunksF32(this, tilesVector).roundDots(r, g, lse, gbo);
+    void roundDotsF32(int r, float[] g, double[] gbo) {
+        new LshChunksF32(this, tilesVector).roundDots(r, g, gbo);
     }
 
     /** Adds to dqk [L, dh] the gradient dkPos of row r's unit keys taken back through their normalisation. */

@@ -109,10 +109,7 @@ final class LshChunksF32 {
                 if (drop != null) k.dropChunk(drop, r, ch, dm);
                 for (int i = 0; i < bs; i++) {
                     int o = ((ch - c0) * bs + i) * w2, s = ch * bs + i;
-                    float mx = query(r, s, sc, o);
-                    float l = mx + (float) Math.log(expShift(row, mx, sc, o)); // torch.logsumexp: max + log(sum(exp(x - max)))
-                    lse[r * hl + s] = l;
-                    expShift(row, l, sc, o); // exp(dots - lse)
+                    lse[r * hl + s] = probabilities(query(r, s, sc, o), sc, o);
                     if (drop != null) dropMul(dm, i * w2, sc, o, sc, o);
                 }
             }
@@ -121,11 +118,11 @@ final class LshChunksF32 {
     }
 
     /**
-     * For backward without the saved per-round outputs: recomputes them group by group from the saved logsumexps
-     * (p = exp(scores - lse), dropped, times v) and puts into gbo, per sorted item s of row r, the dot product of
+     * For backward without the saved per-round outputs: recomputes them group by group as the forward computed them
+     * ({@link #probabilities}, dropped, times v) and puts into gbo, per sorted item s of row r, the dot product of
      * its output with the output gradient g [N, T, dh] at its position (0 for memory positions >= T).
      */
-    void roundDots(int r, float[] g, double[] lse, double[] gbo) {
+    void roundDots(int r, float[] g, double[] gbo) {
         int c = k.c, hl = k.hl, len = k.len, t = k.t;
         int[] st = k.sticker(r);
         LshDropout drop = k.plan().dropout();
@@ -138,8 +135,7 @@ final class LshChunksF32 {
                 if (drop != null) k.dropChunk(drop, r, ch, dm);
                 for (int i = 0; i < bs; i++) {
                     int o = ((ch - c0) * bs + i) * w2, s = ch * bs + i;
-                    query(r, s, sc, o);
-                    expShift(row, (float) lse[r * hl + s], sc, o);
+                    probabilities(query(r, s, sc, o), sc, o); // the forward's bits
                     if (drop != null) dropMul(dm, i * w2, sc, o, sc, o);
                 }
             }
@@ -154,11 +150,11 @@ final class LshChunksF32 {
     }
 
     /**
-     * Backward of row r from the output gradient g [N, T, dh], the round weights w [N, H, T], the saved lse and
-     * its gradient dlse; adds the gradients reaching row r's positions as queries into dq and as unit keys into dk
+     * Backward of row r from the output gradient g [N, T, dh], the round weights w [N, H, T] and the gradient dlse of
+     * the saved lse; adds the gradients reaching row r's positions as queries into dq and as unit keys into dk
      * [L, dh], and of v into dv from dvOff.
      */
-    void backwardRow(int r, float[] g, double[] w, double[] lse, double[] dlse, float[] dqk, float[] dkPos, float[] dv, int dvOff) {
+    void backwardRow(int r, float[] g, double[] w, double[] dlse, float[] dqk, float[] dkPos, float[] dv, int dvOff) {
         int c = k.c, hl = k.hl, len = k.len, t = k.t, h = k.h;
         int[] st = k.sticker(r);
         LshDropout drop = k.plan().dropout();
@@ -183,9 +179,9 @@ final class LshChunksF32 {
                 if (drop != null) k.dropChunk(drop, r, ch, dm);
                 for (int i = 0; i < bs; i++) {
                     int o = ((ch - c0) * bs + i) * w2, s = ch * bs + i;
-                    query(r, s, sc, o);
+                    float mx = query(r, s, sc, o);
                     int od = drop == null ? -1 : i * w2;
-                    softmaxBackward(r, s, o, (float) lse[r * hl + s], (float) dlse[r * hl + s], drop == null ? null : dm, od);
+                    softmaxBackward(r, s, o, mx, (float) dlse[r * hl + s], drop == null ? null : dm, od);
                 }
             }
             bmm(gn, w2, dh, bs, sc, bs * w2, 1, w2, dbo, bs * dh, dh, 1, dv2, 0); // p^T dbo [G, 2bs, dh]
@@ -360,6 +356,34 @@ final class LshChunksF32 {
         return !kq || kk[j] == 0 || kc[j] > pq || kp[j] == pq || (!across && kb[j] != bq);
     }
 
+    /**
+     * The probabilities of the scores in {@link #row} (max mx) into y[o, o + 2bs); returns lse = mx + log(sum(e^(x -
+     * mx))) as torch.logsumexp gives it. torch then computes exp(x - lse), a second exp pass, whose results carry the
+     * rounding of lse to float: a relative error up to half an ulp of lse. Where lse is below {@link #ONE_PASS_LSE} in
+     * size, that is under 5e-7, and the quotient e^(x - mx) / sum, one exp pass and a product, agrees with torch to
+     * within 8e-7; larger lse (rows that only a masked or self score fills: -5e4, -3.4e38) take torch's two passes,
+     * whose coarser rounding the reference fixtures hold (0.1% off in a row of two self scores).
+     */
+    private float probabilities(float mx, float[] y, int o) {
+        float sum = expShift(row, mx, y, o);
+        float l = mx + (float) Math.log(sum);
+        if (Math.abs(l) < ONE_PASS_LSE) scaleRow(y, o, 1f / sum);
+        else expShift(row, l, y, o);
+        return l;
+    }
+
+    /** The size of lse below which {@link #probabilities} divides instead of taking a second exp pass. */
+    static final float ONE_PASS_LSE = 16f;
+
+    /** y[o + j] *= f for j < 2bs. */
+    private void scaleRow(float[] y, int o, float f) {
+        int j = 0;
+        if (vector) {
+            for (int up = S.loopBound(w2); j < up; j += LANES) FloatVector.fromArray(S, y, o + j).mul(f).intoArray(y, o + j);
+        }
+        for (; j < w2; j++) y[o + j] *= f;
+    }
+
     /** y[o + j] = exp(x[j] - shift) for j < 2bs (float32, core's exp); returns their sum in lane order. */
     private float expShift(float[] x, float shift, float[] y, int o) {
         int j = 0;
@@ -379,15 +403,16 @@ final class LshChunksF32 {
     }
 
     /**
-     * Softmax backward of one query whose scores are in {@link #row}: p = exp(row - l) (dropped: into sc), the
+     * Softmax backward of one query whose scores are in {@link #row} (max mx): p as the forward's {@link
+     * #probabilities} (dropped: into sc), the
      * gradient reaching the scores dd = p (dp - sum(p dp) + dl) * scale, 0 where a mask set the score (into sc2;
      * sc2 holds dbo v^T on entry, the gradient of the dropped probabilities).
      */
-    private void softmaxBackward(int r, int s, int o, float l, float dl, double[] drop, int od) {
+    private void softmaxBackward(int r, int s, int o, float mx, float dl, double[] drop, int od) {
         int jq = k.sticker(r)[s], pq = jq % k.len;
         float bq = k.plan().buckets()[r][jq];
         boolean kq = !hasMask || k.plan().mask()[r][pq];
-        expShift(row, l, prow, 0);
+        probabilities(mx, prow, 0);
         float tot;
         if (drop != null) {
             dropMul(drop, od, prow, 0, sc, o);
