@@ -278,9 +278,9 @@ public final class LshAttentionCore extends Function {
         float[] yf = f32 ? xf.clone() : null;
         double[] yd = f32 ? null : xd.clone();
         int half = dh / 2;
-        for (int r = 0; r < n; r++) {
-            for (int p = 0; p < t; p++) {
-                int o = (r * len + p) * dh;
+        Parallel.forRange(n * t, 512, (from, to) -> {
+            for (int rp = from; rp < to; rp++) {
+                int p = rp % t, o = (rp / t * len + p) * dh;
                 for (int i = 0; i < half; i++) {
                     double sn = back ? -sin[p * half + i] : sin[p * half + i], cs = cos[p * half + i];
                     double a = f32 ? xf[o + 2 * i] : xd[o + 2 * i], b = f32 ? xf[o + 2 * i + 1] : xd[o + 2 * i + 1];
@@ -295,7 +295,7 @@ public final class LshAttentionCore extends Function {
                     }
                 }
             }
-        }
+        });
         return f32 ? yf : yd;
     }
 }

@@ -7,6 +7,7 @@ import org.reformer4j.core.DType;
 import org.reformer4j.core.GradMode;
 import org.reformer4j.core.Shape;
 import org.reformer4j.core.Tensor;
+import org.reformer4j.core.cpu.Parallel;
 import org.reformer4j.core.cpu.Sgemm;
 import org.reformer4j.core.cpu.VectorSupport;
 
@@ -74,12 +75,14 @@ public final class LshBuckets {
         int n = qk.size(0), len = qk.size(1), dh = qk.size(2), half = nBuckets / 2, w = nHashes * half;
         Tensor x = qk.contiguous(), rot = rotations.to(DType.F32).contiguous();
         float[] q = (float[]) x.storage().data(), r = (float[]) rot.storage().data();
-        int block = Math.max(1, Math.min(len, BLOCK_FLOATS / w));
-        float[] out = new float[block * w];
-        for (int row = 0; row < n; row++) {
-            int rOff = rot.offset() + (shared ? 0 : row * dh * w);
-            for (int p0 = 0; p0 < len; p0 += block) {
-                int m = Math.min(block, len - p0);
+        int block = Math.max(1, Math.min(len, BLOCK_FLOATS / w)), blocks = (len + block - 1) / block;
+        // the (row, block) products in parallel, each on one thread with the argmaxes after it (a block's product
+        // split over the threads left the argmaxes to the caller alone)
+        Parallel.forRange(n * blocks, 1, (from, to) -> {
+            float[] out = new float[Math.min(block, len) * w];
+            for (int rb = from; rb < to; rb++) {
+                int row = rb / blocks, p0 = rb % blocks * block, m = Math.min(block, len - p0);
+                int rOff = rot.offset() + (shared ? 0 : row * dh * w);
                 Sgemm.sgemm(m, w, dh, 1f, q, x.offset() + (row * len + p0) * dh, dh, 1, r, rOff, w, 1, 0f, out, 0, w);
                 for (int p = 0; p < m; p++) {
                     for (int k = 0; k < nHashes; k++) {
@@ -87,7 +90,7 @@ public final class LshBuckets {
                     }
                 }
             }
-        }
+        });
     }
 
     /**

@@ -4,6 +4,7 @@ import static org.reformer4j.model.attention.Arrays2.round;
 
 import org.reformer4j.core.DType;
 import org.reformer4j.core.Tensor;
+import org.reformer4j.core.cpu.Parallel;
 import org.reformer4j.core.cpu.VectorSupport;
 
 /**
@@ -67,16 +68,18 @@ final class LshChunks {
         LshAttentionCore.Rows q = LshAttentionCore.Rows.of(qk);
         // the float32 tiles divide by the norm as they gather (one [N, L, dh] array less per layer)
         Object kh = tiles() ? null : Arrays2.newArray(dt, n * len * dh);
-        this.knorm = new double[n * len];
-        for (int i = 0; i < n * len; i++) {
-            int o = i * dh;
-            double ss = 0;
-            for (int f = 0; f < dh; f++) ss += q.get(o + f) * q.get(o + f);
-            double nrm = Math.max(Math.sqrt(ss), 1e-12);
-            knorm[i] = nrm;
-            if (kh instanceof float[] kf) for (int f = 0; f < dh; f++) kf[o + f] = (float) (q.get(o + f) / nrm);
-            else if (kh != null) for (int f = 0; f < dh; f++) ((double[]) kh)[o + f] = q.get(o + f) / nrm;
-        }
+        double[] norms = this.knorm = new double[n * len];
+        Parallel.forRange(n * len, 1024, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                int o = i * dh;
+                double ss = 0;
+                for (int f = 0; f < dh; f++) ss += q.get(o + f) * q.get(o + f);
+                double nrm = Math.max(Math.sqrt(ss), 1e-12);
+                norms[i] = nrm;
+                if (kh instanceof float[] kf) for (int f = 0; f < dh; f++) kf[o + f] = (float) (q.get(o + f) / nrm);
+                else if (kh != null) for (int f = 0; f < dh; f++) ((double[]) kh)[o + f] = q.get(o + f) / nrm;
+            }
+        });
         this.locs = plan.allowDuplicateAttention() ? null : duplicateLocations();
         this.countLogs = locs == null ? null : countLogs();
         this.qD = qk;
