@@ -39,9 +39,12 @@ public final class ModelBench {
      * Collector per configuration unless {@code --jvm} names one (Parallel otherwise). lsh4k at 16384 tokens runs G1 in
      * 600m: its 16-32 MiB activations are humongous objects that G1 allocates in place and frees at the next young
      * collection without copying, where Parallel's young collections copy the live ones (both fit; one Parallel run took
-     * 49.5 s of CPU per step against 25-32 s for G1: bench/RESULTS.md, "16384 tokens in 800 MiB").
+     * 49.5 s of CPU per step against 25-32 s for G1: bench/RESULTS.md, "16384 tokens in 800 MiB"). lsh4k at 4096 tokens
+     * runs G1 too: on AMD EPYC its step took 2.04/2.04, 2.16/2.02, 2.59/2.15, 1.93/1.89, 2.36/2.30, 2.58/2.36 s with
+     * Parallel / G1 (alternating runs, RSS 675-707 MiB either way). The seed (Parallel 0.54-0.59 s, G1 0.56-0.60) and
+     * the depth pair keep Parallel (depth 12: 3.74 s against G1's 4.67 in one pair).
      */
-    static final Map<String, String> GC = Map.of("lsh4k_train_seq16384", "-XX:+UseG1GC");
+    static final Map<String, String> GC = Map.of("lsh4k_train_seq16384", "-XX:+UseG1GC", "lsh4k_train", "-XX:+UseG1GC");
 
     private ModelBench() {}
 
