@@ -21,6 +21,11 @@ import java.util.Map;
  *     [--configs seed_train,seed_generate,lsh4k_train,lsh4k_train_seq16384,lsh4k_train_depth1,lsh4k_train_depth12]
  *     [--steps 5] [--warmup 2] [--xmx seed_train=1g,...] [--jvm "-XX:+UseG1GC ..."] [--out bench/target/model-bench.json]
  * </pre>
+ * On a machine whose speed drifts by 10-30% between minutes, two builds or two JVM settings are compared by turns:
+ * {@code --compare old.jar,new.jar} (two {@code benchmarks.jar}, or class paths: each side's child JVM runs that
+ * side's classes) or {@code --compare-jvm "-Dx=a|-Dx=b"} (this build under two option sets, added after {@code
+ * --jvm}'s), {@code --rounds} times each, A B then B A, for each configuration; it prints every run, each side's
+ * median and the ratio of the medians (see {@link Compare}).
  */
 public final class ModelBench {
     static final List<String> ALL = List.of("seed_train", "seed_generate", "lsh4k_train", "lsh4k_train_seq16384",
@@ -59,12 +64,18 @@ public final class ModelBench {
         if (opt.containsKey("xmx")) {
             for (String kv : opt.get("xmx").split(",")) XMX.put(kv.split("=")[0], kv.split("=")[1]);
         }
+        for (String c : configs) {
+            if (!ALL.contains(c)) throw new IllegalArgumentException("ModelBench: unknown config " + c + "; known: " + ALL);
+        }
+        if (opt.containsKey("compare") || opt.containsKey("compare-jvm")) {
+            Compare.run(configs, opt);
+            return;
+        }
         String cpu = ReferenceFigures.cpuModelName();
         ReferenceFigures ref = ReferenceFigures.load(cpu);
         List<Map<String, Object>> rows = new ArrayList<>();
         for (String c : configs) {
-            if (!ALL.contains(c)) throw new IllegalArgumentException("ModelBench: unknown config " + c + "; known: " + ALL);
-            Map<String, Object> r = child(c, opt);
+            Map<String, Object> r = child(c, opt, System.getProperty("java.class.path"), "");
             rows.add(r);
             System.err.println("done " + r);
         }
@@ -78,19 +89,23 @@ public final class ModelBench {
         System.out.println("wrote " + out);
     }
 
-    /** Runs one configuration in a child JVM and parses its RESULT line. */
-    private static Map<String, Object> child(String config, Map<String, String> opt) throws IOException, InterruptedException {
+    /**
+     * Runs one configuration in a child JVM on class path {@code classPath}, with {@code extraJvm} after --jvm's
+     * options, and parses its RESULT line.
+     */
+    static Map<String, Object> child(String config, Map<String, String> opt, String classPath, String extraJvm)
+            throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("--add-modules=jdk.incubator.vector");
         cmd.add("-Xmx" + XMX.get(config));
         cmd.add("-Xss8m");
         cmd.add("-Dreformer4j.sgemm.count=true"); // the GEMM work of a step (one counter add per product)
-        String jvm = opt.getOrDefault("jvm", "");
+        String jvm = (opt.getOrDefault("jvm", "") + " " + extraJvm).trim();
         if (!jvm.contains("GC")) cmd.add(GC.getOrDefault(config, "-XX:+UseParallelGC")); // unless --jvm picks a collector
-        if (!jvm.isBlank()) cmd.addAll(List.of(jvm.trim().split(" +")));
+        if (!jvm.isBlank()) cmd.addAll(List.of(jvm.split(" +")));
         cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(classPath);
         cmd.add(ModelBench.class.getName());
         cmd.addAll(List.of("--child", config, "--steps", opt.getOrDefault("steps", "5"), "--warmup", opt.getOrDefault("warmup", "2")));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
