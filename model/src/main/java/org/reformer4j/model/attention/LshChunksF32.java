@@ -50,6 +50,8 @@ final class LshChunksF32 {
      */
     private final float[] gkT, gvT;
     private final int lt;
+    /** The row and chunks [start, end) whose keys and values the group buffers hold ({@link #gather}). */
+    private int gatheredRow = -1, gatheredStart, gatheredEnd;
     /** One vector's lanes, for {@link #sumLanes}. */
     private final float[] lanes = new float[LANES];
     /** The dropout multipliers of the current chunk [bs, 2bs] (reference key order), when the plan has a dropout. */
@@ -249,11 +251,21 @@ final class LshChunksF32 {
         int[] st = k.sticker(r);
         int rowOff = r * k.len, len = k.len, c = k.c;
         float[] q = (float[]) k.qD;
-        int first = ((c0 - 1 + c) % c) * bs;
-        for (int i = 0; i < bs; i++) {
-            int pr = rowOff + st[first + i] % len;
-            gatherKey(q, pr * dh, pr, i);
+        if (r == gatheredRow && c0 == gatheredEnd) {
+            // the look-back chunk is the previous group's last: its unit keys and values are in the buffers already
+            int last = (gatheredEnd - gatheredStart) * bs * dh;
+            System.arraycopy(gk, last, gk, 0, bs * dh);
+            System.arraycopy(gv, last, gv, 0, bs * dh);
+        } else {
+            int first = ((c0 - 1 + c) % c) * bs;
+            for (int i = 0; i < bs; i++) {
+                int pr = rowOff + st[first + i] % len;
+                gatherKey(q, pr * dh, pr, i);
+            }
         }
+        gatheredRow = r;
+        gatheredStart = c0;
+        gatheredEnd = c1;
         // the group's own keys from its gathered queries (one random read of qk per item, not two)
         for (int s = c0 * bs; s < c1 * bs; s++) {
             int pr = rowOff + st[s] % len, a = (s - c0 * bs) * dh;

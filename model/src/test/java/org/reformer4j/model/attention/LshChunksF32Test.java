@@ -90,6 +90,27 @@ class LshChunksF32Test {
         }
     }
 
+    /**
+     * Several chunk groups per row (bucket size 64: four chunks a group, sixteen chunks a row), where each group after
+     * the first takes its look-back keys and values from the previous group's buffers: the tiles against the rounded
+     * loops, which gather nothing.
+     */
+    @Test
+    void laterGroupsReuseThePreviousGroupsLastChunk() {
+        int len = 512, bs = 64, dh = 32;
+        Tensor qk = GradCheck.rand(31, -2, 2, N, len, dh), v = GradCheck.rand(32, -1, 1, N, len, dh);
+        Tensor gOut = GradCheck.rand(33, -1, 1, N, len, dh);
+        Tensor rot = Tensor.randn(new int[] {1, dh, H, len / bs / 2}, 6, 1, 0, DType.F64, Device.CPU);
+        int[][] buckets = LshBuckets.hash(qk, rot, H, len / bs);
+        var attn = new LshAttention(bs, H, true, true, true);
+        LshChunks.tilesEnabled = false;
+        double[][] rounded = run(attn, qk, v, gOut, len, buckets, null, false, null, DType.F32);
+        LshChunks.tilesEnabled = true;
+        double[][] tiles = run(attn, qk, v, gOut, len, buckets, null, false, null, DType.F32);
+        String[] what = {"out", "d qk", "d v"};
+        for (int i = 0; i < 3; i++) close("groups of four chunks, " + what[i] + ": tiles vs rounded loops", tiles[i], rounded[i], 2e-6);
+    }
+
     /** Out, d qk and d v of the op in {@code dt} for the upstream gradient gOut. */
     private static double[][] run(LshAttention attn, Tensor qk64, Tensor v64, Tensor gOut, int t, int[][] buckets, boolean[][] mask,
                                   boolean rotary, double[] drop, DType dt) {
