@@ -77,8 +77,9 @@ public final class LshBuckets {
         float[] q = (float[]) x.storage().data(), r = (float[]) rot.storage().data();
         int block = Math.max(1, Math.min(len, BLOCK_FLOATS / w)), blocks = (len + block - 1) / block;
         // the (row, block) products in parallel, each on one thread with the argmaxes after it (a block's product
-        // split over the threads left the argmaxes to the caller alone)
-        Parallel.forRange(n * blocks, 1, (from, to) -> {
+        // split over the threads left the argmaxes to the caller alone); parts of at least 4096 positions, so that a
+        // decoding step's few rows of one position stay on the caller
+        Parallel.forRange(n * blocks, Math.ceilDiv(4096, block), (from, to) -> {
             float[] out = new float[Math.min(block, len) * w];
             for (int rb = from; rb < to; rb++) {
                 int row = rb / blocks, p0 = rb % blocks * block, m = Math.min(block, len - p0);
