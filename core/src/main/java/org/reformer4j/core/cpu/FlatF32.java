@@ -71,6 +71,12 @@ public final class FlatF32 {
         return VectorSupport.ENABLED ? CpuVector.dot(a, pa, b, pb, n) : CpuRows.dotF32(a, pa, b, pb, n);
     }
 
+    /** y *= s over n elements in place (the same bits in vector lanes and scalar: one product each). */
+    public static void scale(float[] y, int py, float s, int n) {
+        if (VectorSupport.ENABLED) CpuVector.scale(y, py, s, n);
+        else CpuRows.scaleF32(y, py, s, n);
+    }
+
     /** y += alpha * x over n elements. */
     public static void axpy(float alpha, float[] x, int px, float[] y, int py, int n) {
         if (VectorSupport.ENABLED) {

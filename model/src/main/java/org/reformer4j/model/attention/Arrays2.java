@@ -87,7 +87,6 @@ final class Arrays2 {
         return t.dtype() == DType.F32 ? t.toFloatArray() : t.toDoubleArray();
     }
 
-    /** Rounds to float when {@code f32}. */
     /**
      * dst[c ldd + r] = src[so + r lds + c] for r < rows, c < cols: a [rows, cols] block transposed. The attention products
      * take keys and values transposed this way once instead of packing the transposed operand by gathers for every
@@ -100,6 +99,7 @@ final class Arrays2 {
         }
     }
 
+    /** Rounds to float when {@code f32}. */
     static double round(boolean f32, double x) {
         return f32 ? (float) x : x;
     }

@@ -80,7 +80,7 @@ public final class LshBuckets {
         // split over the threads left the argmaxes to the caller alone); parts of at least 4096 positions, so that a
         // decoding step's few rows of one position stay on the caller
         Parallel.forRange(n * blocks, Math.ceilDiv(4096, block), (from, to) -> {
-            float[] out = new float[Math.min(block, len) * w];
+            float[] out = new float[block * w];
             for (int rb = from; rb < to; rb++) {
                 int row = rb / blocks, p0 = rb % blocks * block, m = Math.min(block, len - p0);
                 int rOff = rot.offset() + (shared ? 0 : row * dh * w);

@@ -372,29 +372,20 @@ final class LshChunksF32 {
      * The probabilities of the scores in {@link #row} (max mx) into y[o, o + 2bs); returns lse = mx + log(sum(e^(x -
      * mx))) as torch.logsumexp gives it. torch then computes exp(x - lse), a second exp pass, whose results carry the
      * rounding of lse to float: a relative error up to half an ulp of lse. Where lse is below {@link #ONE_PASS_LSE} in
-     * size, that is under 5e-7, and the quotient e^(x - mx) / sum, one exp pass and a product, agrees with torch to
+     * size, that is under 5e-7, and e^(x - mx) times 1 / sum, one exp pass and a product, agrees with torch to
      * within 8e-7; larger lse (rows that only a masked or self score fills: -5e4, -3.4e38) take torch's two passes,
      * whose coarser rounding the reference fixtures hold (0.1% off in a row of two self scores).
      */
     private float probabilities(float mx, float[] y, int o) {
         float sum = expShift(row, mx, y, o);
         float l = mx + (float) Math.log(sum);
-        if (Math.abs(l) < ONE_PASS_LSE) scaleRow(y, o, 1f / sum);
+        if (Math.abs(l) < ONE_PASS_LSE) FlatF32.scale(y, o, 1f / sum, w2);
         else expShift(row, l, y, o);
         return l;
     }
 
-    /** The size of lse below which {@link #probabilities} divides instead of taking a second exp pass. */
+    /** The size of lse below which {@link #probabilities} scales by 1 / sum instead of taking a second exp pass. */
     static final float ONE_PASS_LSE = 16f;
-
-    /** y[o + j] *= f for j < 2bs. */
-    private void scaleRow(float[] y, int o, float f) {
-        int j = 0;
-        if (vector) {
-            for (int up = S.loopBound(w2); j < up; j += LANES) FloatVector.fromArray(S, y, o + j).mul(f).intoArray(y, o + j);
-        }
-        for (; j < w2; j++) y[o + j] *= f;
-    }
 
     /** y[o + j] = exp(x[j] - shift) for j < 2bs (float32, core's exp); returns their sum in lane order. */
     private float expShift(float[] x, float shift, float[] y, int o) {
@@ -416,9 +407,8 @@ final class LshChunksF32 {
 
     /**
      * Softmax backward of one query whose scores are in {@link #row} (max mx): p as the forward's {@link
-     * #probabilities} (dropped: into sc), the
-     * gradient reaching the scores dd = p (dp - sum(p dp) + dl) * scale, 0 where a mask set the score (into sc2;
-     * sc2 holds dbo v^T on entry, the gradient of the dropped probabilities).
+     * #probabilities} (dropped: into sc), the gradient reaching the scores dd = p (dp - sum(p dp) + dl) * scale, 0
+     * where a mask set the score (into sc2; sc2 holds dbo v^T on entry, the gradient of the dropped probabilities).
      */
     private void softmaxBackward(int r, int s, int o, float mx, float dl, double[] drop, int od) {
         int jq = k.sticker(r)[s], pq = jq % k.len;
