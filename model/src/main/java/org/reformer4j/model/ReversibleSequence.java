@@ -24,6 +24,16 @@ import org.reformer4j.core.nn.Parameter;
 public final class ReversibleSequence extends Module {
     /** Positions (batch x length) per slice when the feed-forward branch is backpropagated a slice at a time. */
     static final int SLICE_ROWS = 2048;
+    /**
+     * The same on an accelerator, where the slices cost kernel launches (7 per slice and layer in the forward, as many
+     * again in backward) and memory is plentiful: 16384 positions' hidden activations at dim 256 are 64 MiB.
+     */
+    static final int DEVICE_SLICE_ROWS = 16384;
+
+    /** Rows of a feed-forward slice for x of batch b: a whole number of sequences' positions, at least one. */
+    static int sliceRows(Tensor x) {
+        return Math.max(1, (x.device().isCpu() ? SLICE_ROWS : DEVICE_SLICE_ROWS) / x.size(0));
+    }
     private final List<Branch> fs = new ArrayList<>(), gs = new ArrayList<>();
     private final double layerDropout;
     private final int reverseThres;
@@ -180,14 +190,14 @@ public final class ReversibleSequence extends Module {
 
         /**
          * {@link #halves} without a graph, the position-wise second branch (the feed-forward) run over slices of
-         * {@link #SLICE_ROWS} positions as {@link #gBackward} recomputes it: its hidden activations ([B, T, 4 dim]
+         * {@link #sliceRows} positions as {@link #gBackward} recomputes it: its hidden activations ([B, T, 4 dim]
          * twice, 64 MiB each at 16384 positions) are then never allocated for the whole sequence. Same values:
          * every op of such a branch computes each position from that position alone, the products included (a
          * row of C sums over k in the same order whatever the number of rows).
          */
         private List<Tensor> slicedHalves(int d, Tensor x) {
             Branch g = gs.get(d);
-            int b = x.size(0), t = x.size(1), rows = Math.max(1, SLICE_ROWS / b), dim = x.size(-1) / 2;
+            int t = x.size(1), rows = sliceRows(x), dim = x.size(-1) / 2;
             if (!g.positionWise() || t <= rows) return halves(d, x, s);
             Tensor x1 = x.narrow(2, 0, dim), x2 = x.narrow(2, dim, dim);
             Tensor y1 = x1.add(fs.get(d).apply(x2, s, d));
@@ -204,12 +214,12 @@ public final class ReversibleSequence extends Module {
 
         /**
          * The second branch recomputed on y1 and backpropagated from dy2: its output and the gradient of y1 (null
-         * when none). A position-wise branch (the feed-forward) runs over slices of {@link #SLICE_ROWS} positions,
+         * when none). A position-wise branch (the feed-forward) runs over slices of {@link #sliceRows} positions,
          * each slice's graph freed before the next is built, so the hidden activations of the whole sequence are
          * never held at once.
          */
         private Tensor[] gBackward(Branch g, int d, Tensor y1, Tensor dy2) {
-            int b = y1.size(0), t = y1.size(1), rows = Math.max(1, SLICE_ROWS / b);
+            int t = y1.size(1), rows = sliceRows(y1);
             if (!g.positionWise() || t <= rows) {
                 Tensor y1r = y1.detach().requiresGrad(true);
                 Tensor gy1;

@@ -64,6 +64,22 @@ class TrainingStepOnDeviceTest {
      * Two steps on the device beside two on the CPU: the first warms up (compiles kernels, makes the rotary table
      * of this length), the second is counted. Both give the CPU's losses and updates.
      */
+    /**
+     * The reversible stack slices its feed-forward by 2048 positions on the CPU (memory) and by 16384 on a device,
+     * where each slice costs launches: the lsh4k model at 4096 tokens runs it whole there (42 launches a step less).
+     */
+    @Test
+    void feedForwardSlicesAreLargerOnADevice() {
+        Tensor cpu = Tensor.zeros(new int[] {2, 3, 4}, DType.F32, Device.CPU);
+        assertEquals(1024, ReversibleSequence.sliceRows(cpu));
+        try (var scope = Scope.open()) {
+            Tensor dev = Tensor.zeros(new int[] {2, 3, 4}, DType.F32, CUDA);
+            assertEquals(8192, ReversibleSequence.sliceRows(dev));
+            assertEquals(16384, ReversibleSequence.sliceRows(Tensor.zeros(new int[] {1, 3, 4}, DType.F32, CUDA)));
+            assertEquals(1, ReversibleSequence.sliceRows(Tensor.zeros(new int[] {20000, 1, 4}, DType.F32, CUDA)));
+        }
+    }
+
     @Test
     void aTrainingStepStaysOnTheDeviceAndEqualsTheCpuStep() {
         CudaBackend backend = (CudaBackend) Backends.of(CUDA);
