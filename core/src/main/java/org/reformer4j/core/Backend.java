@@ -143,4 +143,15 @@ public interface Backend {
             double eps, double weightDecay, boolean decoupled, boolean maximize, long step) {
         return false;
     }
+
+    /**
+     * {@link #adamStep} on several parameters at once (torch's multi-tensor Adam), all at the same step count:
+     * tensors {@code p[i], g[i], m[i], v[i]} and {@code vmax[i]} (vmax null without AMSGrad) as adamStep takes them,
+     * the same results as one adamStep per parameter, in fewer launches. Returns false, having changed nothing,
+     * when this backend has no such step for every one of these tensors; the optimizer then steps them one by one.
+     */
+    default boolean adamSteps(Tensor[] p, Tensor[] g, Tensor[] m, Tensor[] v, Tensor[] vmax, double lr, double beta1, double beta2,
+            double eps, double weightDecay, boolean decoupled, boolean maximize, long step) {
+        return false;
+    }
 }

@@ -15,6 +15,10 @@ public final class Adam {
     static final KernelSource SOURCE = KernelSource.load(Adam.class, "adam.cu");
     /** Kernel versions (see the top comment of adam.cu). */
     public static final int VERSIONS = 1;
+    /** Tensors per launch of {@link #stepList} (ADAM_LIST in adam.cu). */
+    public static final int LIST = 32;
+    /** Blocks per tensor of an adam_list_v1 launch (2 per SM of an H100). */
+    static final int LIST_BLOCKS = 264;
 
     /** Hyper-parameters of one step. */
     public record Step(double lr, double beta1, double beta2, double eps, double weightDecay, boolean decoupled,
@@ -54,5 +58,50 @@ public final class Adam {
         (vmax == null ? args.i64(0) : args.ptr(vmax)).i64(n);
         for (float x : c) args.f32(x);
         Launch.function(rt, SOURCE, fn).launch(Launch.grid(n), Dim3.of(Launch.BLOCK), 0, args.i32(s.flags()));
+    }
+
+    /**
+     * {@link #step} on tensors i = 0 .. p.length-1 (n[i] elements each; vmax null, or an array with an entry per
+     * tensor), {@link #LIST} tensors per launch of adam_list_v1 (torch's multi-tensor Adam): the same bits as one
+     * {@link #step} per tensor, in ceil(count / LIST) launches instead of count.
+     */
+    public static void stepList(CudaRuntime rt, Step s, DeviceBuffer[] p, DeviceBuffer[] g, DeviceBuffer[] m, DeviceBuffer[] v,
+            DeviceBuffer[] vmax, long[] n) {
+        int count = p.length;
+        if (g.length != count || m.length != count || v.length != count || n.length != count || (vmax != null && vmax.length != count))
+            throw new IllegalArgumentException("adam_list: " + count + " params but " + g.length + " grads, " + m.length + " exp_avg, "
+                    + v.length + " exp_avg_sq, " + (vmax == null ? "no" : vmax.length) + " max_exp_avg_sq and " + n.length + " sizes");
+        for (int i = 0; i < count; i++) {
+            Launch.checkSizes("adam_list", n[i]);
+            Launch.check4("adam_list", "param " + i, p[i], n[i]);
+            Launch.check4("adam_list", "grad " + i, g[i], n[i]);
+            Launch.check4("adam_list", "exp_avg " + i, m[i], n[i]);
+            Launch.check4("adam_list", "exp_avg_sq " + i, v[i], n[i]);
+            if (vmax != null && vmax[i] != null) Launch.check4("adam_list", "max_exp_avg_sq " + i, vmax[i], n[i]);
+        }
+        float[] c = s.scalars();
+        for (int from = 0; from < count; from += LIST) {
+            int k = Math.min(LIST, count - from);
+            long[] list = new long[1 + 6 * LIST]; // count, then n, p, g, m, v, vmax (each LIST long)
+            list[0] = k;
+            long most = 0;
+            for (int j = 0; j < k; j++) {
+                int i = from + j;
+                list[1 + j] = n[i];
+                list[1 + LIST + j] = p[i].address();
+                list[1 + 2 * LIST + j] = g[i].address();
+                list[1 + 3 * LIST + j] = m[i].address();
+                list[1 + 4 * LIST + j] = v[i].address();
+                list[1 + 5 * LIST + j] = vmax == null || vmax[i] == null ? 0 : vmax[i].address();
+                most = Math.max(most, n[i]);
+            }
+            if (most == 0) continue;
+            KernelArgs args = KernelArgs.of().struct(list);
+            for (float x : c) args.f32(x);
+            // at most LIST_BLOCKS blocks per tensor, striding over it: every tensor of the launch gets as many blocks as
+            // the largest needs, and the small ones' blocks return at once
+            Dim3 grid = new Dim3((int) Math.min((most + Launch.BLOCK - 1) / Launch.BLOCK, LIST_BLOCKS), k, 1);
+            Launch.function(rt, SOURCE, "adam_list_v1").launch(grid, Dim3.of(Launch.BLOCK), 0, args.i32(s.flags()));
+        }
     }
 }

@@ -54,8 +54,8 @@ public class Adam extends Optimizer {
         this.decoupled = decoupled;
     }
 
-    @Override
-    protected void update(Parameter p, Tensor grad, double lr) {
+    /** p's state, made at its first step, with the step counted. */
+    private State counted(Parameter p) {
         State s = state.get(p);
         if (s == null) {
             s = new State();
@@ -66,14 +66,68 @@ public class Adam extends Optimizer {
             state.put(p, s);
         }
         s.step++;
-        var step = new OptimMath.AdamStep(lr, beta1, beta2, eps, weightDecay, decoupled, amsgrad, maximize, s.step);
+        return s;
+    }
+
+    /** Moves s's moments onto p's device (they follow the parameter; a no-op once there). */
+    private static void onDevice(State s, Parameter p) {
+        s.m = DeviceOptimMath.onDevice(s.m, p.tensor());
+        s.v = DeviceOptimMath.onDevice(s.v, p.tensor());
+        s.vmax = DeviceOptimMath.onDevice(s.vmax, p.tensor());
+    }
+
+    private OptimMath.AdamStep hyper(double lr, long step) {
+        return new OptimMath.AdamStep(lr, beta1, beta2, eps, weightDecay, decoupled, amsgrad, maximize, step);
+    }
+
+    /**
+     * CPU parameters one by one; accelerator parameters of one device, dtype and step count (normally all of them)
+     * in one multi-tensor step of their backend ({@link org.reformer4j.core.Backend#adamSteps}: 32 parameters a
+     * launch on CUDA instead of one launch each), else one by one. The same values either way.
+     */
+    @Override
+    protected void updateAll(List<Parameter> ps, List<Tensor> grads, double lr) {
+        Map<List<Object>, List<Integer>> groups = new LinkedHashMap<>();
+        for (int i = 0; i < ps.size(); i++) {
+            Parameter p = ps.get(i);
+            Tensor t = p.tensor(), g = grads.get(i);
+            if (t.device().isCpu() || g.dtype() != t.dtype()) {
+                update(p, g, lr);
+                continue;
+            }
+            State s = counted(p);
+            onDevice(s, p);
+            groups.computeIfAbsent(List.of(t.device(), t.dtype(), s.step), k -> new java.util.ArrayList<>()).add(i);
+        }
+        for (var e : groups.entrySet()) {
+            List<Integer> idx = e.getValue();
+            long step = (Long) e.getKey().get(2);
+            int k = idx.size();
+            Tensor[] p = new Tensor[k], g = new Tensor[k], m = new Tensor[k], v = new Tensor[k], vmax = amsgrad ? new Tensor[k] : null;
+            for (int j = 0; j < k; j++) {
+                Parameter par = ps.get(idx.get(j));
+                State s = state.get(par);
+                p[j] = par.tensor();
+                g[j] = grads.get(idx.get(j));
+                m[j] = (Tensor) s.m;
+                v[j] = (Tensor) s.v;
+                if (vmax != null) vmax[j] = (Tensor) s.vmax;
+            }
+            if (k > 1 && org.reformer4j.core.Backends.of(p[0].device()).adamSteps(p, g, m, v, vmax, lr, beta1, beta2, eps, weightDecay,
+                    decoupled, maximize, step)) {
+                continue;
+            }
+            for (int j = 0; j < k; j++) DeviceOptimMath.adam(hyper(lr, step), p[j], g[j], m[j], v[j], vmax == null ? null : vmax[j]);
+        }
+    }
+
+    @Override
+    protected void update(Parameter p, Tensor grad, double lr) {
+        State s = counted(p);
+        var step = hyper(lr, s.step);
         if (!p.tensor().device().isCpu()) { // the state follows the parameter onto its device
-            Tensor m = DeviceOptimMath.onDevice(s.m, p.tensor()), v = DeviceOptimMath.onDevice(s.v, p.tensor());
-            Tensor vmax = DeviceOptimMath.onDevice(s.vmax, p.tensor());
-            s.m = m;
-            s.v = v;
-            s.vmax = vmax;
-            DeviceOptimMath.adam(step, p.tensor(), grad, m, v, vmax);
+            onDevice(s, p);
+            DeviceOptimMath.adam(step, p.tensor(), grad, (Tensor) s.m, (Tensor) s.v, (Tensor) s.vmax);
             return;
         }
         DType dt = p.tensor().dtype();

@@ -46,6 +46,8 @@ public abstract class Optimizer {
     public final void step() {
         double lr = currentLr();
         steps++;
+        List<Parameter> ps = new ArrayList<>(params.size());
+        List<Tensor> gs = new ArrayList<>(params.size());
         for (Parameter p : params) {
             Tensor g = p.grad();
             if (g == null) continue;
@@ -54,8 +56,18 @@ public abstract class Optimizer {
                         + java.util.Arrays.toString(g.shape()) + " for a parameter of shape "
                         + java.util.Arrays.toString(p.shape()));
             }
-            update(p, g, lr);
+            ps.add(p);
+            gs.add(g);
         }
+        updateAll(ps, gs, lr);
+    }
+
+    /**
+     * Updates the parameters that have a gradient (in parameter order, gradients checked): one {@link #update} each
+     * unless an optimizer steps several at once (Adam's multi-tensor step on an accelerator).
+     */
+    protected void updateAll(List<Parameter> ps, List<Tensor> grads, double lr) {
+        for (int i = 0; i < ps.size(); i++) update(ps.get(i), grads.get(i), lr);
     }
 
     /** Updates one parameter in place with its gradient at learning rate {@code lr}. */

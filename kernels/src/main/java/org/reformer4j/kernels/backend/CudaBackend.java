@@ -296,4 +296,36 @@ public final class CudaBackend implements Backend {
                 DeviceTensors.buffer("adam", v), vmax == null ? null : DeviceTensors.buffer("adam", vmax), p.numel(), Adam.VERSIONS);
         return true;
     }
+
+    /**
+     * adam.cu's list kernel (32 parameters a launch) when every parameter, gradient and moment is a float32 tensor
+     * starting at its buffer's beginning and contiguous; else nothing is done (false).
+     */
+    @Override
+    public boolean adamSteps(Tensor[] p, Tensor[] g, Tensor[] m, Tensor[] v, Tensor[] vmax, double lr, double beta1, double beta2,
+            double eps, double weightDecay, boolean decoupled, boolean maximize, long step) {
+        int count = p.length;
+        for (int i = 0; i < count; i++) {
+            if (!flatF32(p[i].numel(), p[i], g[i], m[i], v[i], vmax == null ? null : vmax[i])) return false;
+        }
+        Adam.Step s;
+        try {
+            s = new Adam.Step(lr, beta1, beta2, eps, weightDecay, decoupled, maximize, step);
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+        DeviceBuffer[] bp = new DeviceBuffer[count], bg = new DeviceBuffer[count], bm = new DeviceBuffer[count], bv = new DeviceBuffer[count];
+        DeviceBuffer[] bvm = vmax == null ? null : new DeviceBuffer[count];
+        long[] n = new long[count];
+        for (int i = 0; i < count; i++) {
+            bp[i] = DeviceTensors.buffer("adam", p[i]);
+            bg[i] = DeviceTensors.buffer("adam", g[i]);
+            bm[i] = DeviceTensors.buffer("adam", m[i]);
+            bv[i] = DeviceTensors.buffer("adam", v[i]);
+            if (bvm != null) bvm[i] = DeviceTensors.buffer("adam", vmax[i]);
+            n[i] = p[i].numel();
+        }
+        Adam.stepList(runtime, s, bp, bg, bm, bv, bvm, n);
+        return true;
+    }
 }
