@@ -5,6 +5,10 @@
 #                                       JNI wrappers used (cudart, cublas, nvrtc); checks it is under 64 MiB.
 #   native/gpu-check.sh profile [regex [skip [count]]] (there) Nsight Compute sections of the LSH kernels the model
 #                                       uses (where ncu exists), to $OUT/ncu.log.
+#   native/gpu-check.sh ab "A flags" "B flags" [rounds [configs...]]  (there) GpuModelBench's configurations (default
+#                                       seed_train lsh4k_train) with JVM flags A and B by turns (A B, then B A, ...),
+#                                       3 rounds by default: an A/B of a change behind a system property on one machine
+#                                       in one sitting (host-bound rows move by 20-40% between calls), to $OUT/ab.log.
 #   native/gpu-check.sh run     (there) compiles every kernel file once (NVRTC, timed, into the disk cache, so
 #                                       that no benchmark spends its limit compiling), runs the GPU benchmarks
 #                                       (cuBLAS, launch cost, kernels, LSH attention, model training steps and generation, the
@@ -130,9 +134,34 @@ profile() {
       2>&1 | tee "$out/ncu.log" | grep -v "^==PROF==" | tail -n +1 >/dev/null || true
 }
 
+# GpuModelBench with two sets of JVM flags by turns (see the top comment).
+ab() {
+  libraries
+  local java="$BUNDLE/jre/bin/java" cp out="${OUT:-$BUNDLE/out}" a="$1" b="$2" rounds="${3:-3}" r first second
+  shift 3 || shift $#
+  local configs=("$@"); [ ${#configs[@]} -gt 0 ] || configs=(seed_train lsh4k_train)
+  mkdir -p "$out"
+  cp=$(ls "$BUNDLE"/lib/*.jar | tr '\n' ':')
+  # the kernels compiled into the disk cache first, so that no round pays for NVRTC
+  timeout 240 "$java" --add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
+      -Dreformer4j.kernels.cache="$BUNDLE/kernel-cache" -cp "$cp" org.reformer4j.kernels.GpuCompileAll | tail -1
+  for ((r = 1; r <= rounds; r++)); do
+    if ((r % 2)); then first=A; second=B; else first=B; second=A; fi
+    for side in $first $second; do
+      local flags; [ "$side" = A ] && flags="$a" || flags="$b"
+      echo "=== round $r $side ($flags)"
+      # shellcheck disable=SC2086
+      timeout 120 "$java" --add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx8g -Xss8m $flags \
+          -Dreformer4j.kernels.cache="$BUNDLE/kernel-cache" -cp "$cp" org.reformer4j.model.GpuModelBench "${configs[@]}" 2>&1 \
+          | grep "^| " | sed "s/^/$side /" || true
+    done
+  done 2>&1 | tee "$out/ab.log"
+}
+
 case "$MODE" in
   build) build ;;
+  ab) ab "${2:-}" "${3:-}" "${4:-3}" "${@:5}" ;;
   run) run ;;
   profile) profile "${2:-}" "${3:-}" "${4:-}" ;;
-  *) echo "usage: $0 build|run|profile [kernel regex [launches to skip [launches to profile]]]" >&2; exit 2 ;;
+  *) echo "usage: $0 build|run|profile [kernel regex [launches to skip [launches to profile]]]|ab \"A flags\" \"B flags\" [rounds [configs]]" >&2; exit 2 ;;
 esac

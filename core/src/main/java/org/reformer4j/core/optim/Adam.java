@@ -18,6 +18,8 @@ public class Adam extends Optimizer {
     private final double beta1, beta2, eps, weightDecay;
     private final boolean amsgrad, maximize, decoupled;
     private final StateMap<State> state = new StateMap<>();
+    /** {@code -Dreformer4j.adam.multiTensor=false} steps accelerator parameters one by one (for comparisons). */
+    static final boolean MULTI_TENSOR = !"false".equals(System.getProperty("reformer4j.adam.multiTensor"));
 
     /**
      * Adam state of one parameter: step count, first and second moments, AMSGrad maximum; host arrays for a
@@ -113,7 +115,7 @@ public class Adam extends Optimizer {
                 v[j] = (Tensor) s.v;
                 if (vmax != null) vmax[j] = (Tensor) s.vmax;
             }
-            if (k > 1 && org.reformer4j.core.Backends.of(p[0].device()).adamSteps(p, g, m, v, vmax, lr, beta1, beta2, eps, weightDecay,
+            if (k > 1 && MULTI_TENSOR && org.reformer4j.core.Backends.of(p[0].device()).adamSteps(p, g, m, v, vmax, lr, beta1, beta2, eps, weightDecay,
                     decoupled, maximize, step)) {
                 continue;
             }
