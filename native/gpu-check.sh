@@ -9,6 +9,9 @@
 #                                       seed_train lsh4k_train) with JVM flags A and B by turns (A B, then B A, ...),
 #                                       3 rounds by default: an A/B of a change behind a system property on one machine
 #                                       in one sitting (host-bound rows move by 20-40% between calls), to $OUT/ab.log.
+#   native/gpu-check.sh jfr [config [steps]]  (there) JDK Flight Recorder over GpuModelBench's config (default
+#                                       seed_train, 300 steps): where a host-bound device step spends the host's time,
+#                                       to $OUT/<config>.jfr (read it here with `jfr print` or JDK Mission Control).
 #   native/gpu-check.sh run     (there) compiles every kernel file once (NVRTC, timed, into the disk cache, so
 #                                       that no benchmark spends its limit compiling), runs the GPU benchmarks
 #                                       (cuBLAS, launch cost, kernels, LSH attention, model training steps and generation, the
@@ -53,7 +56,7 @@ build() {
       'org/bytedeco/cuda/linux-x86_64/libjnicudart.so' 'org/bytedeco/cuda/linux-x86_64/libjnicublas.so' \
       'org/bytedeco/cuda/linux-x86_64/libjninvrtc.so' && jar cf ../lib/cuda-jni-slim-linux-x86_64.jar org)
   rm -rf "$BUNDLE/tmp"
-  jlink --add-modules java.base,jdk.incubator.vector,jdk.unsupported,java.logging,java.management,jdk.zipfs \
+  jlink --add-modules java.base,jdk.incubator.vector,jdk.unsupported,java.logging,java.management,jdk.zipfs,jdk.jfr \
       --strip-debug --no-header-files --no-man-pages --compress=zip-9 --output "$BUNDLE/jre"
   cp native/gpu-check.sh bench/gpu/reformer_pytorch_step.py "$BUNDLE/"
   local mib=$(( $(du -sk "$BUNDLE" | cut -f1) / 1024 ))
@@ -158,8 +161,23 @@ ab() {
   done 2>&1 | tee "$out/ab.log"
 }
 
+# JFR over a GpuModelBench configuration (see the top comment).
+jfr() {
+  libraries
+  local java="$BUNDLE/jre/bin/java" cp out="${OUT:-$BUNDLE/out}" config="${1:-seed_train}" steps="${2:-300}"
+  mkdir -p "$out"
+  cp=$(ls "$BUNDLE"/lib/*.jar | tr '\n' ':')
+  timeout 240 "$java" --add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
+      -Dreformer4j.kernels.cache="$BUNDLE/kernel-cache" -cp "$cp" org.reformer4j.kernels.GpuCompileAll | tail -1
+  timeout 240 "$java" --add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx8g -Xss8m \
+      -XX:StartFlightRecording=filename="$out/$config.jfr",settings=profile -Dbench.steps="$steps" -Dbench.warmup=5 \
+      -Dreformer4j.kernels.cache="$BUNDLE/kernel-cache" -cp "$cp" org.reformer4j.model.GpuModelBench "$config" 2>&1 | grep -v "step [0-9]*:"
+  ls -la "$out"
+}
+
 case "$MODE" in
   build) build ;;
+  jfr) jfr "${2:-}" "${3:-}" ;;
   ab) ab "${2:-}" "${3:-}" "${4:-3}" "${@:5}" ;;
   run) run ;;
   profile) profile "${2:-}" "${3:-}" "${4:-}" ;;

@@ -129,6 +129,12 @@ final class CachingAllocator {
         bytesCached = 0;
     }
 
+    /** Whether an allocation of {@code bytes} would be served from the cache (no raw allocation). */
+    synchronized boolean hasCached(long bytes) {
+        long want = sizeClass(bytes);
+        return smallestCached(want, 2 * want) != null;
+    }
+
     synchronized long bytesInUse() {
         return bytesInUse;
     }

@@ -76,6 +76,12 @@ public interface CudaRuntime extends AutoCloseable {
     /** Bytes the caching allocator holds for live buffers. */
     long bytesInUse();
 
+    /**
+     * Garbage collections this runtime asked for so far to get back the buffers of unreachable tensors (before the
+     * pool would grow past its threshold, or before an out-of-memory error; -Dreformer4j.cuda.reclaimMiB).
+     */
+    long reclaims();
+
     /** Bytes of freed buffers kept for reuse. */
     long bytesCached();
 

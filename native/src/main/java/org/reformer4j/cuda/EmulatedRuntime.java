@@ -30,6 +30,11 @@ final class EmulatedRuntime extends AbstractRuntime {
     static final String DRY_LAUNCH_PROPERTY = "reformer4j.emu.dryLaunch";
 
     private final ConcurrentHashMap<Long, Arena> blocks = new ConcurrentHashMap<>();
+    /** System property: the emulated device's memory in MiB (absent or 0: as much as the host gives). */
+    static final String MEMORY_PROPERTY = "reformer4j.emu.memoryMiB";
+    private final long memoryBytes = Long.getLong(MEMORY_PROPERTY, 0L) << 20;
+    private final ConcurrentHashMap<Long, Long> sizes = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicLong allocated = new java.util.concurrent.atomic.AtomicLong();
     private final Arena libraries = Arena.ofShared();
     private final int workers = Integer.getInteger("reformer4j.emu.workers",
             Math.min(4, Runtime.getRuntime().availableProcessors()));
@@ -47,9 +52,16 @@ final class EmulatedRuntime extends AbstractRuntime {
 
     @Override
     long rawMalloc(long bytes) {
+        if (memoryBytes > 0 && allocated.addAndGet(bytes) > memoryBytes) {
+            allocated.addAndGet(-bytes);
+            throw new CudaException("emulator malloc", "CUDA_ERROR_OUT_OF_MEMORY", bytes + " bytes, " + allocated.get()
+                    + " of " + memoryBytes + " allocated", "");
+        }
+        if (memoryBytes <= 0) allocated.addAndGet(bytes);
         Arena arena = Arena.ofShared();
         MemorySegment s = arena.allocate(bytes, 256);
         blocks.put(s.address(), arena);
+        sizes.put(s.address(), bytes);
         return s.address();
     }
 
@@ -58,6 +70,7 @@ final class EmulatedRuntime extends AbstractRuntime {
         Arena arena = blocks.remove(address);
         if (arena == null)
             throw new CudaException("emulator free", "INVALID_DEVICE_POINTER", "0x" + Long.toHexString(address), "");
+        allocated.addAndGet(-sizes.remove(address));
         arena.close();
     }
 
