@@ -114,14 +114,16 @@ abstract class AbstractRuntime implements CudaRuntime {
     private final Object reclaiming = new Object();
 
     /**
-     * Runs the garbage collector and waits while the Cleaners hand buffers back (until 5 ms pass without a release;
-     * 20 ms when none came at all; at most 500 ms), so that the next allocation finds them in the cache.
+     * Runs the garbage collector and waits while the Cleaners hand buffers back (until 5 ms pass without a release,
+     * 100 ms when none came at all, at most 500 ms, from the collection's end), so that the next allocation finds
+     * them in the cache.
      */
     private void reclaim() {
         synchronized (reclaiming) {
-            long start = System.nanoTime(), last = allocator.bytesInUse(), quietSince = start;
+            long last = allocator.bytesInUse();
             boolean released = false;
             System.gc();
+            long start = System.nanoTime(), quietSince = start; // the waits count from the collection's end
             while (true) {
                 Thread.onSpinWait();
                 long now = System.nanoTime(), inUse = allocator.bytesInUse();
@@ -129,7 +131,7 @@ abstract class AbstractRuntime implements CudaRuntime {
                     last = inUse;
                     quietSince = now;
                     released = true;
-                } else if (now - quietSince > (released ? 5_000_000L : 20_000_000L)) {
+                } else if (now - quietSince > (released ? 5_000_000L : 100_000_000L)) {
                     break;
                 }
                 if (now - start > 500_000_000L) break;

@@ -1,8 +1,10 @@
 package org.reformer4j.core.optim;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.reformer4j.core.Backends;
 import org.reformer4j.core.DType;
 import org.reformer4j.core.Tensor;
 import org.reformer4j.core.nn.Parameter;
@@ -99,7 +101,7 @@ public class Adam extends Optimizer {
             }
             State s = counted(p);
             onDevice(s, p);
-            groups.computeIfAbsent(List.of(t.device(), t.dtype(), s.step), k -> new java.util.ArrayList<>()).add(i);
+            groups.computeIfAbsent(List.of(t.device(), t.dtype(), s.step), k -> new ArrayList<>()).add(i);
         }
         for (var e : groups.entrySet()) {
             List<Integer> idx = e.getValue();
@@ -115,8 +117,8 @@ public class Adam extends Optimizer {
                 v[j] = (Tensor) s.v;
                 if (vmax != null) vmax[j] = (Tensor) s.vmax;
             }
-            if (k > 1 && MULTI_TENSOR && org.reformer4j.core.Backends.of(p[0].device()).adamSteps(p, g, m, v, vmax, lr, beta1, beta2, eps, weightDecay,
-                    decoupled, maximize, step)) {
+            if (k > 1 && MULTI_TENSOR && Backends.of(p[0].device())
+                    .adamSteps(p, g, m, v, vmax, lr, beta1, beta2, eps, weightDecay, decoupled, maximize, step)) {
                 continue;
             }
             for (int j = 0; j < k; j++) DeviceOptimMath.adam(hyper(lr, step), p[j], g[j], m[j], v[j], vmax == null ? null : vmax[j]);
