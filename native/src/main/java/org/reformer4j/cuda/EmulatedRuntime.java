@@ -19,8 +19,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * downcall handle. Work runs synchronously, so streams and events only keep order and time.
  * Worker threads per launch: system property {@code reformer4j.emu.workers} (default min(4, cores)).
  * System property {@value #DRY_LAUNCH_PROPERTY}{@code =true} (read when the runtime is created) makes every
- * launch stop just before the kernel call: for measuring the host cost of the launch path only (results are
- * then garbage).
+ * launch (and cuBLAS call, and device-to-device copy or memset of more than 64 KiB: the asynchronous device work)
+ * stop just before the work itself: for measuring the host cost of the launch path only (results are then garbage;
+ * the small copies and memsets still run, so that the deferred checks' flags read clean).
  */
 final class EmulatedRuntime extends AbstractRuntime {
     private static final FunctionDescriptor ENTRY = FunctionDescriptor.of(ValueLayout.JAVA_INT,
@@ -28,6 +29,8 @@ final class EmulatedRuntime extends AbstractRuntime {
     private static final int ERROR_CAPACITY = 1024;
     /** System property: launches do everything but run the kernel (host-overhead benchmarks only). */
     static final String DRY_LAUNCH_PROPERTY = "reformer4j.emu.dryLaunch";
+    /** Device copies and memsets above this size are skipped by a dry run; smaller ones (flags, scalars) still run. */
+    private static final long DRY_BULK_BYTES = 64 << 10;
 
     private final ConcurrentHashMap<Long, Arena> blocks = new ConcurrentHashMap<>();
     /** System property: the emulated device's memory in MiB (absent or 0: as much as the host gives). */
@@ -90,11 +93,13 @@ final class EmulatedRuntime extends AbstractRuntime {
 
     @Override
     void rawCopyOnDevice(long src, long dst, long bytes, Object stream) {
+        if (dryLaunch && bytes > DRY_BULK_BYTES) return; // bulk data: an asynchronous device operation, like a launch
         MemorySegment.copy(at(src, bytes), 0, at(dst, bytes), 0, bytes);
     }
 
     @Override
     void rawMemset(long dst, byte value, long bytes, Object stream) {
+        if (dryLaunch && bytes > DRY_BULK_BYTES) return;
         at(dst, bytes).fill(value);
     }
 
@@ -186,6 +191,7 @@ final class EmulatedRuntime extends AbstractRuntime {
     @Override
     void rawSgemm(boolean transA, boolean transB, int m, int n, int k, float alpha, long a, int lda, long strideA,
             long b, int ldb, long strideB, float beta, long c, int ldc, long strideC, int batch) {
+        if (dryLaunch) return; // a cuBLAS call is a launch here too
         long span = Long.MAX_VALUE / 8;  // bounds were checked against the buffers by the caller
         HostGemm.sgemmStridedBatched(transA, transB, m, n, k, alpha, at(a, span), lda, strideA, at(b, span), ldb,
                 strideB, beta, at(c, span), ldc, strideC, batch);
