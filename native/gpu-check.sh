@@ -137,6 +137,12 @@ profile() {
       2>&1 | tee "$out/ncu.log" | grep -v "^==PROF==" | tail -n +1 >/dev/null || true
 }
 
+# Every kernel file compiled into the disk cache (compiled JAVA CLASSPATH), so that no timed run pays for NVRTC.
+compiled() {
+  timeout 240 "$1" --add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
+      -Dreformer4j.kernels.cache="$BUNDLE/kernel-cache" -cp "$2" org.reformer4j.kernels.GpuCompileAll | tail -1
+}
+
 # GpuModelBench with two sets of JVM flags by turns (see the top comment).
 ab() {
   libraries
@@ -145,9 +151,7 @@ ab() {
   local configs=("$@"); [ ${#configs[@]} -gt 0 ] || configs=(seed_train lsh4k_train)
   mkdir -p "$out"
   cp=$(ls "$BUNDLE"/lib/*.jar | tr '\n' ':')
-  # the kernels compiled into the disk cache first, so that no round pays for NVRTC
-  timeout 240 "$java" --add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
-      -Dreformer4j.kernels.cache="$BUNDLE/kernel-cache" -cp "$cp" org.reformer4j.kernels.GpuCompileAll | tail -1
+  compiled "$java" "$cp"
   for ((r = 1; r <= rounds; r++)); do
     if ((r % 2)); then first=A; second=B; else first=B; second=A; fi
     for side in $first $second; do
@@ -167,8 +171,7 @@ jfr() {
   local java="$BUNDLE/jre/bin/java" cp out="${OUT:-$BUNDLE/out}" config="${1:-seed_train}" steps="${2:-300}"
   mkdir -p "$out"
   cp=$(ls "$BUNDLE"/lib/*.jar | tr '\n' ':')
-  timeout 240 "$java" --add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
-      -Dreformer4j.kernels.cache="$BUNDLE/kernel-cache" -cp "$cp" org.reformer4j.kernels.GpuCompileAll | tail -1
+  compiled "$java" "$cp"
   timeout 240 "$java" --add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx8g -Xss8m \
       -XX:StartFlightRecording=filename="$out/$config.jfr",settings=profile -Dbench.steps="$steps" -Dbench.warmup=5 \
       -Dreformer4j.kernels.cache="$BUNDLE/kernel-cache" -cp "$cp" org.reformer4j.model.GpuModelBench "$config" 2>&1 | grep -v "step [0-9]*:"
@@ -181,5 +184,6 @@ case "$MODE" in
   ab) ab "${2:-}" "${3:-}" "${4:-3}" "${@:5}" ;;
   run) run ;;
   profile) profile "${2:-}" "${3:-}" "${4:-}" ;;
-  *) echo "usage: $0 build|run|profile [kernel regex [launches to skip [launches to profile]]]|ab \"A flags\" \"B flags\" [rounds [configs]]" >&2; exit 2 ;;
+  *) echo "usage: $0 build | run | profile [kernel regex [launches to skip [launches to profile]]]" \
+          "| ab \"A flags\" \"B flags\" [rounds [configs]] | jfr [config [steps]]" >&2; exit 2 ;;
 esac
