@@ -73,11 +73,11 @@ public final class Adam {
                     + v.length + " exp_avg_sq, " + (vmax == null ? "no" : vmax.length) + " max_exp_avg_sq and " + n.length + " sizes");
         for (int i = 0; i < count; i++) {
             Launch.checkSizes("adam_list", n[i]);
-            Launch.check4("adam_list", "param " + i, p[i], n[i]);
-            Launch.check4("adam_list", "grad " + i, g[i], n[i]);
-            Launch.check4("adam_list", "exp_avg " + i, m[i], n[i]);
-            Launch.check4("adam_list", "exp_avg_sq " + i, v[i], n[i]);
-            if (vmax != null && vmax[i] != null) Launch.check4("adam_list", "max_exp_avg_sq " + i, vmax[i], n[i]);
+            checkList("param", i, p[i], n[i]);
+            checkList("grad", i, g[i], n[i]);
+            checkList("exp_avg", i, m[i], n[i]);
+            checkList("exp_avg_sq", i, v[i], n[i]);
+            if (vmax != null && vmax[i] != null) checkList("max_exp_avg_sq", i, vmax[i], n[i]);
         }
         float[] c = s.scalars();
         for (int from = 0; from < count; from += LIST) {
@@ -103,5 +103,10 @@ public final class Adam {
             Dim3 grid = new Dim3((int) Math.min((most + Launch.BLOCK - 1) / Launch.BLOCK, LIST_BLOCKS), k, 1);
             Launch.function(rt, SOURCE, "adam_list_v1").launch(grid, Dim3.of(Launch.BLOCK), 0, args.i32(s.flags()));
         }
+    }
+
+    /** Launch.check4 for operand i of a list, its name made only when the check fails (this runs every step). */
+    private static void checkList(String operand, int i, DeviceBuffer b, long count) {
+        if (b == null || b.byteSize() < 4 * count) Launch.check4("adam_list", operand + " " + i, b, count);
     }
 }
