@@ -55,12 +55,11 @@ final class EmulatedRuntime extends AbstractRuntime {
 
     @Override
     long rawMalloc(long bytes) {
-        if (memoryBytes > 0 && allocated.addAndGet(bytes) > memoryBytes) {
+        if (allocated.addAndGet(bytes) > memoryBytes && memoryBytes > 0) {
             allocated.addAndGet(-bytes);
             throw new CudaException("emulator malloc", "CUDA_ERROR_OUT_OF_MEMORY", bytes + " bytes, " + allocated.get()
                     + " of " + memoryBytes + " allocated", "");
         }
-        if (memoryBytes <= 0) allocated.addAndGet(bytes);
         Arena arena = Arena.ofShared();
         MemorySegment s = arena.allocate(bytes, 256);
         blocks.put(s.address(), arena);

@@ -285,13 +285,8 @@ public final class CudaBackend implements Backend {
     @Override
     public boolean adamStep(Tensor p, Tensor g, Tensor m, Tensor v, Tensor vmax, double lr, double beta1, double beta2,
             double eps, double weightDecay, boolean decoupled, boolean maximize, long step) {
-        if (!flatF32(p.numel(), p, g, m, v, vmax)) return false;
-        Adam.Step s;
-        try {
-            s = new Adam.Step(lr, beta1, beta2, eps, weightDecay, decoupled, maximize, step);
-        } catch (IllegalArgumentException e) {
-            return false; // hyper-parameters the kernel does not take: the tensor ops say what is wrong, if anything
-        }
+        Adam.Step s = flatF32(p.numel(), p, g, m, v, vmax) ? adamHyper(lr, beta1, beta2, eps, weightDecay, decoupled, maximize, step) : null;
+        if (s == null) return false;
         Adam.step(runtime, s, DeviceTensors.buffer("adam", p), DeviceTensors.buffer("adam", g), DeviceTensors.buffer("adam", m),
                 DeviceTensors.buffer("adam", v), vmax == null ? null : DeviceTensors.buffer("adam", vmax), p.numel(), Adam.VERSIONS);
         return true;
@@ -308,12 +303,8 @@ public final class CudaBackend implements Backend {
         for (int i = 0; i < count; i++) {
             if (!flatF32(p[i].numel(), p[i], g[i], m[i], v[i], vmax == null ? null : vmax[i])) return false;
         }
-        Adam.Step s;
-        try {
-            s = new Adam.Step(lr, beta1, beta2, eps, weightDecay, decoupled, maximize, step);
-        } catch (IllegalArgumentException e) {
-            return false;
-        }
+        Adam.Step s = adamHyper(lr, beta1, beta2, eps, weightDecay, decoupled, maximize, step);
+        if (s == null) return false;
         DeviceBuffer[] bp = new DeviceBuffer[count], bg = new DeviceBuffer[count], bm = new DeviceBuffer[count], bv = new DeviceBuffer[count];
         DeviceBuffer[] bvm = vmax == null ? null : new DeviceBuffer[count];
         long[] n = new long[count];
@@ -327,5 +318,18 @@ public final class CudaBackend implements Backend {
         }
         Adam.stepList(runtime, s, bp, bg, bm, bv, bvm, n);
         return true;
+    }
+
+    /**
+     * The kernels' hyper-parameters, or null for values they do not take (the optimizer's tensor ops then say what is
+     * wrong, if anything).
+     */
+    private static Adam.Step adamHyper(double lr, double beta1, double beta2, double eps, double weightDecay, boolean decoupled,
+            boolean maximize, long step) {
+        try {
+            return new Adam.Step(lr, beta1, beta2, eps, weightDecay, decoupled, maximize, step);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
     }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.List;
 import java.util.Random;
+import java.util.function.IntPredicate;
 import org.junit.jupiter.api.Test;
 import org.reformer4j.core.DType;
 import org.reformer4j.core.Device;
@@ -13,7 +14,6 @@ import org.reformer4j.core.nn.Parameter;
 import org.reformer4j.core.optim.Adam;
 import org.reformer4j.core.optim.AdamW;
 import org.reformer4j.core.optim.Optimizer;
-import org.reformer4j.cuda.CudaRuntime;
 
 /**
  * Adam and AdamW on device parameters run as adam.cu's multi-tensor launches (CudaBackend.adamSteps, 32 parameters
@@ -25,7 +25,6 @@ class DeviceAdamTest {
     @Test
     void fusedStepEqualsTheHostLoopBitForBit() {
         Device cuda = Cases.cuda();
-        CudaRuntime rt = Cases.runtime();
         Random r = new Random(23);
         for (int variant = 0; variant < 4; variant++) {
             Tensor w1 = Cases.random(r, DType.F32, 37, 29), w2 = Cases.random(r, DType.F32, 1000);
@@ -33,19 +32,8 @@ class DeviceAdamTest {
             List<Parameter> dev = List.of(new Parameter(w1.to(cuda)), new Parameter(w2.to(cuda)));
             Optimizer a = optimizer(variant, cpu), b = optimizer(variant, dev);
             for (int step = 0; step < 4; step++) {
-                for (int i = 0; i < 2; i++) {
-                    Tensor g = Cases.random(r, DType.F32, cpu.get(i).tensor().shape());
-                    cpu.get(i).tensor().setGrad(g.clone());
-                    dev.get(i).tensor().setGrad(g.to(cuda));
-                }
-                a.step();
-                long l0 = rt.launches();
-                b.step();
-                assertEquals(1, rt.launches() - l0, "variant " + variant + ": both parameters in one multi-tensor launch");
-                for (int i = 0; i < 2; i++) {
-                    assertArrayEquals(cpu.get(i).tensor().detach().toFloatArray(), dev.get(i).tensor().detach().toFloatArray(),
-                            "variant " + variant + " step " + step + " parameter " + i);
-                }
+                assertEquals(1, stepBoth(r, cpu, dev, a, b, i -> false), "variant " + variant + ": both parameters in one multi-tensor launch");
+                assertSameParameters(cpu, dev, "variant " + variant + " step " + step);
             }
         }
     }
@@ -57,7 +45,6 @@ class DeviceAdamTest {
     @Test
     void manyParametersAndUnevenStepCounts() {
         Device cuda = Cases.cuda();
-        CudaRuntime rt = Cases.runtime();
         Random r = new Random(24);
         int count = 75;
         List<Parameter> cpu = new java.util.ArrayList<>(), dev = new java.util.ArrayList<>();
@@ -68,24 +55,12 @@ class DeviceAdamTest {
         }
         Optimizer a = new AdamW(cpu, 3e-3), b = new AdamW(dev, 3e-3);
         for (int step = 0; step < 4; step++) {
-            for (int i = 0; i < count; i++) {
-                boolean skip = step == 2 && i % 10 == 0; // 8 parameters miss step 2: from step 3 they are one step behind
-                cpu.get(i).tensor().setGrad(null);
-                dev.get(i).tensor().setGrad(null);
-                if (skip) continue;
-                Tensor g = Cases.random(r, DType.F32, cpu.get(i).tensor().shape());
-                cpu.get(i).tensor().setGrad(g.clone());
-                dev.get(i).tensor().setGrad(g.to(cuda));
-            }
-            a.step();
-            long l0 = rt.launches();
-            b.step();
+            int at = step;
+            // 8 parameters miss step 2: from step 3 they are one step behind
+            long launches = stepBoth(r, cpu, dev, a, b, i -> at == 2 && i % 10 == 0);
             // step 2: 67 parameters (3 launches); step 3: 67 at count 4 (3) and 8 at count 3 (1)
-            assertEquals(step == 3 ? 4 : 3, rt.launches() - l0, "step " + step);
-            for (int i = 0; i < count; i++) {
-                assertArrayEquals(cpu.get(i).tensor().detach().toFloatArray(), dev.get(i).tensor().detach().toFloatArray(),
-                        "step " + step + " parameter " + i);
-            }
+            assertEquals(step == 3 ? 4 : 3, launches, "step " + step);
+            assertSameParameters(cpu, dev, "step " + step);
         }
     }
 
@@ -93,19 +68,34 @@ class DeviceAdamTest {
     @Test
     void aSingleParameterTakesTheSingleKernel() {
         Device cuda = Cases.cuda();
-        CudaRuntime rt = Cases.runtime();
         Random r = new Random(25);
         Tensor w = Cases.random(r, DType.F32, 5, 7);
-        Parameter cpu = new Parameter(w), dev = new Parameter(w.to(cuda));
-        Optimizer a = new Adam(List.of(cpu), 1e-2), b = new Adam(List.of(dev), 1e-2);
-        Tensor g = Cases.random(r, DType.F32, 5, 7);
-        cpu.tensor().setGrad(g.clone());
-        dev.tensor().setGrad(g.to(cuda));
+        List<Parameter> cpu = List.of(new Parameter(w)), dev = List.of(new Parameter(w.to(cuda)));
+        assertEquals(1, stepBoth(r, cpu, dev, new Adam(cpu, 1e-2), new Adam(dev, 1e-2), i -> false));
+        assertSameParameters(cpu, dev, "one parameter");
+    }
+
+    /**
+     * Gives parameter i of both lists the same random gradient (none where {@code skip}), steps the CPU optimizer a and
+     * the device optimizer b, and returns the launches of b's step.
+     */
+    private static long stepBoth(Random r, List<Parameter> cpu, List<Parameter> dev, Optimizer a, Optimizer b, IntPredicate skip) {
+        for (int i = 0; i < cpu.size(); i++) {
+            Tensor g = skip.test(i) ? null : Cases.random(r, DType.F32, cpu.get(i).tensor().shape());
+            cpu.get(i).tensor().setGrad(g == null ? null : g.clone());
+            dev.get(i).tensor().setGrad(g == null ? null : g.to(Cases.cuda()));
+        }
         a.step();
-        long l0 = rt.launches();
+        long l0 = Cases.runtime().launches();
         b.step();
-        assertEquals(1, rt.launches() - l0);
-        assertArrayEquals(cpu.tensor().detach().toFloatArray(), dev.tensor().detach().toFloatArray());
+        return Cases.runtime().launches() - l0;
+    }
+
+    /** Every CPU parameter equals its device twin bit for bit. */
+    private static void assertSameParameters(List<Parameter> cpu, List<Parameter> dev, String at) {
+        for (int i = 0; i < cpu.size(); i++) {
+            assertArrayEquals(cpu.get(i).tensor().detach().toFloatArray(), dev.get(i).tensor().detach().toFloatArray(), at + " parameter " + i);
+        }
     }
 
     private static Optimizer optimizer(int variant, List<Parameter> params) {
