@@ -164,9 +164,14 @@ final class UnaryVector {
 
     /**
      * x^p for a finite exponent p (twin: {@link TranscendentalF32#powF32}, bit for bit): eight lanes at a time in
-     * float64; lanes whose x is not positive and finite are redone by Math.pow after the vector pass.
+     * float64; lanes whose x is not positive and finite are redone by Math.pow after the vector pass. On machines
+     * where the JDK compiles its own vector power, that one instead (within 1 ulp, not the twin's bits: {@link SvmlPow}).
      */
     static void powGeneral(double p, float[] x, int px, float[] y, int py, int up) {
+        if (SvmlPow.ENABLED && L == SvmlPow.LANES) {
+            SvmlPow.pow((float) p, x, px, y, py, up);
+            return;
+        }
         for (int i = 0; i < up; i += 8) {
             FloatVector v = FloatVector.fromArray(F8, x, px + i);
             IntVector bits = v.reinterpretAsInts();
