@@ -17,6 +17,8 @@ import org.reformer4j.core.nn.Parameter;
  * layers in reverse, rebuilds {@code x2 = y2 - g(y1)}, {@code x1 = y1 - f(x2)} and backpropagates through
  * that recomputation, which replays the forward's buckets and dropout masks ({@link ForwardState.Replay});
  * encoder keys in the forward state are an input of that op and receive the gradient summed over the layers.
+ * Given a memory budget ({@link #keepActivationBytes}, 0 by default), the top layers of a training pass instead keep
+ * their graphs from forward to backward, as plain autograd would, and are not recomputed.
  * Otherwise plain autograd runs the same layers ({@code IrreversibleBlock}s). Layer dropout drops whole
  * layers while training. Parameter names: {@code blocks.<d>.f.net.*} (canonical) and the aliases
  * {@code irrev_blocks.<d>.f.*}, both registered like torch's. Shapes: [B, T, 2*dim] -> [B, T, 2*dim].
@@ -88,8 +90,14 @@ public final class ReversibleSequence extends Module {
                 in.add(keys);
                 s.useKeys(keys.detach().requiresGrad(keys.requiresGrad()));
             }
-            for (Parameter p : parameters()) in.add(p.tensor());
-            return new Reversible(layers, s).apply(in.toArray(new Tensor[0]));
+            boolean record = false;
+            for (Parameter p : parameters()) {
+                in.add(p.tensor());
+                record |= p.tensor().requiresGrad();
+            }
+            for (Tensor t : in.subList(0, keys != null ? 2 : 1)) record |= t.requiresGrad();
+            record &= GradMode.isEnabled();
+            return new Reversible(layers, s, record).apply(in.toArray(new Tensor[0]));
         }
         for (int d : layers) x = block(d, x, s);
         return x;
@@ -130,14 +138,60 @@ public final class ReversibleSequence extends Module {
         return List.of(y1, y2);
     }
 
+    /**
+     * A layer run with its graph: its input halves, the leaf of f's input (x2) and f's output, the leaf y1 = x1 + f(x2)
+     * (g's input) and g's output, and y2.
+     */
+    private record Kept(Tensor x1, Tensor x2, Tensor x2r, Tensor fx, Tensor y1r, Tensor gy, Tensor y2) {}
+
+    /**
+     * Bytes of activations the top layers of a training pass may keep for backward instead of recomputing them there:
+     * the reversible stack's trade of arithmetic for memory undone for as many top layers as fit, each costed at
+     * {@link #KEPT_BYTES_PER_INPUT_BYTE} times its input's bytes. 0 by default (every layer recomputed, as
+     * reformer-pytorch does: the memory a heap was sized for stays enough); {@code -Dreformer4j.reversible.keepMiB} or
+     * {@link #keepActivationBytes} sets it. lsh4k (4096 tokens, depth 6) with every layer kept: 1.37-1.45 s a step
+     * against 1.79-1.81 s, in a 1400m heap instead of 600m (bench/RESULTS.md, fifteenth session). Gradients: those of
+     * plain autograd through the kept layers (no input rebuilt from outputs), the same in float64 within 1e-12.
+     * CPU only: a device's activations would wait for the collector (see the CUDA runtime's reclaim).
+     */
+    static volatile long keepBytes = Long.getLong("reformer4j.reversible.keepMiB", 0L) << 20;
+
+    /**
+     * Upper estimate of the activations a kept layer holds per byte of its input [B, T, 2 dim], from the heap after a
+     * collection with every layer kept against none: 9.8 for lsh4k (4096 tokens, dim 256, 4 heads, 4 hash rounds:
+     * the feed-forward's hidden activations, LSH per-position arrays and round outputs), at most 18.7 for the seed
+     * model (full attention over 128 positions, dim 128).
+     */
+    static final int KEPT_BYTES_PER_INPUT_BYTE = 16;
+
+    /**
+     * Sets how many bytes of activations the top layers of later training passes may keep instead of recomputing them
+     * in backward (0: none, the default; see {@link #keepBytes}). Speed for memory: a kept layer skips its forward's
+     * recomputation (about a quarter of its arithmetic) but holds its graph from forward to backward.
+     */
+    public static void keepActivationBytes(long bytes) {
+        if (bytes < 0) throw new IllegalArgumentException("keepActivationBytes: bytes must be >= 0, got " + bytes);
+        keepBytes = bytes;
+    }
+
+    /** How many of the n top layers of a recorded pass on x keep their graphs ({@link #keepBytes}). */
+    static int keptLayers(Tensor x, int n) {
+        if (!x.device().isCpu()) return 0;
+        long perLayer = (long) KEPT_BYTES_PER_INPUT_BYTE * x.numel() * x.dtype().bytes();
+        return (int) Math.min(n, keepBytes / Math.max(1, perLayer));
+    }
+
     /** The reversible stack as one op; parameters are inputs only so that the node is recorded. */
     private final class Reversible extends Function {
         private final List<Integer> layers;
         private final ForwardState s;
+        /** Whether autograd records this application (only then may top layers keep their graphs). */
+        private final boolean record;
 
-        Reversible(List<Integer> layers, ForwardState s) {
+        Reversible(List<Integer> layers, ForwardState s, boolean record) {
             this.layers = layers;
             this.s = s;
+            this.record = record;
         }
 
         @Override
@@ -148,7 +202,10 @@ public final class ReversibleSequence extends Module {
         @Override
         protected Tensor forward(Context ctx, Tensor... in) {
             Tensor x = in[0];
-            for (int d : layers) {
+            int n = layers.size(), keep = record ? keptLayers(x, n) : 0;
+            Kept[] kept = new Kept[n];
+            for (int i = 0; i < n - keep; i++) {
+                int d = layers.get(i);
                 // the block's temporaries go back to the pool at once; its output outlives the scope as
                 // an ordinary (garbage-collected) tensor, so no layer's activations stay pinned
                 try (var scope = Scope.open()) {
@@ -156,6 +213,19 @@ public final class ReversibleSequence extends Module {
                     x = Scope.detached(() -> Tensor.cat(y, 2));
                 }
             }
+            if (keep > 0) {
+                // the top layers keep their graphs until backward (no recomputation there), their tensors in the
+                // caller's scope, if any, as plain autograd's would; halves pass from layer to layer unconcatenated
+                int dim = x.size(-1) / 2;
+                Tensor a1 = x.narrow(2, 0, dim).detach(), a2 = x.narrow(2, dim, dim).detach();
+                for (int i = n - keep; i < n; i++) {
+                    kept[i] = keptLayer(layers.get(i), a1, a2);
+                    a1 = kept[i].y1r.detach();
+                    a2 = kept[i].y2;
+                }
+                x = Tensor.cat(List.of(a1, a2), 2);
+            }
+            ctx.put("kept", kept);
             // the output is handed to backward through a box that backward empties: the first layer's inputs
             // replace it, so it is not held (2 x 16 MiB at 16384 positions) for the rest of the backward
             ctx.put("y", new Tensor[] {x});
@@ -177,15 +247,46 @@ public final class ReversibleSequence extends Module {
             // the end (at 16384 positions each concatenation held 2 x 32 MiB more at the backward's peak)
             Tensor[] h = {y.narrow(2, 0, dim), y.narrow(2, dim, dim), dy.narrow(2, 0, dim), dy.narrow(2, dim, dim)};
             y = null;
+            Kept[] kept = ctx.get("kept");
             for (int i = layers.size() - 1; i >= 0; i--) {
                 try (var scope = Scope.open()) {
-                    h = layerBackward(layers.get(i), h[0], h[1], h[2], h[3]);
+                    if (kept[i] != null) {
+                        h = keptBackward(kept[i], h[2], h[3]);
+                        kept[i] = null; // its graph is spent: not held while the layers below run
+                    } else {
+                        h = layerBackward(layers.get(i), h[0], h[1], h[2], h[3]);
+                    }
                 }
             }
             Tensor[] grads = new Tensor[(Integer) ctx.get("inputs")];
             grads[0] = Tensor.cat(List.of(h[2], h[3]), 2);
             if (s.keys() != null) grads[1] = s.keys().grad();
             return grads;
+        }
+
+        /**
+         * Layer d on the halves x1, x2 with its graph kept for backward, as plain autograd would: f on a leaf of x2,
+         * g on a leaf of y1 = x1 + f(x2) (the whole sequence at once), y2 = x2 + g(y1).
+         */
+        private Kept keptLayer(int d, Tensor x1, Tensor x2) {
+            try (var on = GradMode.enableGrad()) {
+                Tensor x2r = x2.detach().requiresGrad(true);
+                Tensor fx = fs.get(d).apply(x2r, s, d);
+                Tensor y1r = x1.add(fx.detach()).requiresGrad(true);
+                Tensor gy = gs.get(d).apply(y1r, s, d);
+                return new Kept(x1, x2, x2r, fx, y1r, gy, x2.add(gy.detach()));
+            }
+        }
+
+        /** A kept layer in reverse: its input halves (kept, not rebuilt) and their gradients, from dy1, dy2. */
+        private Tensor[] keptBackward(Kept k, Tensor dy1, Tensor dy2) {
+            k.gy.backward(dy2.contiguous());
+            Tensor dg = k.y1r.grad();
+            Tensor dx1 = dg == null ? dy1 : Scope.detached(() -> dy1.add(dg));
+            k.fx.backward(dx1.contiguous());
+            Tensor df = k.x2r.grad();
+            Tensor dx2 = df == null ? dy2 : Scope.detached(() -> dy2.add(df));
+            return new Tensor[] {k.x1, k.x2, dx1, dx2};
         }
 
         /**

@@ -31,6 +31,16 @@ class ReformerGoldenTest {
         for (GoldenFixture f : GoldenFixture.all()) {
             tests.add(DynamicTest.dynamicTest(f.name() + " float32", () -> run(f, DType.F32)));
             tests.add(DynamicTest.dynamicTest(f.name() + " float64", () -> run(f, DType.F64)));
+            // once more with every top layer's graph kept for backward instead of recomputed (ReversibleSequence.keepBytes)
+            tests.add(DynamicTest.dynamicTest(f.name() + " float32, layers kept", () -> {
+                long keep = ReversibleSequence.keepBytes;
+                ReversibleSequence.keepBytes = Long.MAX_VALUE;
+                try {
+                    run(f, DType.F32);
+                } finally {
+                    ReversibleSequence.keepBytes = keep;
+                }
+            }));
         }
         return tests;
     }

@@ -20,6 +20,22 @@ import org.reformer4j.model.attention.RotaryTable;
  * run (the default) gives bit for bit the gradients of a backward that retains the whole graph.
  */
 class ReversibleGradTest {
+    /**
+     * The stack's own tests run with every layer recomputed (no top layer keeps its graph, ReversibleSequence.keepBytes 0),
+     * but the one that keeps them.
+     */
+    @org.junit.jupiter.api.BeforeEach
+    void recomputeEveryLayer() {
+        ReversibleSequence.keepBytes = 0;
+    }
+
+    @org.junit.jupiter.api.AfterEach
+    void restoreKeptLayers() {
+        ReversibleSequence.keepBytes = KEEP;
+    }
+
+    private static final long KEEP = ReversibleSequence.keepBytes;
+
     private static ReformerConfig config(int reverseThres) {
         return config(reverseThres, DType.F64);
     }
@@ -76,6 +92,60 @@ class ReversibleGradTest {
         double err = 0;
         for (int i = 0; i < outs[0].length; i++) err = Math.max(err, Math.abs(outs[0][i] - outs[1][i]));
         assertTrue(err == 0, "reversible and irreversible outputs differ by " + err);
+    }
+
+    /**
+     * Top layers that keep their graphs (ReversibleSequence.keepBytes: one layer of two, then both) against plain
+     * autograd through the same layers: the same outputs, and the input's and every parameter's gradient within 1e-12
+     * in float64 and 2e-6 in float32 (the other layers still rebuild their inputs), each pass inside a Scope as a
+     * training step runs, so no kept tensor may go back to the pool before backward.
+     */
+    @Test
+    void keptTopLayersGiveThePlainAutogradGradients() {
+        for (DType dt : new DType[] {DType.F64, DType.F32}) {
+            Tensor x0 = GradCheck.rand(4, -1, 1, 2, 16, 8);
+            long layerBytes = (long) ReversibleSequence.KEPT_BYTES_PER_INPUT_BYTE * x0.numel() * dt.bytes();
+            Map<String, double[]> plain = grads(config(1000, dt), x0, dt);
+            for (long keep : new long[] {layerBytes, Long.MAX_VALUE}) {
+                ReversibleSequence.keepBytes = keep;
+                int layers = ReversibleSequence.keptLayers(x0.to(dt), 2);
+                assertTrue(layers == (keep == layerBytes ? 1 : 2), "layers kept: " + layers);
+                Map<String, double[]> kept = grads(config(0, dt), x0, dt);
+                double tol = dt == DType.F64 ? 1e-12 : 2e-6;
+                for (Map.Entry<String, double[]> e : plain.entrySet()) {
+                    double[] a = e.getValue(), b = kept.get(e.getKey());
+                    double err = 0, scale = 1e-3;
+                    for (int i = 0; i < a.length; i++) {
+                        err = Math.max(err, Math.abs(a[i] - b[i]));
+                        scale = Math.max(scale, Math.abs(a[i]));
+                    }
+                    if (e.getKey().equals("output")) assertTrue(err == 0, dt + ", " + layers + " kept: outputs differ by " + err);
+                    assertTrue(err <= tol * scale, dt + ", " + layers + " layers kept: " + e.getKey() + " differs from plain autograd by "
+                            + err + " (largest " + scale + ")");
+                }
+            }
+        }
+    }
+
+    @Test
+    void aNegativeBudgetIsRefused() {
+        var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> ReversibleSequence.keepActivationBytes(-1));
+        assertTrue(e.getMessage().contains("-1"), e.getMessage());
+    }
+
+    /** Output, input gradient and parameter gradients of one forward and backward inside a Scope, copied out. */
+    private static Map<String, double[]> grads(ReformerConfig cfg, Tensor x0, DType dt) {
+        Map<String, double[]> all = new java.util.HashMap<>();
+        try (var scope = org.reformer4j.core.Scope.open()) {
+            Reformer r = new Reformer(cfg, new Generator(7, 0));
+            Tensor x = x0.to(dt).detach().requiresGrad(true); // a leaf of its own (to() of the same dtype is x0 itself)
+            Tensor y = run(r, x, fixedRotations(), 5);
+            all.put("output", y.toDoubleArray());
+            y.mul(GradCheck.rand(9, -1, 1, y.shape()).to(dt)).sum().backward();
+            for (Map.Entry<String, Parameter> e : r.namedParameters().entrySet()) all.put(e.getKey(), e.getValue().grad().toDoubleArray());
+            all.put("input", x.grad().toDoubleArray());
+        }
+        return all;
     }
 
     @Test

@@ -18,7 +18,7 @@ import java.util.Map;
  * training and 5 s for generation (the JIT's compiling; {@code --warmup 0} times from the first step).
  * <pre>
  * java --add-modules=jdk.incubator.vector -cp bench/target/benchmarks.jar org.reformer4j.bench.model.ModelBench \
- *     [--configs seed_train,seed_generate,lsh4k_train,lsh4k_train_seq16384,lsh4k_train_depth1,lsh4k_train_depth12]
+ *     [--configs seed_train,seed_generate,lsh4k_train,lsh4k_train_kept,lsh4k_train_seq16384,lsh4k_train_depth1,lsh4k_train_depth12]
  *     [--steps 5] [--warmup 2] [--xmx seed_train=1g,...] [--jvm "-XX:+UseG1GC ..."] [--out bench/target/model-bench.json]
  * </pre>
  * On a machine whose speed drifts by 10-30% between minutes, two builds or two JVM settings are compared by turns:
@@ -28,8 +28,15 @@ import java.util.Map;
  * median and the ratio of the medians (see {@link Compare}).
  */
 public final class ModelBench {
-    static final List<String> ALL = List.of("seed_train", "seed_generate", "lsh4k_train", "lsh4k_train_seq16384",
+    static final List<String> ALL = List.of("seed_train", "seed_generate", "lsh4k_train", "lsh4k_train_kept", "lsh4k_train_seq16384",
             "lsh4k_train_depth1", "lsh4k_train_depth12");
+
+    /**
+     * JVM options of a configuration beyond its heap and collector. lsh4k_train_kept is lsh4k_train with every layer's
+     * graph kept for backward instead of recomputed (ReversibleSequence's keep budget: 1024 MiB for six layers estimated
+     * at 128 MiB each, measured at ~78) in a heap of 1400m; it is compared with lsh4k_train's reference entry.
+     */
+    static final Map<String, String> EXTRA = Map.of("lsh4k_train_kept", "-Dreformer4j.reversible.keepMiB=1024");
 
     /**
      * Heap limit per configuration (overridable with --xmx name=size,...). seed_train: 720m ran as fast as 1g in the same
@@ -37,8 +44,8 @@ public final class ModelBench {
      * was 15% slower: bench/RESULTS.md, eighth session).
      */
     static final Map<String, String> XMX = new LinkedHashMap<>(Map.of(
-            "seed_train", "720m", "seed_generate", "1g", "lsh4k_train", "600m", "lsh4k_train_seq16384", "600m",
-            "lsh4k_train_depth1", "1g", "lsh4k_train_depth12", "1g"));
+            "seed_train", "720m", "seed_generate", "1g", "lsh4k_train", "600m", "lsh4k_train_kept", "1400m",
+            "lsh4k_train_seq16384", "600m", "lsh4k_train_depth1", "1g", "lsh4k_train_depth12", "1g"));
 
     /**
      * Collector per configuration unless {@code --jvm} names one (Parallel otherwise). lsh4k at 16384 tokens runs G1 in
@@ -49,7 +56,8 @@ public final class ModelBench {
      * Parallel / G1 (alternating runs, RSS 675-707 MiB either way). The seed (Parallel 0.54-0.59 s, G1 0.56-0.60) and
      * the depth pair keep Parallel (depth 12: 3.74 s against G1's 4.67 in one pair).
      */
-    static final Map<String, String> GC = Map.of("lsh4k_train_seq16384", "-XX:+UseG1GC", "lsh4k_train", "-XX:+UseG1GC");
+    static final Map<String, String> GC = Map.of("lsh4k_train_seq16384", "-XX:+UseG1GC", "lsh4k_train", "-XX:+UseG1GC",
+            "lsh4k_train_kept", "-XX:+UseG1GC");
 
     private ModelBench() {}
 
@@ -101,7 +109,7 @@ public final class ModelBench {
         cmd.add("-Xmx" + XMX.get(config));
         cmd.add("-Xss8m");
         cmd.add("-Dreformer4j.sgemm.count=true"); // the GEMM work of a step (one counter add per product)
-        String jvm = (opt.getOrDefault("jvm", "") + " " + extraJvm).trim();
+        String jvm = (EXTRA.getOrDefault(config, "") + " " + opt.getOrDefault("jvm", "") + " " + extraJvm).trim();
         if (!jvm.contains("GC")) cmd.add(GC.getOrDefault(config, "-XX:+UseParallelGC")); // unless --jvm picks a collector
         if (!jvm.isBlank()) cmd.addAll(List.of(jvm.split(" +")));
         cmd.add("-cp");

@@ -30,12 +30,12 @@ final class ModelBenchCase {
 
     static ReformerLM seedModel() {
         return ReformerLM.builder().numTokens(21128).dim(128).depth(12).maxSeqLen(128).lshDropout(0.1).causal(true)
-                .fullAttnThres(128).seed(1).build();
+                .fullAttnThres(128).seed(1).reverseThres(Integer.getInteger("bench.reverseThres", 0)).build();
     }
 
     static ReformerLM lsh4k(int seqLen, int depth) {
         return ReformerLM.builder().numTokens(256).dim(256).depth(depth).heads(4).maxSeqLen(seqLen).bucketSize(64).nHashes(4)
-                .causal(true).seed(1).build();
+                .causal(true).seed(1).reverseThres(Integer.getInteger("bench.reverseThres", 0)).build();
     }
 
     /** The most heap in use right after a collection in this JVM so far, bytes (the live data's high-water mark, roughly). */
@@ -67,7 +67,7 @@ final class ModelBenchCase {
         switch (config) {
             case "seed_train" -> train(config, seedModel(), 8, 128, steps, warmup);
             case "seed_generate" -> generate(config, seedModel(), steps, warmup);
-            case "lsh4k_train" -> train(config, lsh4k(4096, 6), 1, 4097, Math.min(steps, 5), Math.min(warmup, 1));
+            case "lsh4k_train", "lsh4k_train_kept" -> train(config, lsh4k(4096, 6), 1, 4097, Math.min(steps, 5), Math.min(warmup, 1));
             case "lsh4k_train_seq16384" -> train(config, lsh4k(16384, 6), 1, 16385, Math.min(steps, 2), Math.min(warmup, 1));
             case "lsh4k_train_depth1" -> train(config, lsh4k(4096, 1), 1, 4097, Math.min(steps, 2), Math.min(warmup, 1));
             case "lsh4k_train_depth12" -> train(config, lsh4k(4096, 12), 1, 4097, Math.min(steps, 2), Math.min(warmup, 1));

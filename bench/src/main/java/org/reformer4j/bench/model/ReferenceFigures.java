@@ -18,8 +18,12 @@ record ReferenceFigures(Map<String, Object> model) {
         return model != null;
     }
 
-    /** A number of the config's reference entry ({@code seconds_per_step}, {@code peak_rss_mib}, ...), NaN if absent. */
+    /**
+     * A number of the config's reference entry ({@code seconds_per_step}, {@code peak_rss_mib}, ...), NaN if absent. A
+     * config named {@code X_kept} (the same step with layers kept instead of recomputed) reads X's entry.
+     */
     double get(String config, String key) {
+        if (config.endsWith("_kept")) config = config.substring(0, config.length() - "_kept".length());
         if (model == null || !(model.get(config) instanceof Map<?, ?> m) || !(m.get(key) instanceof Number n)) return Double.NaN;
         return n.doubleValue();
     }
