@@ -32,7 +32,7 @@ final class TrainCommand implements Callable<Integer> {
     /** Options a resumed run takes from its saved config.json and that may therefore not be given again. */
     /** Steps of the demo: a few minutes on two cores. */
     static final long DEMO_STEPS = 500;
-    private static final List<String> RESUME_ALLOWED = List.of("--resume", "--output", "--device", "--stop-after", "--help", "--version");
+    private static final List<String> RESUME_ALLOWED = List.of("--resume", "--output", "--device", "--keep-activations-mib", "--stop-after", "--help", "--version");
 
     private final Io io;
     @Spec
@@ -100,6 +100,9 @@ final class TrainCommand implements Callable<Integer> {
     long seed = 42;
     @Option(names = "--device", description = "auto, cpu or cuda (default: ${DEFAULT-VALUE})")
     String device = "auto";
+    @Option(names = "--keep-activations-mib", paramLabel = "MIB", description = "memory the top layers may keep from forward "
+            + "to backward instead of recomputing them (speed for memory; CPU; default: ${DEFAULT-VALUE})")
+    long keepActivationsMib = 0;
 
     // ---- run folder
     @Option(names = {"-o", "--output"}, paramLabel = "DIR", description = "run folder (default: runs/<date-time>)")
@@ -131,6 +134,8 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Devices.select(device, io);
+        if (keepActivationsMib < 0) throw new UserError("--keep-activations-mib must be >= 0, got " + keepActivationsMib);
+        org.reformer4j.model.ReversibleSequence.keepActivationBytes(keepActivationsMib << 20);
         RunSetup run;
         if (resume) {
             if (output == null) throw new UserError("--resume needs the run folder: --output DIR");

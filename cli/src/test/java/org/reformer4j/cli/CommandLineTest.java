@@ -225,6 +225,11 @@ class CommandLineTest {
     }
 
     @Test
+    void negativeKeptActivationsAreRefused() {
+        assertRefused(Cli.train("--keep-activations-mib", "-1", "--steps", "1", "-o", tmp.resolve("r-keep").toString()), "--keep-activations-mib");
+    }
+
+    @Test
     void generateFromNothing() {
         assertRefused(Cli.run("generate", tmp.resolve("nothing-here").toString()), "checkpoint not found");
     }

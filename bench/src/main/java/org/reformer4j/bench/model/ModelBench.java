@@ -18,7 +18,7 @@ import java.util.Map;
  * training and 5 s for generation (the JIT's compiling; {@code --warmup 0} times from the first step).
  * <pre>
  * java --add-modules=jdk.incubator.vector -cp bench/target/benchmarks.jar org.reformer4j.bench.model.ModelBench \
- *     [--configs seed_train,seed_generate,lsh4k_train,lsh4k_train_kept,lsh4k_train_seq16384,lsh4k_train_depth1,lsh4k_train_depth12]
+ *     [--configs seed_train,seed_train_kept,seed_generate,lsh4k_train,lsh4k_train_kept,lsh4k_train_seq16384,lsh4k_train_depth1,lsh4k_train_depth12]
  *     [--steps 5] [--warmup 2] [--xmx seed_train=1g,...] [--jvm "-XX:+UseG1GC ..."] [--out bench/target/model-bench.json]
  * </pre>
  * On a machine whose speed drifts by 10-30% between minutes, two builds or two JVM settings are compared by turns:
@@ -28,15 +28,17 @@ import java.util.Map;
  * median and the ratio of the medians (see {@link Compare}).
  */
 public final class ModelBench {
-    static final List<String> ALL = List.of("seed_train", "seed_generate", "lsh4k_train", "lsh4k_train_kept", "lsh4k_train_seq16384",
+    static final List<String> ALL = List.of("seed_train", "seed_train_kept", "seed_generate", "lsh4k_train", "lsh4k_train_kept", "lsh4k_train_seq16384",
             "lsh4k_train_depth1", "lsh4k_train_depth12");
 
     /**
-     * JVM options of a configuration beyond its heap and collector. lsh4k_train_kept is lsh4k_train with every layer's
-     * graph kept for backward instead of recomputed (ReversibleSequence's keep budget: 1024 MiB for six layers estimated
-     * at 128 MiB each, measured at ~78) in a heap of 1400m; it is compared with lsh4k_train's reference entry.
+     * JVM options of a configuration beyond its heap and collector. A {@code _kept} configuration is its namesake with
+     * every layer's graph kept for backward instead of recomputed (ReversibleSequence's keep budget; layers estimated at
+     * 16 times their input's bytes: lsh4k 128 MiB, measured ~78; the seed 16 MiB) in a larger heap (1400m and 1g), and is
+     * compared with its namesake's reference entry.
      */
-    static final Map<String, String> EXTRA = Map.of("lsh4k_train_kept", "-Dreformer4j.reversible.keepMiB=1024");
+    static final Map<String, String> EXTRA = Map.of("lsh4k_train_kept", "-Dreformer4j.reversible.keepMiB=1024",
+            "seed_train_kept", "-Dreformer4j.reversible.keepMiB=256");
 
     /**
      * Heap limit per configuration (overridable with --xmx name=size,...). seed_train: 720m ran as fast as 1g in the same
@@ -44,7 +46,7 @@ public final class ModelBench {
      * was 15% slower: bench/RESULTS.md, eighth session).
      */
     static final Map<String, String> XMX = new LinkedHashMap<>(Map.of(
-            "seed_train", "720m", "seed_generate", "1g", "lsh4k_train", "600m", "lsh4k_train_kept", "1400m",
+            "seed_train", "720m", "seed_train_kept", "1g", "seed_generate", "1g", "lsh4k_train", "600m", "lsh4k_train_kept", "1400m",
             "lsh4k_train_seq16384", "600m", "lsh4k_train_depth1", "1g", "lsh4k_train_depth12", "1g"));
 
     /**

@@ -65,7 +65,7 @@ final class ModelBenchCase {
     static void run(String config, int steps, int warmup) throws Exception {
         watchCollections();
         switch (config) {
-            case "seed_train" -> train(config, seedModel(), 8, 128, steps, warmup);
+            case "seed_train", "seed_train_kept" -> train(config, seedModel(), 8, 128, steps, warmup);
             case "seed_generate" -> generate(config, seedModel(), steps, warmup);
             case "lsh4k_train", "lsh4k_train_kept" -> train(config, lsh4k(4096, 6), 1, 4097, Math.min(steps, 5), Math.min(warmup, 1));
             case "lsh4k_train_seq16384" -> train(config, lsh4k(16384, 6), 1, 16385, Math.min(steps, 2), Math.min(warmup, 1));
