@@ -34,8 +34,9 @@ public final class ModelBench {
     /**
      * JVM options of a configuration beyond its heap and collector. A {@code _kept} configuration is its namesake with
      * every layer's graph kept for backward instead of recomputed (ReversibleSequence's keep budget; layers estimated at
-     * 16 times their input's bytes: lsh4k 128 MiB, measured ~78; the seed 16 MiB) in a larger heap (1400m and 1g), and is
-     * compared with its namesake's reference entry.
+     * 16 times their input's bytes: lsh4k 128 MiB, measured ~65-78; the seed 16 MiB) in a larger heap (1000m and 1g), and
+     * is compared with its namesake's reference entry. lsh4k kept: 1000m ran as fast as 1400m in the same sittings (1.389
+     * / 1.385 s; 1.49 / 1.49 in a slower hour) in a peak RSS of 1094-1097 MiB (reference: 1063); 900m took 1.47-1.70 s.
      */
     static final Map<String, String> EXTRA = Map.of("lsh4k_train_kept", "-Dreformer4j.reversible.keepMiB=1024",
             "seed_train_kept", "-Dreformer4j.reversible.keepMiB=256");
@@ -46,7 +47,7 @@ public final class ModelBench {
      * was 15% slower: bench/RESULTS.md, eighth session).
      */
     static final Map<String, String> XMX = new LinkedHashMap<>(Map.of(
-            "seed_train", "720m", "seed_train_kept", "1g", "seed_generate", "1g", "lsh4k_train", "600m", "lsh4k_train_kept", "1400m",
+            "seed_train", "720m", "seed_train_kept", "1g", "seed_generate", "1g", "lsh4k_train", "600m", "lsh4k_train_kept", "1000m",
             "lsh4k_train_seq16384", "600m", "lsh4k_train_depth1", "1g", "lsh4k_train_depth12", "1g"));
 
     /**
