@@ -22,8 +22,10 @@ import jdk.incubator.vector.VectorSpecies;
  * bit patterns and 12 exponents, 0.03-0.3% of the results one ulp from the correctly rounded float), where the
  * float64-lane loop and its scalar twin round correctly but for values within ~1e-13 of a midpoint. So with this path a
  * contiguous tensor's power may differ by one ulp from the same values read through a strided view (which takes the
- * scalar twin) - the accuracy class of PyTorch's own vectorised power. {@code -Dreformer4j.pow.svml=false} keeps the
- * correctly rounded loop everywhere.
+ * scalar twin) - the accuracy class of PyTorch's own vectorised power. Until C2 has compiled this loop the Vector API
+ * computes the same call lane by lane with Math.pow, so the first calls of a run may round differently (by that ulp)
+ * from later ones. {@code -Dreformer4j.pow.svml=false} keeps the correctly rounded loop everywhere, the same bits in
+ * every run. The model's own passes never take a general power (its powers are 2, 3, 0.5 and -1, or scalar).
  */
 final class SvmlPow {
     static final VectorSpecies<Float> S16 = FloatVector.SPECIES_512;
