@@ -39,9 +39,10 @@ public final class FeedForward extends Module {
 
     public Tensor apply(Tensor x, ForwardState s, int layer) {
         Tensor h = w1.forward(x);
-        if (!(s.training && cfg.ffDropout > 0) && GradMode.isEnabled()) {
+        if (!(s.training && cfg.ffDropout > 0) && GradMode.isEnabled() && h.device().isCpu()) {
             // no dropout between: the activation and w2 as one op that keeps w1's output only (not the activation's as
-            // well) for backward, recomputing the activation there (at 4096 positions x 1024 that keeps 16 of 32 MiB)
+            // well) for backward, recomputing the activation there (at 4096 positions x 1024 that keeps 16 of 32 MiB);
+            // not on a device, where memory is plentiful and the recomputation would cost a launch
             return new ActivatedLinear().apply(h, w2.weight().tensor(), w2.bias() == null ? null : w2.bias().tensor());
         }
         return w2.forward(s.dropout(activated(h), cfg.ffDropout, s.replay(layer, 1)));

@@ -149,8 +149,8 @@ public final class ReversibleSequence extends Module {
      * the reversible stack's trade of arithmetic for memory undone for as many top layers as fit, each costed at
      * {@link #KEPT_BYTES_PER_INPUT_BYTE} times its input's bytes. 0 by default (every layer recomputed, as
      * reformer-pytorch does: the memory a heap was sized for stays enough); {@code -Dreformer4j.reversible.keepMiB} or
-     * {@link #keepActivationBytes} sets it. lsh4k (4096 tokens, depth 6) with every layer kept: 1.37-1.45 s a step
-     * against 1.79-1.81 s, in a 1400m heap instead of 600m (bench/RESULTS.md, fifteenth session). Gradients: those of
+     * {@link #keepActivationBytes} sets it. lsh4k (4096 tokens, depth 6) with every layer kept: 1.32-1.49 s a step in a
+     * 1000m heap against 1.78-1.98 s recomputing in 600m (bench/RESULTS.md, fifteenth session). Gradients: those of
      * plain autograd through the kept layers (no input rebuilt from outputs), the same in float64 within 1e-12.
      * CPU only: a device's activations would wait for the collector (see the CUDA runtime's reclaim).
      */
@@ -158,9 +158,9 @@ public final class ReversibleSequence extends Module {
 
     /**
      * Upper estimate of the activations a kept layer holds per byte of its input [B, T, 2 dim], from the heap after a
-     * collection with every layer kept against none: 9.8 for lsh4k (4096 tokens, dim 256, 4 heads, 4 hash rounds:
+     * collection with every layer kept against none: ~8.5 for lsh4k (4096 tokens, dim 256, 4 heads, 4 hash rounds:
      * the feed-forward's hidden activations, LSH per-position arrays and round outputs), at most 18.7 for the seed
-     * model (full attention over 128 positions, dim 128).
+     * model (full attention over 128 positions, dim 128; measured before the feed-forward kept one hidden tensor less).
      */
     static final int KEPT_BYTES_PER_INPUT_BYTE = 16;
 
