@@ -29,9 +29,9 @@ import picocli.CommandLine.Spec;
 final class TrainCommand implements Callable<Integer> {
     /** Demo prompts: beginnings of everyday sentences in the style of the sample corpus. */
     static final List<String> DEMO_PROMPTS = List.of("今天早上", "周末我和妈妈", "我们公司", "明天天气");
-    /** Options a resumed run takes from its saved config.json and that may therefore not be given again. */
     /** Steps of the demo: a few minutes on two cores. */
     static final long DEMO_STEPS = 500;
+    /** Options a resumed run may be given (the others it takes from its saved config.json). */
     private static final List<String> RESUME_ALLOWED = List.of("--resume", "--output", "--device", "--keep-activations-mib", "--stop-after", "--help", "--version");
 
     private final Io io;

@@ -56,8 +56,9 @@ public final class FeedForward extends Module {
     }
 
     /**
-     * w2(act(h)) whose backward recomputes act(h) from h: the same operations as the two ops apart (the products' and
-     * the activation's backward are those autograd would run, so the same bits), one [.., hidden] tensor fewer held.
+     * w2(act(h)) whose backward recomputes act(h) from h: the forward's operations are the two ops' apart (the same
+     * bits), the backward runs the products and the activation's backward autograd would (FeedForwardGradTest: within
+     * 1e-12 in float64), and one [.., hidden] tensor fewer is held from forward to backward.
      * Inputs: h, w2's weight, w2's bias (or null).
      */
     private final class ActivatedLinear extends Function {

@@ -23,7 +23,10 @@ import org.reformer4j.model.TrainingWrapper;
  * collected), the parameter count and the bytes allocated per step (all threads).
  */
 final class ModelBenchCase {
-    /** Whether each step runs inside a {@link Scope} (as a training loop should); -Dbench.scope=false to compare. */
+    /**
+     * Whether each step runs inside a {@link Scope} (as a training loop should); -Dbench.scope=false to compare. The
+     * models take -Dbench.reverseThres (default 0) as their reverseThres: the irreversible path, to measure it.
+     */
     private static final boolean SCOPE = Boolean.parseBoolean(System.getProperty("bench.scope", "true"));
 
     private ModelBenchCase() {}
