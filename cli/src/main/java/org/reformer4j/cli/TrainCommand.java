@@ -32,7 +32,8 @@ final class TrainCommand implements Callable<Integer> {
     /** Steps of the demo: a few minutes on two cores. */
     static final long DEMO_STEPS = 500;
     /** Options a resumed run may be given (the others it takes from its saved config.json). */
-    private static final List<String> RESUME_ALLOWED = List.of("--resume", "--output", "--device", "--keep-activations-mib", "--stop-after", "--help", "--version");
+    private static final List<String> RESUME_ALLOWED = List.of("--resume", "--output", "--device", "--keep-activations-mib",
+            "--stop-after", "--help", "--version");
 
     private final Io io;
     @Spec

@@ -18,7 +18,8 @@ import java.util.Map;
  * training and 5 s for generation (the JIT's compiling; {@code --warmup 0} times from the first step).
  * <pre>
  * java --add-modules=jdk.incubator.vector -cp bench/target/benchmarks.jar org.reformer4j.bench.model.ModelBench \
- *     [--configs seed_train,seed_train_kept,seed_generate,lsh4k_train,lsh4k_train_kept,lsh4k_train_seq16384,lsh4k_train_depth1,lsh4k_train_depth12]
+ *     [--configs seed_train,seed_train_kept,seed_generate,lsh4k_train,lsh4k_train_kept,lsh4k_train_seq16384,
+ *                lsh4k_train_depth1,lsh4k_train_depth12]
  *     [--steps 5] [--warmup 2] [--xmx seed_train=1g,...] [--jvm "-XX:+UseG1GC ..."] [--out bench/target/model-bench.json]
  * </pre>
  * On a machine whose speed drifts by 10-30% between minutes, two builds or two JVM settings are compared by turns:
@@ -28,8 +29,8 @@ import java.util.Map;
  * median and the ratio of the medians (see {@link Compare}).
  */
 public final class ModelBench {
-    static final List<String> ALL = List.of("seed_train", "seed_train_kept", "seed_generate", "lsh4k_train", "lsh4k_train_kept", "lsh4k_train_seq16384",
-            "lsh4k_train_depth1", "lsh4k_train_depth12");
+    static final List<String> ALL = List.of("seed_train", "seed_train_kept", "seed_generate", "lsh4k_train", "lsh4k_train_kept",
+            "lsh4k_train_seq16384", "lsh4k_train_depth1", "lsh4k_train_depth12");
 
     /**
      * JVM options of a configuration beyond its heap and collector. A {@code _kept} configuration is its namesake with
