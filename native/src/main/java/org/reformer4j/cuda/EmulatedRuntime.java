@@ -32,11 +32,13 @@ final class EmulatedRuntime extends AbstractRuntime {
     /** Device copies and memsets above this size are skipped by a dry run; smaller ones (flags, scalars) still run. */
     private static final long DRY_BULK_BYTES = 64 << 10;
 
-    private final ConcurrentHashMap<Long, Arena> blocks = new ConcurrentHashMap<>();
+    /** A device block: its memory's arena and size. */
+    private record Block(Arena arena, long bytes) {}
+
+    private final ConcurrentHashMap<Long, Block> blocks = new ConcurrentHashMap<>();
     /** System property: the emulated device's memory in MiB (absent or 0: as much as the host gives). */
     static final String MEMORY_PROPERTY = "reformer4j.emu.memoryMiB";
     private final long memoryBytes = Long.getLong(MEMORY_PROPERTY, 0L) << 20;
-    private final ConcurrentHashMap<Long, Long> sizes = new ConcurrentHashMap<>();
     private final java.util.concurrent.atomic.AtomicLong allocated = new java.util.concurrent.atomic.AtomicLong();
     private final Arena libraries = Arena.ofShared();
     private final int workers = Integer.getInteger("reformer4j.emu.workers",
@@ -62,18 +64,17 @@ final class EmulatedRuntime extends AbstractRuntime {
         }
         Arena arena = Arena.ofShared();
         MemorySegment s = arena.allocate(bytes, 256);
-        blocks.put(s.address(), arena);
-        sizes.put(s.address(), bytes);
+        blocks.put(s.address(), new Block(arena, bytes));
         return s.address();
     }
 
     @Override
     void rawFree(long address) {
-        Arena arena = blocks.remove(address);
-        if (arena == null)
+        Block block = blocks.remove(address);
+        if (block == null)
             throw new CudaException("emulator free", "INVALID_DEVICE_POINTER", "0x" + Long.toHexString(address), "");
-        allocated.addAndGet(-sizes.remove(address));
-        arena.close();
+        allocated.addAndGet(-block.bytes());
+        block.arena().close();
     }
 
     private static MemorySegment at(long address, long bytes) {
@@ -198,7 +199,7 @@ final class EmulatedRuntime extends AbstractRuntime {
 
     @Override
     void shutdown() {
-        for (Arena a : blocks.values()) a.close();
+        for (Block b : blocks.values()) b.arena().close();
         blocks.clear();
         libraries.close();
     }

@@ -60,6 +60,8 @@ final class SvmlPow {
         for (int i = 0; i < up; i += LANES) {
             FloatVector v = FloatVector.fromArray(S16, x, px + i);
             v.lanewise(VectorOperators.POW, p).intoArray(y, py + i);
+            // the same lines as UnaryVector.powGeneral's, written out in each loop: a shared helper taking the vector made
+            // that float64-lane loop 3.4x slower (145-148 against 43-44 ms for 16 M floats on one thread)
             VectorMask<Float> odd = v.compare(VectorOperators.GT, 0f).and(v.compare(VectorOperators.LT, Float.POSITIVE_INFINITY)).not();
             if (odd.anyTrue()) {
                 for (int j = 0; j < LANES; j++) if (odd.laneIsSet(j)) y[py + i + j] = (float) Math.pow(x[px + i + j], p);

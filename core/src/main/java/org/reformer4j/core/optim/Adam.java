@@ -121,7 +121,8 @@ public class Adam extends Optimizer {
                     .adamSteps(p, g, m, v, vmax, lr, beta1, beta2, eps, weightDecay, decoupled, maximize, step)) {
                 continue;
             }
-            for (int j = 0; j < k; j++) DeviceOptimMath.adam(hyper(lr, step), p[j], g[j], m[j], v[j], vmax == null ? null : vmax[j]);
+            var hyper = hyper(lr, step);
+            for (int j = 0; j < k; j++) DeviceOptimMath.adam(hyper, p[j], g[j], m[j], v[j], vmax == null ? null : vmax[j]);
         }
     }
 
