@@ -99,6 +99,77 @@ public final class Sgemm {
                 b, bOff, strideB, rsB, csB, beta, c, cOff, strideC, ldc);
     }
 
+    /**
+     * Columns per panel of a B operand packed by {@link #packPanels} for {@link #sgemmPanels}: the float32 kernels'
+     * width (two vectors: 32 with AVX-512, 16 with AVX2), or 0 where they are not in use (no Vector API: there is no
+     * packed path, and a caller multiplies its operands as they lie with {@link #sgemm}).
+     */
+    public static int panelWidth() {
+        return SgemmBlocked.VECTOR == null ? 0 : SgemmBlocked.VECTOR.nr();
+    }
+
+    /**
+     * Packs op(B) [k, n] (read as {@code b[bOff + p*rsB + j*csB]}) into column panels of {@link #panelWidth()} = nr
+     * columns for {@link #sgemmPanels}: panel q, columns [q nr, q nr + nr), at {@code dst[dOff + q*panelStride]}, element
+     * (p, j) at {@code + p*nr + (j - q nr)}; the last panel's columns past n are zeros. A B used by many products, or
+     * overlapping windows of one (rows [p0, p0 + k') of every panel: offset {@code p0*nr}; panels [q0, ..): offset {@code
+     * q0*panelStride}), is packed once instead of by every product. panelStride is at least k*nr.
+     */
+    public static void packPanels(int k, int n, float[] b, int bOff, int rsB, int csB, float[] dst, int dOff, int panelStride) {
+        int nr = panelWidth();
+        if (nr == 0) throw new IllegalStateException("packPanels: no packed path without the Vector API (panelWidth() is 0)");
+        checkPanels("packPanels", k, n, nr, dst == null ? -1 : dst.length, dOff, panelStride);
+        GemmChecks.operand("packPanels", "B", k, n, b == null ? -1 : b.length, bOff, rsB, csB);
+        if (k == 0 || n == 0) return;
+        SgemmBlocked.Workspace ws = SgemmBlocked.workspace();
+        for (int j0 = 0, q = 0; j0 < n; j0 += nr, q++) {
+            SgemmVector.packB(nr, k, Math.min(nr, n - j0), b, bOff + j0 * csB, rsB, csB, dst, dOff + q * panelStride, ws.idx);
+        }
+    }
+
+    /**
+     * {@code C = alpha op(A) B + beta C} with B [k, n] in panels packed by {@link #packPanels} (panel q at {@code
+     * bp[bpOff + q*panelStride]}), on the calling thread (for the small products of a parallel loop's parts). The same
+     * bits as {@link #sgemm} of the unpacked B wherever that product is not tiny ({@link #DIRECT_MACS}: this runs the
+     * kernels at every size).
+     */
+    public static void sgemmPanels(int m, int n, int k, float alpha, float[] a, int aOff, int rsA, int csA,
+                                   float[] bp, int bpOff, int panelStride, float beta, float[] c, int cOff, int ldc) {
+        int nr = panelWidth();
+        if (nr == 0) throw new IllegalStateException("sgemmPanels: no packed path without the Vector API (panelWidth() is 0)");
+        if (m < 0) throw new IllegalArgumentException("sgemmPanels: sizes must be >= 0, got m=" + m);
+        if (m > 1 && ldc < n) {
+            throw new IllegalArgumentException("sgemmPanels: ldc=" + ldc + " is smaller than n=" + n + ", rows of C [" + m + "," + n + "] would overlap");
+        }
+        GemmChecks.operand("sgemmPanels", "A", m, k, a == null ? -1 : a.length, aOff, rsA, csA);
+        GemmChecks.operand("sgemmPanels", "C", m, n, c == null ? -1 : c.length, cOff, ldc, 1);
+        checkPanels("sgemmPanels", m == 0 ? 0 : k, n, nr, bp == null ? -1 : bp.length, bpOff, panelStride);
+        if (m == 0 || n == 0) return;
+        long macs = (long) m * n * k;
+        if (COUNT) FLOPS.add(2 * macs);
+        long t0 = SHAPES == null ? 0 : System.nanoTime();
+        SgemmBlocked.gemmPanels(SgemmBlocked.planFor(m), m, n, k, alpha, a, aOff, rsA, csA, bp, bpOff, panelStride,
+                beta, c, cOff, ldc);
+        if (SHAPES != null) count(m + "x" + n + "x" + k + (csA == 1 ? " n" : " t") + "p ld " + Math.max(rsA, csA) + ",-," + ldc
+                + " 1t" + (Parallel.insidePart() ? " in a part" : ""), macs, t0);
+    }
+
+    /** Packed panels of k rows for n columns: the array present, panelStride at least k nr, every panel inside it. */
+    private static void checkPanels(String op, int k, int n, int nr, int len, int off, int panelStride) {
+        if (k < 0 || n < 0) throw new IllegalArgumentException(op + ": sizes must be >= 0, got k=" + k + " n=" + n);
+        if (len < 0) throw new NullPointerException(op + ": null array for the packed panels");
+        if (panelStride < (long) k * nr) {
+            throw new IllegalArgumentException(op + ": panelStride=" + panelStride + " is smaller than k*nr=" + k + "*" + nr
+                    + ", panels would overlap");
+        }
+        if (k == 0 || n == 0) return;
+        long last = off + (long) ((n + nr - 1) / nr - 1) * panelStride + (long) k * nr - 1;
+        if (off < 0 || last >= len) {
+            throw new IndexOutOfBoundsException(op + ": " + ((n + nr - 1) / nr) + " panels of " + k + " x " + nr + " floats from offset "
+                    + off + ", stride " + panelStride + " reach index " + last + " outside the array of length " + len);
+        }
+    }
+
     /** float64 {@code C = alpha op(A) op(B) + beta C}, same strides as {@link #sgemm}. */
     public static void dgemm(int m, int n, int k, double alpha, double[] a, int aOff, int rsA, int csA,
                              double[] b, int bOff, int rsB, int csB, double beta, double[] c, int cOff, int ldc) {
@@ -173,15 +244,18 @@ public final class Sgemm {
         SgemmBlocked.gemm(pl, threads, m, n, k, alpha, a, aOff, rsA, csA, b, bOff, rsB, csB, beta, c, cOff, ldc);
         if (SHAPES != null) {
             // threads: those the product may use; "in a part": called inside a parallel loop, so it runs on its caller alone
-            String key = m + "x" + n + "x" + k + (csA == 1 ? " n" : " t") + (csB == 1 ? "n" : "t") + " ld " + Math.max(rsA, csA) + ","
-                    + Math.max(rsB, csB) + "," + ldc + " " + threads + "t"
-                    + (Parallel.insidePart() ? " in a part" : "");
-            long[] v = SHAPES.computeIfAbsent(key, x -> new long[3]);
-            synchronized (v) {
-                v[0]++;
-                v[1] += 2 * macs;
-                v[2] += System.nanoTime() - t0;
-            }
+            count(m + "x" + n + "x" + k + (csA == 1 ? " n" : " t") + (csB == 1 ? "n" : "t") + " ld " + Math.max(rsA, csA) + ","
+                    + Math.max(rsB, csB) + "," + ldc + " " + threads + "t" + (Parallel.insidePart() ? " in a part" : ""), macs, t0);
+        }
+    }
+
+    /** One product of {@code macs} multiply-adds begun at t0 in the shape table's row {@code key}. */
+    private static void count(String key, long macs, long t0) {
+        long[] v = SHAPES.computeIfAbsent(key, x -> new long[3]);
+        synchronized (v) {
+            v[0]++;
+            v[1] += 2 * macs;
+            v[2] += System.nanoTime() - t0;
         }
     }
 }

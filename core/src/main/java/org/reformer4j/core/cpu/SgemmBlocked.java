@@ -230,6 +230,39 @@ final class SgemmBlocked {
     }
 
     /**
+     * {@code C = alpha op(A) B + beta C} on the calling thread with B already in panels of {@code nr} columns (a caller
+     * that multiplies the same B, or overlapping windows of it, many times packs it once: {@link Sgemm#packPanels}):
+     * column panel q holds {@code bp[bOff + q*ps + p*nr + j] = B(p, q*nr + j)}. The same k blocks, kernels and order of
+     * sums as {@link #gemm} on one thread with this plan (whose nr the panels must have), so the same bits.
+     */
+    static void gemmPanels(Plan plan, int m, int n, int k, float alpha, float[] a, int aOff, int rsA, int csA,
+                           float[] bp, int bOff, int ps, float beta, float[] c, int cOff, int ldc) {
+        if (m == 0 || n == 0) return;
+        if (k == 0 || alpha == 0f) {
+            scale(m, n, beta, c, cOff, ldc);
+            return;
+        }
+        Plan pl = plan.forDepth(k, n);
+        Workspace ws = workspace();
+        ws.ensureA(pl);
+        int nr = pl.nr();
+        boolean direct = direct(pl, m, k, csA);
+        for (int pc = 0; pc < k; pc += pl.kc()) {
+            int kc = Math.min(pl.kc(), k - pc), aIdx = aOff + pc * csA, bBase = bOff + pc * nr;
+            float betaBlock = pc == 0 ? beta : 1f;
+            if (direct) {
+                macroDirect(pl, m, 0, n, kc, alpha, a, aIdx, rsA, betaBlock, c, cOff, ldc, bp, bBase, ps, ws);
+                continue;
+            }
+            for (int ic = 0; ic < m; ic += pl.mc()) {
+                int mc = Math.min(pl.mc(), m - ic);
+                packA(pl, mc, kc, a, aIdx + ic * rsA, rsA, csA, ws.ap, 0, ws);
+                macro(pl, 0, mc, 0, n, kc, alpha, betaBlock, c, cOff + ic * ldc, ldc, ws.ap, bp, bBase, ps, ws);
+            }
+        }
+    }
+
+    /**
      * One thread's share of a packed B block: rows [i0, i1) in blocks of mc, each packed into the thread's
      * own A buffer, times B's column panels [j0, j1).
      */
@@ -288,16 +321,26 @@ final class SgemmBlocked {
      */
     static void macroDirect(Plan pl, int rows, int j0, int j1, int kc, float alpha, float[] a, int aIdx,
                             int lda, float beta, float[] c, int cOff, int ldc, float[] bp, Workspace scratch) {
+        macroDirect(pl, rows, j0, j1, kc, alpha, a, aIdx, lda, beta, c, cOff, ldc, bp, 0, pl.nr() * kc, scratch);
+    }
+
+    /**
+     * {@link #macroDirect} over B panels placed anywhere: the panel of columns [jr, jr + nr) at {@code bBase + (jr / nr) *
+     * bStride} ({@link #gemmPanels}'s caller-packed panels; a packed block's are {@code nr * kc} apart from 0).
+     */
+    static void macroDirect(Plan pl, int rows, int j0, int j1, int kc, float alpha, float[] a, int aIdx, int lda, float beta,
+                            float[] c, int cOff, int ldc, float[] bp, int bBase, int bStride, Workspace scratch) {
         int mr = pl.mr(), nr = pl.nr();
         for (int ir = 0; ir < rows; ir += mr) {
             // a last partial panel runs the same kernel on its rows (no packing, no scratch tile)
             int ai = aIdx + ir * lda, mrEff = Math.min(mr, rows - ir);
             for (int jr = j0; jr < j1; jr += nr) {
                 int nrEff = Math.min(nr, j1 - jr), ci = cOff + ir * ldc + jr;
+                int bi = bBase + jr / nr * bStride;
                 if (nrEff == nr || ci + (mrEff - 1) * ldc + nr <= c.length) {
-                    directTile(pl, kc, a, ai, lda, mrEff, bp, jr * kc, alpha, beta, c, ci, ldc, nrEff, scratch.acc);
+                    directTile(pl, kc, a, ai, lda, mrEff, bp, bi, alpha, beta, c, ci, ldc, nrEff, scratch.acc);
                 } else {
-                    directTile(pl, kc, a, ai, lda, mrEff, bp, jr * kc, 1f, 0f, scratch.tile, 0, nr, nr, scratch.acc);
+                    directTile(pl, kc, a, ai, lda, mrEff, bp, bi, 1f, 0f, scratch.tile, 0, nr, nr, scratch.acc);
                     merge(mrEff, nrEff, nr, scratch.tile, alpha, beta, c, ci, ldc);
                 }
             }
@@ -335,13 +378,19 @@ final class SgemmBlocked {
      */
     static void macro(Plan pl, int i0, int i1, int j0, int j1, int kc, float alpha, float beta,
                       float[] c, int cOff, int ldc, float[] ap, float[] bp, Workspace scratch) {
+        macro(pl, i0, i1, j0, j1, kc, alpha, beta, c, cOff, ldc, ap, bp, 0, pl.nr() * kc, scratch);
+    }
+
+    /** {@link #macro} over B panels placed as {@link #macroDirect}'s: columns [jr, jr + nr) at {@code bBase + (jr / nr) * bStride}. */
+    static void macro(Plan pl, int i0, int i1, int j0, int j1, int kc, float alpha, float beta, float[] c, int cOff, int ldc,
+                      float[] ap, float[] bp, int bBase, int bStride, Workspace scratch) {
         int mr = pl.mr(), nr = pl.nr();
         for (int ir = i0; ir < i1; ir += mr) {
             int mrEff = Math.min(mr, i1 - ir);
             int ai = ir * kc;
             for (int jr = j0; jr < j1; jr += nr) {
                 int nrEff = Math.min(nr, j1 - jr);
-                int bi = jr * kc;
+                int bi = bBase + jr / nr * bStride;
                 int ci = cOff + ir * ldc + jr;
                 // a partial column panel is stored with lane masks, unless its last vector would reach past
                 // the end of c (the Vector API checks such stores lane by lane, very slowly)

@@ -131,18 +131,21 @@ final class FullQkAttentionF32 extends Function {
         float[] raw = new float[n * len], nrm = new float[n * len];
         float scale = (float) Math.pow(dh, -0.5);
         Parallel.forParts(n, n, (r0, r1) -> {
-            Tile w = Tile.get(t, len, dh);
+            Tile w = Tile.get(t, len, dh, vec);
             for (int r = r0; r < r1; r++) {
                 int qr = qo + base(r, len, dh);
                 norms(qk, qr, ld, len, dh, raw, nrm, r * len);
                 unitKeys(qk, qr, ld, len, dh, nrm, r * len, w.k);
-                Arrays2.transpose(w.k, 0, dh, len, dh, w.kt, len); // unit keys transposed [dh, L]
+                // unit keys transposed [dh, L]: packed once for every block's product, or as a plain transpose
+                if (w.panels) Sgemm.packPanels(dh, len, w.k, 0, 1, dh, w.kt, 0, w.psK);
+                else Arrays2.transpose(w.k, 0, dh, len, dh, w.kt, len);
                 float[] p = keep ? (float[]) pT.storage().data() : w.p;
                 int po = keep ? pT.offset() + r * tl : 0, lr = perRow ? r * t : 0;
                 Blocks bl = blocks(lr, len, dh);
                 for (int b = 0, i0 = 0; i0 < t; b++, i0 += bl.rows) { // q k^T [T, L], the live columns of each block of rows
                     int m = Math.min(bl.rows, t - i0);
-                    Sgemm.sgemm(m, bl.columns[b], dh, 1f, qk, qr + i0 * ld, ld, 1, w.kt, 0, len, 1, 0f, p, po + i0 * len, len);
+                    if (w.panels) Sgemm.sgemmPanels(m, bl.columns[b], dh, 1f, qk, qr + i0 * ld, ld, 1, w.kt, 0, w.psK, 0f, p, po + i0 * len, len);
+                    else Sgemm.sgemm(m, bl.columns[b], dh, 1f, qk, qr + i0 * ld, ld, 1, w.kt, 0, len, 1, 0f, p, po + i0 * len, len);
                 }
                 for (int i = 0; i < t; i++) {
                     int n1 = live[lr + i], o1 = po + i * len;
@@ -160,9 +163,11 @@ final class FullQkAttentionF32 extends Function {
                     a = w.m;
                     ao = 0;
                 }
+                if (w.panels) Sgemm.packPanels(len, dh, v, vo + base(r, len, dh), ld, 1, w.rows, 0, w.psL);
                 for (int b = 0, i0 = 0; i0 < t; b++, i0 += bl.rows) { // p v over each block's live columns
                     int m = Math.min(bl.rows, t - i0);
-                    Sgemm.sgemm(m, dh, bl.columns[b], 1f, a, ao + i0 * len, len, 1, v, vo + base(r, len, dh), ld, 1, 0f,
+                    if (w.panels) Sgemm.sgemmPanels(m, dh, bl.columns[b], 1f, a, ao + i0 * len, len, 1, w.rows, 0, w.psL, 0f, o, oo + base(r, t, dh) + i0 * ld, ld);
+                    else Sgemm.sgemm(m, dh, bl.columns[b], 1f, a, ao + i0 * len, len, 1, v, vo + base(r, len, dh), ld, 1, 0f,
                             o, oo + base(r, t, dh) + i0 * ld, ld);
                 }
             }
@@ -191,7 +196,7 @@ final class FullQkAttentionF32 extends Function {
         boolean[] kb = ctx.get("bits");
         float[] raw = ctx.get("raw"), nrm = ctx.get("nrm");
         Parallel.forParts(n, n, (r0, r1) -> {
-            Tile w = Tile.get(t, len, dh);
+            Tile w = Tile.get(t, len, dh, vec);
             for (int r = r0; r < r1; r++) {
                 int qr = qo + base(r, len, dh), vr = vo + base(r, len, dh), gr = go + base(r, t, dh), po = po0 + r * tl;
                 unitKeys(qk, qr, ld, len, dh, nrm, r * len, w.k);
@@ -204,25 +209,38 @@ final class FullQkAttentionF32 extends Function {
                 }
                 int lr = perRow ? r * t : 0, dr = dqo + base(r, len, dh);
                 Blocks bl = blocks(lr, len, dh);
-                Arrays2.transpose(v, vr, ld, len, dh, w.kt, len); // v^T [dh, L]
+                if (w.panels) { // v^T [dh, L] and g's rows, each packed once for every block's product
+                    Sgemm.packPanels(dh, len, v, vr, 1, ld, w.kt, 0, w.psK);
+                    Sgemm.packPanels(t, dh, g, gr, ld, 1, w.rowsT, 0, w.psT);
+                } else {
+                    Arrays2.transpose(v, vr, ld, len, dh, w.kt, len);
+                }
                 for (int b = 0, i0 = 0; i0 < t; b++, i0 += bl.rows) { // g v^T [T, L], the live columns of each block of rows
                     int m = Math.min(bl.rows, t - i0);
-                    Sgemm.sgemm(m, bl.columns[b], dh, 1f, g, gr + i0 * ld, ld, 1, w.kt, 0, len, 1, 0f, w.dp, i0 * len, len);
+                    if (w.panels) Sgemm.sgemmPanels(m, bl.columns[b], dh, 1f, g, gr + i0 * ld, ld, 1, w.kt, 0, w.psK, 0f, w.dp, i0 * len, len);
+                    else Sgemm.sgemm(m, bl.columns[b], dh, 1f, g, gr + i0 * ld, ld, 1, w.kt, 0, len, 1, 0f, w.dp, i0 * len, len);
                 }
                 for (int b = 0, j0 = 0; j0 < len; b++, j0 += bl.keys) { // dv = pd^T g, key rows j0.. from the first query reading them
-                    int m = Math.min(bl.keys, len - j0), i0 = bl.first[b];
-                    Sgemm.sgemm(m, dh, t - i0, 1f, pd, pdo + i0 * len + j0, 1, len, g, gr + i0 * ld, ld, 1, 0f, dv, dvo + base(r, len, dh) + j0 * ld, ld);
+                    int m = Math.min(bl.keys, len - j0), i0 = bl.first[b], dvAt = dvo + base(r, len, dh) + j0 * ld;
+                    if (w.panels) Sgemm.sgemmPanels(m, dh, t - i0, 1f, pd, pdo + i0 * len + j0, 1, len, w.rowsT, i0 * w.nr, w.psT, 0f, dv, dvAt, ld);
+                    else Sgemm.sgemm(m, dh, t - i0, 1f, pd, pdo + i0 * len + j0, 1, len, g, gr + i0 * ld, ld, 1, 0f, dv, dvAt, ld);
                 }
                 for (int i = 0; i < t; i++) {
                     softmaxBackward(p, po + i * len, w.dp, i * len, kb == null ? null : w.m, live[lr + i], len, scale, runs[lr + i]);
                 }
+                if (w.panels) { // the unit keys' rows and q's, each packed once
+                    Sgemm.packPanels(len, dh, w.k, 0, dh, 1, w.rows, 0, w.psL);
+                    Sgemm.packPanels(t, dh, qk, qr, ld, 1, w.rowsT, 0, w.psT);
+                }
                 for (int b = 0, i0 = 0; i0 < t; b++, i0 += bl.rows) { // dq = ds k, rows [0, T)
                     int m = Math.min(bl.rows, t - i0);
-                    Sgemm.sgemm(m, dh, bl.columns[b], 1f, w.dp, i0 * len, len, 1, w.k, 0, dh, 1, 0f, dqk, dr + i0 * ld, ld);
+                    if (w.panels) Sgemm.sgemmPanels(m, dh, bl.columns[b], 1f, w.dp, i0 * len, len, 1, w.rows, 0, w.psL, 0f, dqk, dr + i0 * ld, ld);
+                    else Sgemm.sgemm(m, dh, bl.columns[b], 1f, w.dp, i0 * len, len, 1, w.k, 0, dh, 1, 0f, dqk, dr + i0 * ld, ld);
                 }
                 for (int b = 0, j0 = 0; j0 < len; b++, j0 += bl.keys) { // dk = ds^T q [L, dh]
                     int m = Math.min(bl.keys, len - j0), i0 = bl.first[b];
-                    Sgemm.sgemm(m, dh, t - i0, 1f, w.dp, i0 * len + j0, 1, len, qk, qr + i0 * ld, ld, 1, 0f, w.dk, j0 * dh, dh);
+                    if (w.panels) Sgemm.sgemmPanels(m, dh, t - i0, 1f, w.dp, i0 * len + j0, 1, len, w.rowsT, i0 * w.nr, w.psT, 0f, w.dk, j0 * dh, dh);
+                    else Sgemm.sgemm(m, dh, t - i0, 1f, w.dp, i0 * len + j0, 1, len, qk, qr + i0 * ld, ld, 1, 0f, w.dk, j0 * dh, dh);
                 }
                 keysBackward(qk, qr, ld, len, dh, raw, nrm, r * len, w.dk, dqk, dr);
             }
@@ -478,17 +496,37 @@ final class FullQkAttentionF32 extends Function {
     /** One thread's tiles: unit keys and their gradient [L, dh], scores/probabilities, multipliers, dropped probabilities [T, L]. */
     private static final class Tile {
         private static final ThreadLocal<Tile> TILES = ThreadLocal.withInitial(Tile::new);
-        /** Unit keys [L, dh], their gradient, and keys or values transposed [dh, L]. */
+        /**
+         * Unit keys [L, dh], their gradient, and keys or values transposed [dh, L] (with {@link #panels}: packed in
+         * panels of keys, {@link Sgemm#packPanels}).
+         */
         float[] k = new float[0], dk = new float[0], kt = new float[0];
+        /**
+         * With {@link #panels}: B operands of L rows (v, the unit keys) and of T rows (the output gradient, q) packed in
+         * panels of dh columns, each once per row n for all of its blocks' products.
+         */
+        float[] rows = new float[0], rowsT = new float[0];
+        /** Whether the products take packed panels (the Vector API kernels), their width, and the panel strides for dh, L and T rows. */
+        boolean panels;
+        int nr, psK, psL, psT;
         float[] p = new float[0], dp = new float[0], m = new float[0], pd = new float[0];
 
-        static Tile get(int t, int len, int dh) {
+        static Tile get(int t, int len, int dh, boolean vec) {
             Tile w = TILES.get();
+            w.panels = vec && Sgemm.panelWidth() > 0;
+            int nr = Math.max(1, Sgemm.panelWidth());
+            w.nr = nr;
+            w.psK = dh * nr;
+            w.psL = len * nr;
+            w.psT = t * nr;
+            int kt = w.panels ? (len + nr - 1) / nr * w.psK : len * dh, dhPanels = (dh + nr - 1) / nr;
             if (w.k.length < len * dh) {
                 w.k = new float[len * dh];
                 w.dk = new float[len * dh];
-                w.kt = new float[len * dh];
             }
+            if (w.kt.length < kt) w.kt = new float[kt];
+            if (w.panels && w.rows.length < dhPanels * w.psL) w.rows = new float[dhPanels * w.psL];
+            if (w.panels && w.rowsT.length < dhPanels * w.psT) w.rowsT = new float[dhPanels * w.psT];
             if (w.p.length < t * len) {
                 w.p = new float[t * len];
                 w.dp = new float[t * len];

@@ -103,9 +103,10 @@ final class LshChunks {
 
     /**
      * Tests only: whether float32 runs the tile kernels of {@link LshChunksF32} (else this class's float64 loops
-     * with float32 rounding points, the form they replaced), and whether those use the Vector API.
+     * with float32 rounding points, the form they replaced), whether those use the Vector API, and whether the vector
+     * tiles' products take core's packed panels ({@link LshChunksF32}'s {@code nr}).
      */
-    static volatile boolean tilesEnabled = true, tilesVector = true;
+    static volatile boolean tilesEnabled = true, tilesVector = true, tilesPanels = true;
 
     /** Whether the float32 tile kernels ({@link LshChunksF32}) run: float32, positions exact as floats. */
     boolean tiles() {

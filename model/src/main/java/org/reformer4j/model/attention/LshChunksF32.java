@@ -50,6 +50,21 @@ final class LshChunksF32 {
      */
     private final float[] gkT, gvT;
     private final int lt;
+    /**
+     * Width of core's packed panels ({@link Sgemm#packPanels}), 0 when the products take the gathered buffers as they
+     * lie (scalar tiles, or {@link LshChunks#tilesPanels} cleared). With panels the group's operands are packed once
+     * for all of its chunks' products instead of by every product (a window's keys are in two chunks' windows): the
+     * keys and values as rows in panels of dh columns ({@link #gkR}, {@link #gvR}: B of p v and dd k, any bucket size),
+     * and when {@link #keyPanels} the transposed keys and values in panels of keys (gkT, gvT: B of q k^T and dbo v^T).
+     * The same bits as the unpacked products (the same kernels and sums; tiny products excepted, see {@link
+     * Sgemm#sgemmPanels}).
+     */
+    private final int nr;
+    /** Whether q k^T and dbo v^T read panels of keys: the bucket size a multiple of {@link #nr}, so each window starts a panel. */
+    private final boolean keyPanels;
+    /** The group's keys and values [(G+1)bs, dh] as rows in panels of dh columns, and the strides of both panel forms. */
+    private final float[] gkR, gvR;
+    private final int psR, psK;
     /** The row and chunks [start, end) whose keys and values the group buffers hold ({@link #gather}). */
     private int gatheredRow = -1, gatheredStart, gatheredEnd;
     /** One vector's lanes, for {@link #sumLanes}. */
@@ -83,6 +98,12 @@ final class LshChunksF32 {
         lt = (group + 1) * bs;
         gkT = new float[lt * dh];
         gvT = new float[lt * dh];
+        nr = this.vector && LshChunks.tilesPanels ? Sgemm.panelWidth() : 0;
+        keyPanels = nr > 0 && bs % nr == 0; // then lt * dh floats hold the lt / nr panels of keys
+        psK = dh * Math.max(1, nr);
+        psR = lt * Math.max(1, nr);
+        gkR = nr > 0 ? new float[(dh + nr - 1) / nr * psR] : null;
+        gvR = nr > 0 ? new float[(dh + nr - 1) / nr * psR] : null;
         sc = new float[group * bs * w2];
         sc2 = new float[group * bs * w2];
         dbo = new float[group * bs * dh];
@@ -98,6 +119,34 @@ final class LshChunksF32 {
         Sgemm.sgemmBatched(g, m, n, kk, 1f, a, 0, sa, rsA, csA, b, 0, sb, rsB, csB, 0f, c, cOff, (long) m * n, n);
     }
 
+    /**
+     * x k^T [G, bs, 2bs] into out: per chunk g of the group, the bs rows of x (gq or dbo, [G, bs, dh]) times its window's 2bs
+     * keys of kT (the gathered keys or values transposed, gkT or gvT: a transposed copy [dh, lt], or panels of keys).
+     */
+    private void windowScores(int gn, float[] x, float[] kT, float[] out) {
+        if (!keyPanels) {
+            bmm(gn, bs, w2, dh, x, bs * dh, dh, 1, kT, bs, lt, 1, out, 0);
+            return;
+        }
+        for (int g = 0; g < gn; g++) {
+            Sgemm.sgemmPanels(bs, w2, dh, 1f, x, g * bs * dh, dh, 1, kT, g * bs / nr * psK, psK, 0f, out, g * bs * w2, w2);
+        }
+    }
+
+    /**
+     * p y [G, bs, dh] into out from outOff: per chunk g, the scores p [G, bs, 2bs] times its window's 2bs rows of y
+     * (the gathered values or keys [(G+1)bs, dh], or the same as rows in panels, yR).
+     */
+    private void windowRows(int gn, float[] p, float[] y, float[] yR, float[] out, int outOff) {
+        if (nr == 0) {
+            bmm(gn, bs, dh, w2, p, bs * w2, w2, 1, y, bs * dh, dh, 1, out, outOff);
+            return;
+        }
+        for (int g = 0; g < gn; g++) {
+            Sgemm.sgemmPanels(bs, dh, w2, 1f, p, g * bs * w2, w2, 1, yR, g * bs * nr, psR, 0f, out, outOff + g * bs * dh, dh);
+        }
+    }
+
     /** Forward of row r: per sorted item its logsumexp into lse, the per-round outputs (sorted order) into bo. */
     void forwardRow(int r, double[] lse, float[] bo) {
         int c = k.c, hl = k.hl;
@@ -105,7 +154,7 @@ final class LshChunksF32 {
         for (int c0 = 0; c0 < c; c0 += group) {
             int c1 = Math.min(c, c0 + group), gn = c1 - c0;
             gather(r, c0, c1, false);
-            bmm(gn, bs, w2, dh, gq, bs * dh, dh, 1, gkT, bs, lt, 1, sc, 0); // q k^T [G, bs, 2bs]
+            windowScores(gn, gq, gkT, sc); // q k^T [G, bs, 2bs]
             for (int ch = c0; ch < c1; ch++) {
                 keys(r, ch);
                 if (drop != null) k.dropChunk(drop, r, ch, dm);
@@ -115,7 +164,7 @@ final class LshChunksF32 {
                     if (drop != null) dropMul(dm, i * w2, sc, o, sc, o);
                 }
             }
-            bmm(gn, bs, dh, w2, sc, bs * w2, w2, 1, gv, bs * dh, dh, 1, bo, (r * hl + c0 * bs) * dh); // p v [G, bs, dh]
+            windowRows(gn, sc, gv, gvR, bo, (r * hl + c0 * bs) * dh); // p v [G, bs, dh]
         }
     }
 
@@ -131,7 +180,7 @@ final class LshChunksF32 {
         for (int c0 = 0; c0 < c; c0 += group) {
             int c1 = Math.min(c, c0 + group), gn = c1 - c0;
             gather(r, c0, c1, false);
-            bmm(gn, bs, w2, dh, gq, bs * dh, dh, 1, gkT, bs, lt, 1, sc, 0); // q k^T
+            windowScores(gn, gq, gkT, sc); // q k^T
             for (int ch = c0; ch < c1; ch++) {
                 keys(r, ch);
                 if (drop != null) k.dropChunk(drop, r, ch, dm);
@@ -141,7 +190,7 @@ final class LshChunksF32 {
                     if (drop != null) dropMul(dm, i * w2, sc, o, sc, o);
                 }
             }
-            bmm(gn, bs, dh, w2, sc, bs * w2, w2, 1, gv, bs * dh, dh, 1, dq, 0); // the round outputs [G, bs, dh]
+            windowRows(gn, sc, gv, gvR, dq, 0); // the round outputs [G, bs, dh]
             for (int s = c0 * bs; s < c1 * bs; s++) {
                 int p = st[s] % len, a = (s - c0 * bs) * dh, o = (r * t + p) * dh;
                 double d = 0;
@@ -163,7 +212,7 @@ final class LshChunksF32 {
         for (int c0 = 0; c0 < c; c0 += group) {
             int c1 = Math.min(c, c0 + group), gn = c1 - c0;
             gather(r, c0, c1, true);
-            bmm(gn, bs, w2, dh, gq, bs * dh, dh, 1, gkT, bs, lt, 1, sc, 0); // q k^T
+            windowScores(gn, gq, gkT, sc); // q k^T
             // the gradient reaching each sorted item's output: its round weight times the output gradient
             for (int s = c0 * bs; s < c1 * bs; s++) {
                 int j = st[s], kr = j / len, p = j % len, d = (s - c0 * bs) * dh;
@@ -175,7 +224,7 @@ final class LshChunksF32 {
                 int o = (r * t + p) * dh;
                 for (int f = 0; f < dh; f++) dbo[d + f] = wk * g[o + f];
             }
-            bmm(gn, bs, w2, dh, dbo, bs * dh, dh, 1, gvT, bs, lt, 1, sc2, 0); // dbo v^T [G, bs, 2bs]
+            windowScores(gn, dbo, gvT, sc2); // dbo v^T [G, bs, 2bs]
             for (int ch = c0; ch < c1; ch++) {
                 keys(r, ch);
                 if (drop != null) k.dropChunk(drop, r, ch, dm);
@@ -187,7 +236,7 @@ final class LshChunksF32 {
                 }
             }
             bmm(gn, w2, dh, bs, sc, bs * w2, 1, w2, dbo, bs * dh, dh, 1, dv2, 0); // p^T dbo [G, 2bs, dh]
-            bmm(gn, bs, dh, w2, sc2, bs * w2, w2, 1, gk, bs * dh, dh, 1, dq, 0); // dd k [G, bs, dh]
+            windowRows(gn, sc2, gk, gkR, dq, 0); // dd k [G, bs, dh]
             bmm(gn, w2, dh, bs, sc2, bs * w2, 1, w2, gq, bs * dh, dh, 1, dk2, 0); // dd^T q [G, 2bs, dh]
             for (int ch = c0; ch < c1; ch++) {
                 for (int i = 0; i < bs; i++) {
@@ -245,7 +294,8 @@ final class LshChunksF32 {
 
     /**
      * Queries of chunks [c0, c1) of row r, and the keys and values of chunks c0 - 1 (cyclic) to c1 - 1, into the group
-     * buffers; the keys also transposed, and the values too when {@code values} (backward's dbo v^T).
+     * buffers; the keys also transposed, and the values too when {@code values} (backward's dbo v^T); with panels
+     * ({@link #nr}) also the values' rows (forward) or the keys' rows (backward) in panels.
      */
     private void gather(int r, int c0, int c1, boolean values) {
         int[] st = k.sticker(r);
@@ -273,8 +323,19 @@ final class LshChunksF32 {
             gatherKey(gq, a, pr, s - c0 * bs + bs);
         }
         int rows = (c1 - c0 + 1) * bs;
-        Arrays2.transpose(gk, 0, dh, rows, dh, gkT, lt);
-        if (values) Arrays2.transpose(gv, 0, dh, rows, dh, gvT, lt);
+        transposeKeys(gk, gkT, rows);
+        if (values) { // backward: v^T for dbo v^T, the keys' rows for dd k
+            transposeKeys(gv, gvT, rows);
+            if (nr > 0) Sgemm.packPanels(rows, dh, gk, 0, dh, 1, gkR, 0, psR);
+        } else if (nr > 0) { // forward: the values' rows for p v
+            Sgemm.packPanels(rows, dh, gv, 0, dh, 1, gvR, 0, psR);
+        }
+    }
+
+    /** The first {@code rows} rows of x [(G+1)bs, dh] transposed into xT: panels of keys, or [dh, lt]. */
+    private void transposeKeys(float[] x, float[] xT, int rows) {
+        if (keyPanels) Sgemm.packPanels(dh, rows, x, 0, 1, dh, xT, 0, psK);
+        else Arrays2.transpose(x, 0, dh, rows, dh, xT, lt);
     }
 
     /**

@@ -29,6 +29,7 @@ class LshChunksF32Test {
     void restore() {
         LshChunks.tilesEnabled = true;
         LshChunks.tilesVector = true;
+        LshChunks.tilesPanels = true;
         LshAttentionCore.keepRoundOutputsBytes = KEEP;
     }
 
@@ -109,6 +110,41 @@ class LshChunksF32Test {
         double[][] tiles = run(attn, qk, v, gOut, len, buckets, null, false, null, DType.F32);
         String[] what = {"out", "d qk", "d v"};
         for (int i = 0; i < 3; i++) close("groups of four chunks, " + what[i] + ": tiles vs rounded loops", tiles[i], rounded[i], 2e-6);
+    }
+
+    /**
+     * The vector tiles' products on core's packed panels (each group's keys and values packed once for all of its
+     * chunks) against the same products on the gathered buffers as they lie: the same bits, out and both gradients,
+     * forward, backward and backward recomputing the round outputs, for bucket sizes that start every window on a
+     * panel of keys (32 and 64 with AVX-512's 32-column panels) and one that does not (16: rows in panels only).
+     */
+    @ParameterizedTest
+    @CsvSource({"16, 16, true, 0.0", "32, 16, false, 0.1", "64, 32, true, 0.0", "64, 64, true, 0.2"})
+    void packedPanelsKeepTheBits(int bs, int dh, boolean causal, double dropout) {
+        int len = 512;
+        Tensor qk = GradCheck.rand(41, -2, 2, N, len, dh), v = GradCheck.rand(42, -1, 1, N, len, dh);
+        Tensor gOut = GradCheck.rand(43, -1, 1, N, len, dh);
+        Tensor rot = Tensor.randn(new int[] {1, dh, H, len / bs / 2}, 7, 1, 0, DType.F64, Device.CPU);
+        int[][] buckets = LshBuckets.hash(qk, rot, H, len / bs);
+        double[] drop = null;
+        if (dropout > 0) {
+            double[] u = Tensor.rand(new int[] {N * H * len * 2 * bs}, 9, 3, 0, DType.F64, Device.CPU).toDoubleArray();
+            drop = new double[u.length];
+            for (int i = 0; i < u.length; i++) drop[i] = u[i] >= dropout ? 1 / (1 - dropout) : 0;
+        }
+        var attn = new LshAttention(bs, H, causal, true, true);
+        LshChunks.tilesPanels = false;
+        double[][] plain = run(attn, qk, v, gOut, len, buckets, null, false, drop, DType.F32);
+        LshChunks.tilesPanels = true;
+        double[][] panels = run(attn, qk, v, gOut, len, buckets, null, false, drop, DType.F32);
+        LshAttentionCore.keepRoundOutputsBytes = 0;
+        double[][] recomputed = run(attn, qk, v, gOut, len, buckets, null, false, drop, DType.F32);
+        String[] what = {"out", "d qk", "d v"};
+        for (int i = 0; i < 3; i++) {
+            String tag = "bucket size " + bs + ", dh " + dh + ", " + what[i];
+            assertArrayEquals(plain[i], panels[i], tag + ": packed panels against the gathered buffers");
+            assertArrayEquals(plain[i], recomputed[i], tag + ": packed panels, round outputs recomputed in backward");
+        }
     }
 
     /** Out, d qk and d v of the op in {@code dt} for the upstream gradient gOut. */
