@@ -139,8 +139,10 @@ final class FullQkAttentionF32 extends Function {
                 // unit keys transposed [dh, L]: packed once for every block's product, or as a plain transpose
                 if (w.panels) Sgemm.packPanels(dh, len, w.k, 0, 1, dh, w.kt, 0, w.psK);
                 else Arrays2.transpose(w.k, 0, dh, len, dh, w.kt, len);
-                float[] p = keep ? (float[]) pT.storage().data() : w.p;
-                int po = keep ? pT.offset() + r * tl : 0, lr = perRow ? r * t : 0;
+                // the scores and probabilities in the thread's tile (in cache from the last row), copied out whole when
+                // kept: the kernels' and softmax's scattered stores into a fresh [N, T, L] array stalled on its cold lines
+                float[] p = w.p;
+                int po = 0, lr = perRow ? r * t : 0;
                 Blocks bl = blocks(lr, len, dh);
                 for (int b = 0, i0 = 0; i0 < t; b++, i0 += bl.rows) { // q k^T [T, L], the live columns of each block of rows
                     int m = Math.min(bl.rows, t - i0);
@@ -153,6 +155,7 @@ final class FullQkAttentionF32 extends Function {
                     softmax(p, o1, n1);
                     java.util.Arrays.fill(p, o1 + n1, o1 + len, 0f);
                 }
+                if (keep) System.arraycopy(p, 0, (float[]) pT.storage().data(), pT.offset() + r * tl, tl);
                 float[] a = p;
                 int ao = po;
                 if (dropout) {
