@@ -254,6 +254,10 @@ final class SgemmBlocked {
                 macroDirect(pl, m, 0, n, kc, alpha, a, aIdx, rsA, betaBlock, c, cOff, ldc, bp, bBase, ps, ws);
                 continue;
             }
+            if (transposedDirect(pl, m, kc, rsA)) {
+                macroTransposed(pl, m, 0, n, kc, alpha, a, aIdx, csA, betaBlock, c, cOff, ldc, bp, bBase, ps, ws);
+                continue;
+            }
             for (int ic = 0; ic < m; ic += pl.mc()) {
                 int mc = Math.min(pl.mc(), m - ic);
                 packA(pl, mc, kc, a, aIdx + ic * rsA, rsA, csA, ws.ap, 0, ws);
@@ -272,6 +276,10 @@ final class SgemmBlocked {
         own.ensureA(pl);
         if (direct) {
             macroDirect(pl, i1 - i0, j0, j1, kc, alpha, a, aIdx + i0 * rsA, rsA, beta, c, cIdx + i0 * ldc, ldc, bp, own);
+            return;
+        }
+        if (transposedDirect(pl, i1 - i0, kc, rsA)) {
+            macroTransposed(pl, i1 - i0, j0, j1, kc, alpha, a, aIdx + i0 * rsA, csA, beta, c, cIdx + i0 * ldc, ldc, bp, 0, pl.nr() * kc, own);
             return;
         }
         boolean copyRows = rowCopy && csA == 1 && (pl.kernel() == 1 || pl.kernel() == 4);
@@ -342,6 +350,36 @@ final class SgemmBlocked {
                 } else {
                     directTile(pl, kc, a, ai, lda, mrEff, bp, bi, 1f, 0f, scratch.tile, 0, nr, nr, scratch.acc);
                     merge(mrEff, nrEff, nr, scratch.tile, alpha, beta, c, ci, ldc);
+                }
+            }
+        }
+    }
+
+    /**
+     * Whether the 8-row kernel reads a transposed op(A) (unit row stride: each step of k is a run of the rows' values)
+     * where it lies ({@link SgemmVector#kernel8x2T}) instead of packing it: rows a multiple of 8 and the block small
+     * ({@link #DIRECT_A_FLOATS}), as attention's per-chunk dd^T q and p^T dbo. Same bits as packing (the same sums).
+     * GemmAB against packing, one thread: 128x64x64:tn 1.35x, 128x64x128:tn 1.58x.
+     */
+    static boolean transposedDirect(Plan pl, int rows, int kc, int rsA) {
+        return transposedDirect && rsA == 1 && pl.kernel() == 4 && rows % 8 == 0 && (long) rows * kc <= DIRECT_A_FLOATS;
+    }
+
+    /** {@link #transposedDirect}'s switch (tests compare both ways). */
+    static boolean transposedDirect = true;
+
+    /** The tiles of a transposed op(A) read in place ({@link #transposedDirect}), B panels as {@link #macroDirect}'s. */
+    static void macroTransposed(Plan pl, int rows, int j0, int j1, int kc, float alpha, float[] a, int aIdx, int lda, float beta,
+                                float[] c, int cOff, int ldc, float[] bp, int bBase, int bStride, Workspace scratch) {
+        int mr = pl.mr(), nr = pl.nr();
+        for (int ir = 0; ir < rows; ir += mr) {
+            for (int jr = j0; jr < j1; jr += nr) {
+                int nrEff = Math.min(nr, j1 - jr), ci = cOff + ir * ldc + jr, bi = bBase + jr / nr * bStride;
+                if (nrEff == nr || ci + (mr - 1) * ldc + nr <= c.length) {
+                    SgemmVector.kernel8x2T(kc, a, aIdx + ir, lda, bp, bi, alpha, beta, c, ci, ldc, nrEff, scratch.acc);
+                } else {
+                    SgemmVector.kernel8x2T(kc, a, aIdx + ir, lda, bp, bi, 1f, 0f, scratch.tile, 0, nr, nr, scratch.acc);
+                    merge(mr, nrEff, nr, scratch.tile, alpha, beta, c, ci, ldc);
                 }
             }
         }

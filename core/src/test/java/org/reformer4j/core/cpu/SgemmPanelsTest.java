@@ -113,6 +113,44 @@ class SgemmPanelsTest {
         }
     }
 
+    /**
+     * A transposed A read where it lies by the 8-row kernel ({@link SgemmBlocked#transposedDirect}) against the same
+     * products with A packed: the same bits, for sgemm, batches and packed panels, k within and past a block, partial
+     * column panels, offsets and alpha / beta; and against a float64 triple loop through {@link #matchesSgemmOnTheUnpackedOperand}'s
+     * shapes (32x127x64, 128x64x64 with A transposed take this path).
+     */
+    @Test
+    void transposedAReadInPlaceKeepsTheBits() {
+        SplittableRandom rnd = new SplittableRandom(13);
+        int nr = Sgemm.panelWidth();
+        int[][] shapes = {{8, 32, 64}, {128, 64, 64}, {32, 64, 127}, {64, 70, 600}, {16, 3 * nr + 5, 33}, {256, 64, 16}};
+        try {
+            for (int[] sh : shapes) {
+                int m = sh[0], n = sh[1], k = sh[2], lda = m + rnd.nextInt(4), aOff = rnd.nextInt(3), ldc = n + 1;
+                float[] a = random(rnd, aOff + k * lda), b = random(rnd, k * n), c0 = random(rnd, m * ldc);
+                int ps = k * nr, panels = (n + nr - 1) / nr;
+                float[] bp = new float[panels * ps];
+                Sgemm.packPanels(k, n, b, 0, n, 1, bp, 0, ps);
+                for (float[] ab : new float[][] {{1f, 0f}, {-0.5f, 2f}}) {
+                    float[][] out = new float[4][];
+                    for (int way = 0; way < 2; way++) {
+                        SgemmBlocked.transposedDirect = way == 1;
+                        float[] c1 = c0.clone(), c2 = c0.clone();
+                        Sgemm.sgemm(m, n, k, ab[0], a, aOff, 1, lda, b, 0, n, 1, ab[1], c1, 0, ldc);
+                        Sgemm.sgemmPanels(m, n, k, ab[0], a, aOff, 1, lda, bp, 0, ps, ab[1], c2, 0, ldc);
+                        out[way] = c1;
+                        out[2 + way] = c2;
+                    }
+                    String tag = m + "x" + n + "x" + k + " alpha " + ab[0] + " beta " + ab[1];
+                    assertArrayEquals(out[0], out[1], tag + ": sgemm, A in place against packed");
+                    assertArrayEquals(out[2], out[3], tag + ": sgemmPanels, A in place against packed");
+                }
+            }
+        } finally {
+            SgemmBlocked.transposedDirect = true;
+        }
+    }
+
     @Test
     void theLastPanelIsPaddedWithZeros() {
         int nr = Sgemm.panelWidth(), k = 3, n = nr + 2;
