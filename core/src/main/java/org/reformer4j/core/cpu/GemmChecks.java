@@ -35,7 +35,9 @@ final class GemmChecks {
 
     /** One operand [rows, cols] at {@code off + r*rs + s*cs} of an array of length len (-1: null) inside it. */
     static void operand(String op, String name, int rows, int cols, int len, int off, int rs, int cs) {
-        if (rows < 0 || cols < 0) throw new IllegalArgumentException(op + ": sizes must be >= 0, got " + name + " [" + rows + "," + cols + "]");
+        if (rows < 0 || cols < 0) {
+            throw new IllegalArgumentException(op + ": sizes must be >= 0, got " + name + " [" + rows + "," + cols + "]");
+        }
         if (len < 0) throw new NullPointerException(op + ": null array for " + name);
         extent(op, name, rows, cols, len, off, 0, 1, rs, cs);
     }

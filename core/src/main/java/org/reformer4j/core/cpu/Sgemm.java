@@ -139,7 +139,8 @@ public final class Sgemm {
         if (nr == 0) throw new IllegalStateException("sgemmPanels: no packed path without the Vector API (panelWidth() is 0)");
         if (m < 0) throw new IllegalArgumentException("sgemmPanels: sizes must be >= 0, got m=" + m);
         if (m > 1 && ldc < n) {
-            throw new IllegalArgumentException("sgemmPanels: ldc=" + ldc + " is smaller than n=" + n + ", rows of C [" + m + "," + n + "] would overlap");
+            throw new IllegalArgumentException("sgemmPanels: ldc=" + ldc + " is smaller than n=" + n + ", rows of C ["
+                    + m + "," + n + "] would overlap");
         }
         GemmChecks.operand("sgemmPanels", "A", m, k, a == null ? -1 : a.length, aOff, rsA, csA);
         GemmChecks.operand("sgemmPanels", "C", m, n, c == null ? -1 : c.length, cOff, ldc, 1);
@@ -165,8 +166,9 @@ public final class Sgemm {
         if (k == 0 || n == 0) return;
         long last = off + (long) ((n + nr - 1) / nr - 1) * panelStride + (long) k * nr - 1;
         if (off < 0 || last >= len) {
-            throw new IndexOutOfBoundsException(op + ": " + ((n + nr - 1) / nr) + " panels of " + k + " x " + nr + " floats from offset "
-                    + off + ", stride " + panelStride + " reach index " + last + " outside the array of length " + len);
+            throw new IndexOutOfBoundsException(op + ": " + ((n + nr - 1) / nr) + " panels of " + k + " x " + nr
+                    + " floats from offset " + off + ", stride " + panelStride + " reach index " + last
+                    + " outside the array of length " + len);
         }
     }
 

@@ -279,7 +279,8 @@ final class SgemmBlocked {
             return;
         }
         if (transposedDirect(pl, i1 - i0, kc, rsA)) {
-            macroTransposed(pl, i1 - i0, j0, j1, kc, alpha, a, aIdx + i0 * rsA, csA, beta, c, cIdx + i0 * ldc, ldc, bp, 0, pl.nr() * kc, own);
+            macroTransposed(pl, i1 - i0, j0, j1, kc, alpha, a, aIdx + i0 * rsA, csA, beta, c, cIdx + i0 * ldc, ldc,
+                    bp, 0, pl.nr() * kc, own);
             return;
         }
         boolean copyRows = rowCopy && csA == 1 && (pl.kernel() == 1 || pl.kernel() == 4);

@@ -146,8 +146,9 @@ final class FullQkAttentionF32 extends Function {
                 Blocks bl = blocks(lr, len, dh);
                 for (int b = 0, i0 = 0; i0 < t; b++, i0 += bl.rows) { // q k^T [T, L], the live columns of each block of rows
                     int m = Math.min(bl.rows, t - i0);
-                    if (w.panels) Sgemm.sgemmPanels(m, bl.columns[b], dh, 1f, qk, qr + i0 * ld, ld, 1, w.kt, 0, w.psK, 0f, p, po + i0 * len, len);
-                    else Sgemm.sgemm(m, bl.columns[b], dh, 1f, qk, qr + i0 * ld, ld, 1, w.kt, 0, len, 1, 0f, p, po + i0 * len, len);
+                    int at = qr + i0 * ld, to = po + i0 * len;
+                    if (w.panels) Sgemm.sgemmPanels(m, bl.columns[b], dh, 1f, qk, at, ld, 1, w.kt, 0, w.psK, 0f, p, to, len);
+                    else Sgemm.sgemm(m, bl.columns[b], dh, 1f, qk, at, ld, 1, w.kt, 0, len, 1, 0f, p, to, len);
                 }
                 for (int i = 0; i < t; i++) {
                     int n1 = live[lr + i], o1 = po + i * len;
@@ -169,9 +170,9 @@ final class FullQkAttentionF32 extends Function {
                 if (w.panels) Sgemm.packPanels(len, dh, v, vo + base(r, len, dh), ld, 1, w.rows, 0, w.psL);
                 for (int b = 0, i0 = 0; i0 < t; b++, i0 += bl.rows) { // p v over each block's live columns
                     int m = Math.min(bl.rows, t - i0);
-                    if (w.panels) Sgemm.sgemmPanels(m, dh, bl.columns[b], 1f, a, ao + i0 * len, len, 1, w.rows, 0, w.psL, 0f, o, oo + base(r, t, dh) + i0 * ld, ld);
-                    else Sgemm.sgemm(m, dh, bl.columns[b], 1f, a, ao + i0 * len, len, 1, v, vo + base(r, len, dh), ld, 1, 0f,
-                            o, oo + base(r, t, dh) + i0 * ld, ld);
+                    int at = ao + i0 * len, to = oo + base(r, t, dh) + i0 * ld;
+                    if (w.panels) Sgemm.sgemmPanels(m, dh, bl.columns[b], 1f, a, at, len, 1, w.rows, 0, w.psL, 0f, o, to, ld);
+                    else Sgemm.sgemm(m, dh, bl.columns[b], 1f, a, at, len, 1, v, vo + base(r, len, dh), ld, 1, 0f, o, to, ld);
                 }
             }
         });
@@ -220,13 +221,15 @@ final class FullQkAttentionF32 extends Function {
                 }
                 for (int b = 0, i0 = 0; i0 < t; b++, i0 += bl.rows) { // g v^T [T, L], the live columns of each block of rows
                     int m = Math.min(bl.rows, t - i0);
-                    if (w.panels) Sgemm.sgemmPanels(m, bl.columns[b], dh, 1f, g, gr + i0 * ld, ld, 1, w.kt, 0, w.psK, 0f, w.dp, i0 * len, len);
-                    else Sgemm.sgemm(m, bl.columns[b], dh, 1f, g, gr + i0 * ld, ld, 1, w.kt, 0, len, 1, 0f, w.dp, i0 * len, len);
+                    int at = gr + i0 * ld;
+                    if (w.panels) Sgemm.sgemmPanels(m, bl.columns[b], dh, 1f, g, at, ld, 1, w.kt, 0, w.psK, 0f, w.dp, i0 * len, len);
+                    else Sgemm.sgemm(m, bl.columns[b], dh, 1f, g, at, ld, 1, w.kt, 0, len, 1, 0f, w.dp, i0 * len, len);
                 }
                 for (int b = 0, j0 = 0; j0 < len; b++, j0 += bl.keys) { // dv = pd^T g, key rows j0.. from the first query reading them
                     int m = Math.min(bl.keys, len - j0), i0 = bl.first[b], dvAt = dvo + base(r, len, dh) + j0 * ld;
-                    if (w.panels) Sgemm.sgemmPanels(m, dh, t - i0, 1f, pd, pdo + i0 * len + j0, 1, len, w.rowsT, i0 * w.nr, w.psT, 0f, dv, dvAt, ld);
-                    else Sgemm.sgemm(m, dh, t - i0, 1f, pd, pdo + i0 * len + j0, 1, len, g, gr + i0 * ld, ld, 1, 0f, dv, dvAt, ld);
+                    int at = pdo + i0 * len + j0;
+                    if (w.panels) Sgemm.sgemmPanels(m, dh, t - i0, 1f, pd, at, 1, len, w.rowsT, i0 * w.nr, w.psT, 0f, dv, dvAt, ld);
+                    else Sgemm.sgemm(m, dh, t - i0, 1f, pd, at, 1, len, g, gr + i0 * ld, ld, 1, 0f, dv, dvAt, ld);
                 }
                 for (int i = 0; i < t; i++) {
                     softmaxBackward(p, po + i * len, w.dp, i * len, kb == null ? null : w.m, live[lr + i], len, scale, runs[lr + i]);
@@ -237,13 +240,15 @@ final class FullQkAttentionF32 extends Function {
                 }
                 for (int b = 0, i0 = 0; i0 < t; b++, i0 += bl.rows) { // dq = ds k, rows [0, T)
                     int m = Math.min(bl.rows, t - i0);
-                    if (w.panels) Sgemm.sgemmPanels(m, dh, bl.columns[b], 1f, w.dp, i0 * len, len, 1, w.rows, 0, w.psL, 0f, dqk, dr + i0 * ld, ld);
-                    else Sgemm.sgemm(m, dh, bl.columns[b], 1f, w.dp, i0 * len, len, 1, w.k, 0, dh, 1, 0f, dqk, dr + i0 * ld, ld);
+                    int to = dr + i0 * ld;
+                    if (w.panels) Sgemm.sgemmPanels(m, dh, bl.columns[b], 1f, w.dp, i0 * len, len, 1, w.rows, 0, w.psL, 0f, dqk, to, ld);
+                    else Sgemm.sgemm(m, dh, bl.columns[b], 1f, w.dp, i0 * len, len, 1, w.k, 0, dh, 1, 0f, dqk, to, ld);
                 }
                 for (int b = 0, j0 = 0; j0 < len; b++, j0 += bl.keys) { // dk = ds^T q [L, dh]
                     int m = Math.min(bl.keys, len - j0), i0 = bl.first[b];
-                    if (w.panels) Sgemm.sgemmPanels(m, dh, t - i0, 1f, w.dp, i0 * len + j0, 1, len, w.rowsT, i0 * w.nr, w.psT, 0f, w.dk, j0 * dh, dh);
-                    else Sgemm.sgemm(m, dh, t - i0, 1f, w.dp, i0 * len + j0, 1, len, qk, qr + i0 * ld, ld, 1, 0f, w.dk, j0 * dh, dh);
+                    int at = i0 * len + j0;
+                    if (w.panels) Sgemm.sgemmPanels(m, dh, t - i0, 1f, w.dp, at, 1, len, w.rowsT, i0 * w.nr, w.psT, 0f, w.dk, j0 * dh, dh);
+                    else Sgemm.sgemm(m, dh, t - i0, 1f, w.dp, at, 1, len, qk, qr + i0 * ld, ld, 1, 0f, w.dk, j0 * dh, dh);
                 }
                 keysBackward(qk, qr, ld, len, dh, raw, nrm, r * len, w.dk, dqk, dr);
             }
@@ -509,7 +514,7 @@ final class FullQkAttentionF32 extends Function {
          * panels of dh columns, each once per row n for all of its blocks' products.
          */
         float[] rows = new float[0], rowsT = new float[0];
-        /** Whether the products take packed panels (the Vector API kernels), their width, and the panel strides for dh, L and T rows. */
+        /** Whether the products take packed panels (the Vector API kernels), their width, the panel strides of dh, L and T rows. */
         boolean panels;
         int nr, psK, psL, psT;
         float[] p = new float[0], dp = new float[0], m = new float[0], pd = new float[0];
