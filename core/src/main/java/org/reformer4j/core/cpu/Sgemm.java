@@ -78,7 +78,7 @@ public final class Sgemm {
                              float[] b, int bOff, int rsB, int csB, float beta, float[] c, int cOff, int ldc) {
         GemmChecks.check("sgemm", m, n, k, a == null ? -1 : a.length, aOff, 0, 1, rsA, csA,
                 b == null ? -1 : b.length, bOff, 0, 1, rsB, csB, c == null ? -1 : c.length, cOff, 0, 1, ldc);
-        run(SgemmBlocked.planFor(m, n, k, csA), true, m, n, k, alpha, a, aOff, rsA, csA, b, bOff, rsB, csB,
+        run(SgemmBlocked.planFor(m, n, k, rsA, csA), true, m, n, k, alpha, a, aOff, rsA, csA, b, bOff, rsB, csB,
                 beta, c, cOff, ldc);
     }
 
@@ -95,7 +95,7 @@ public final class Sgemm {
         GemmChecks.check("sgemmBatched", m, n, k, a == null ? -1 : a.length, aOff, strideA, batch, rsA, csA,
                 b == null ? -1 : b.length, bOff, strideB, batch, rsB, csB,
                 c == null ? -1 : c.length, cOff, strideC, batch, ldc);
-        batched(SgemmBlocked.planFor(m, n, k, csA), batch, m, n, k, alpha, a, aOff, strideA, rsA, csA,
+        batched(SgemmBlocked.planFor(m, n, k, rsA, csA), batch, m, n, k, alpha, a, aOff, strideA, rsA, csA,
                 b, bOff, strideB, rsB, csB, beta, c, cOff, strideC, ldc);
     }
 

@@ -105,6 +105,25 @@ final class SgemmBlocked {
         return WIDE == null || p.kernel() == 0 || m > WIDE_ROWS || (n < 512 && (csA != 1 || rowCopy)) ? p : WIDE;
     }
 
+    /**
+     * {@link #planFor(int, int, int, int)} knowing A's row stride too: a transposed A (unit row stride, each step of k
+     * a run of the rows' values) whose rows are a multiple of 8, at most {@link #TRANSPOSED_ROWS}, takes the 8-row plan,
+     * whose kernel reads it where it lies ({@link #transposedDirect}) at any size: weight gradients X^T dY need no
+     * packing. GemmAB on AMD EPYC (Zen 4), against the plans before, 2 threads: 256x256x4096:tn 1.18-1.32x,
+     * 256x256x16384:tn 1.22x, 128x512x1016:tn 1.26x, 512x128x1016:tn 1.15-1.16x, 128x21128x1016:tn 1.04x, 1024x256x2048:tn
+     * 0.96-1.07x, 256x1024x2048:tn 1.00-1.03x; one thread 0.95-1.13x. Inside the seed's step the first three of its
+     * weight-gradient shapes ran 132.8-145.0 against 147.8-173.6 GFLOP/s; by turns the seed step won 3 of 4 rounds (0.948)
+     * and lsh4k's 3 of 4 (0.894). Same bits (every kernel sums in the same order).
+     */
+    static Plan planFor(int m, int n, int k, int rsA, int csA) {
+        boolean transposed = rsA == 1 && csA != 1 && m % 8 == 0 && m <= TRANSPOSED_ROWS;
+        if (transposed && transposedDirect && VECTOR8 != null && VECTOR8.kernel() == 4) return VECTOR8;
+        return planFor(m, n, k, csA);
+    }
+
+    /** The most rows of a transposed A that {@link #planFor(int, int, int, int, int)} reads in place (the largest measured). */
+    static final int TRANSPOSED_ROWS = 1024;
+
     /** The most rows of a product that {@link #planFor(int, int, int, int)} gives {@link #WIDE} (2048^3 stays: 0.89-1.05x). */
     static final int WIDE_ROWS = 1536;
 
@@ -358,12 +377,12 @@ final class SgemmBlocked {
 
     /**
      * Whether the 8-row kernel reads a transposed op(A) (unit row stride: each step of k is a run of the rows' values)
-     * where it lies ({@link SgemmVector#kernel8x2T}) instead of packing it: rows a multiple of 8 and the block small
-     * ({@link #DIRECT_A_FLOATS}), as attention's per-chunk dd^T q and p^T dbo. Same bits as packing (the same sums).
-     * GemmAB against packing, one thread: 128x64x64:tn 1.35x, 128x64x128:tn 1.58x.
+     * where it lies ({@link SgemmVector#kernel8x2T}) instead of packing it: rows a multiple of 8, as attention's per-chunk
+     * dd^T q and p^T dbo and the weight gradients that {@link #planFor(int, int, int, int, int)} gives the 8-row plan.
+     * Same bits as packing (the same sums). GemmAB against packing, one thread: 128x64x64:tn 1.35x, 128x64x128:tn 1.58x.
      */
     static boolean transposedDirect(Plan pl, int rows, int kc, int rsA) {
-        return transposedDirect && rsA == 1 && pl.kernel() == 4 && rows % 8 == 0 && (long) rows * kc <= DIRECT_A_FLOATS;
+        return transposedDirect && rsA == 1 && pl.kernel() == 4 && rows % 8 == 0;
     }
 
     /** {@link #transposedDirect}'s switch (tests compare both ways). */

@@ -115,15 +115,17 @@ class SgemmPanelsTest {
 
     /**
      * A transposed A read where it lies by the 8-row kernel ({@link SgemmBlocked#transposedDirect}) against the same
-     * products with A packed: the same bits, for sgemm, batches and packed panels, k within and past a block, partial
-     * column panels, offsets and alpha / beta; and against a float64 triple loop through {@link #matchesSgemmOnTheUnpackedOperand}'s
-     * shapes (32x127x64, 128x64x64 with A transposed take this path).
+     * products with A packed (and, for sgemm, the plan it had before: 12 rows or 6 x 4): the same bits, for sgemm and
+     * packed panels, small products and weight-gradient sized ones (on the pool's threads), k within and past a block, partial
+     * column panels, offsets and alpha / beta; and against a float64 triple loop through {@link
+     * #matchesSgemmOnTheUnpackedOperand}'s shapes (32x127x64, 128x64x64 with A transposed take this path).
      */
     @Test
     void transposedAReadInPlaceKeepsTheBits() {
         SplittableRandom rnd = new SplittableRandom(13);
         int nr = Sgemm.panelWidth();
-        int[][] shapes = {{8, 32, 64}, {128, 64, 64}, {32, 64, 127}, {64, 70, 600}, {16, 3 * nr + 5, 33}, {256, 64, 16}};
+        int[][] shapes = {{8, 32, 64}, {128, 64, 64}, {32, 64, 127}, {64, 70, 600}, {16, 3 * nr + 5, 33}, {256, 64, 16},
+                {256, 96, 1100}, {1024, 40, 300}, {96, 600, 200}};
         try {
             for (int[] sh : shapes) {
                 int m = sh[0], n = sh[1], k = sh[2], lda = m + rnd.nextInt(4), aOff = rnd.nextInt(3), ldc = n + 1;

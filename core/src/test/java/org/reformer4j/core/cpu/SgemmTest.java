@@ -135,6 +135,11 @@ class SgemmTest {
         assertEquals(SgemmBlocked.planFor(64), SgemmBlocked.planFor(64, 64, 64, 1), "below WIDE_MACS");
         assertEquals(SgemmBlocked.VECTOR, SgemmBlocked.planFor(256, 256, 4096, 256), "transposed A, n = 256, 256 rows: 12 rows, not 8");
         assertEquals(SgemmBlocked.VECTOR8, SgemmBlocked.planFor(64, 128, 64, 1), "a small 64-row product keeps the 8-row kernel");
+        assertEquals(SgemmBlocked.VECTOR8, SgemmBlocked.planFor(256, 256, 4096, 1, 256), "transposed A, 256 rows: read in place");
+        assertEquals(SgemmBlocked.VECTOR8, SgemmBlocked.planFor(96, 512, 1016, 1, 96), "transposed A, 96 rows: 8-row panels");
+        assertEquals(SgemmBlocked.planFor(252, 256, 4096, 252), SgemmBlocked.planFor(252, 256, 4096, 1, 252), "rows not a multiple of 8");
+        assertEquals(SgemmBlocked.planFor(2048, 256, 4096, 2048), SgemmBlocked.planFor(2048, 256, 4096, 1, 2048), "past TRANSPOSED_ROWS");
+        assertEquals(SgemmBlocked.planFor(256, 256, 64, 1), SgemmBlocked.planFor(256, 256, 64, 256, 1), "row-major A");
         int before = Parallel.threads();
         try {
             for (int threads : new int[] {1, 2}) {
