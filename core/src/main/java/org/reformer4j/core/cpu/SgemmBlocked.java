@@ -273,7 +273,7 @@ final class SgemmBlocked {
                 macroDirect(pl, m, 0, n, kc, alpha, a, aIdx, rsA, betaBlock, c, cOff, ldc, bp, bBase, ps, ws);
                 continue;
             }
-            if (transposedDirect(pl, m, kc, rsA)) {
+            if (transposedDirect(pl, m, rsA)) {
                 macroTransposed(pl, m, 0, n, kc, alpha, a, aIdx, csA, betaBlock, c, cOff, ldc, bp, bBase, ps, ws);
                 continue;
             }
@@ -297,7 +297,7 @@ final class SgemmBlocked {
             macroDirect(pl, i1 - i0, j0, j1, kc, alpha, a, aIdx + i0 * rsA, rsA, beta, c, cIdx + i0 * ldc, ldc, bp, own);
             return;
         }
-        if (transposedDirect(pl, i1 - i0, kc, rsA)) {
+        if (transposedDirect(pl, i1 - i0, rsA)) {
             macroTransposed(pl, i1 - i0, j0, j1, kc, alpha, a, aIdx + i0 * rsA, csA, beta, c, cIdx + i0 * ldc, ldc,
                     bp, 0, pl.nr() * kc, own);
             return;
@@ -381,7 +381,7 @@ final class SgemmBlocked {
      * dd^T q and p^T dbo and the weight gradients that {@link #planFor(int, int, int, int, int)} gives the 8-row plan.
      * Same bits as packing (the same sums). GemmAB against packing, one thread: 128x64x64:tn 1.35x, 128x64x128:tn 1.58x.
      */
-    static boolean transposedDirect(Plan pl, int rows, int kc, int rsA) {
+    static boolean transposedDirect(Plan pl, int rows, int rsA) {
         return transposedDirect && rsA == 1 && pl.kernel() == 4 && rows % 8 == 0;
     }
 
