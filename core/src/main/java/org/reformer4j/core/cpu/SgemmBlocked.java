@@ -469,7 +469,7 @@ final class SgemmBlocked {
             case 1 -> SgemmVector.kernel12x2(kc, ap, ai, bp, bi, alpha, beta, c, ci, ldc, cols, acc);
             case 2 -> SgemmVector.kernel6x4(kc, ap, ai, bp, bi, alpha, beta, c, ci, ldc, cols, acc);
             case 3 -> SgemmVector.kernel10x2(kc, ap, ai, bp, bi, alpha, beta, c, ci, ldc, cols, acc);
-            case 4 -> SgemmVector.kernel8x2(kc, ap, ai, bp, bi, alpha, beta, c, ci, ldc, cols, acc);
+            case 4 -> SgemmVector.kernel8x2T(kc, ap, ai, 8, bp, bi, alpha, beta, c, ci, ldc, cols, acc); // a packed panel: stride 8
             default -> SgemmScalar.kernel(pl.mr(), pl.nr(), kc, ap, ai, bp, bi, alpha, beta, c, ci, ldc, acc);
         }
     }

@@ -179,49 +179,6 @@ final class SgemmVector {
         merge(10, 2, acc, alpha, beta, c, ci, ldc, cols);
     }
 
-    /** The 8 x 2*VL tile: 16 accumulators, 2 vector loads and 8 broadcasts per step of k. */
-    static void kernel8x2(int kc, float[] ap, int ai, float[] bp, int bi,
-                          float alpha, float beta, float[] c, int ci, int ldc, int cols, float[] acc) {
-        FloatVector c0_0 = FloatVector.zero(F), c0_1 = FloatVector.zero(F);
-        FloatVector c1_0 = FloatVector.zero(F), c1_1 = FloatVector.zero(F);
-        FloatVector c2_0 = FloatVector.zero(F), c2_1 = FloatVector.zero(F);
-        FloatVector c3_0 = FloatVector.zero(F), c3_1 = FloatVector.zero(F);
-        FloatVector c4_0 = FloatVector.zero(F), c4_1 = FloatVector.zero(F);
-        FloatVector c5_0 = FloatVector.zero(F), c5_1 = FloatVector.zero(F);
-        FloatVector c6_0 = FloatVector.zero(F), c6_1 = FloatVector.zero(F);
-        FloatVector c7_0 = FloatVector.zero(F), c7_1 = FloatVector.zero(F);
-        for (int p = 0; p < kc; p++) {
-            int ao = ai + p * 8, bo = bi + p * 2 * VL;
-            FloatVector b0 = FloatVector.fromArray(F, bp, bo + 0 * VL);
-            FloatVector b1 = FloatVector.fromArray(F, bp, bo + 1 * VL);
-            FloatVector a0 = FloatVector.broadcast(F, ap[ao + 0]);
-            c0_0 = a0.fma(b0, c0_0); c0_1 = a0.fma(b1, c0_1);
-            FloatVector a1 = FloatVector.broadcast(F, ap[ao + 1]);
-            c1_0 = a1.fma(b0, c1_0); c1_1 = a1.fma(b1, c1_1);
-            FloatVector a2 = FloatVector.broadcast(F, ap[ao + 2]);
-            c2_0 = a2.fma(b0, c2_0); c2_1 = a2.fma(b1, c2_1);
-            FloatVector a3 = FloatVector.broadcast(F, ap[ao + 3]);
-            c3_0 = a3.fma(b0, c3_0); c3_1 = a3.fma(b1, c3_1);
-            FloatVector a4 = FloatVector.broadcast(F, ap[ao + 4]);
-            c4_0 = a4.fma(b0, c4_0); c4_1 = a4.fma(b1, c4_1);
-            FloatVector a5 = FloatVector.broadcast(F, ap[ao + 5]);
-            c5_0 = a5.fma(b0, c5_0); c5_1 = a5.fma(b1, c5_1);
-            FloatVector a6 = FloatVector.broadcast(F, ap[ao + 6]);
-            c6_0 = a6.fma(b0, c6_0); c6_1 = a6.fma(b1, c6_1);
-            FloatVector a7 = FloatVector.broadcast(F, ap[ao + 7]);
-            c7_0 = a7.fma(b0, c7_0); c7_1 = a7.fma(b1, c7_1);
-        }
-        c0_0.intoArray(acc, 0 * VL); c0_1.intoArray(acc, 1 * VL);
-        c1_0.intoArray(acc, 2 * VL); c1_1.intoArray(acc, 3 * VL);
-        c2_0.intoArray(acc, 4 * VL); c2_1.intoArray(acc, 5 * VL);
-        c3_0.intoArray(acc, 6 * VL); c3_1.intoArray(acc, 7 * VL);
-        c4_0.intoArray(acc, 8 * VL); c4_1.intoArray(acc, 9 * VL);
-        c5_0.intoArray(acc, 10 * VL); c5_1.intoArray(acc, 11 * VL);
-        c6_0.intoArray(acc, 12 * VL); c6_1.intoArray(acc, 13 * VL);
-        c7_0.intoArray(acc, 14 * VL); c7_1.intoArray(acc, 15 * VL);
-        merge(8, 2, acc, alpha, beta, c, ci, ldc, cols);
-    }
-
     /**
      * The 12 x 2*VL tile reading A where it lies, row-major with leading dimension {@code lda}: element
      * (i, p) at {@code a[ai + i*lda + p]}. Each of the 12 rows is a contiguous run of kc floats that stays in L1
@@ -374,9 +331,10 @@ final class SgemmVector {
 
     /**
      * The 8 x 2*VL tile reading A where it lies stored transposed: element (i, p) at {@code a[ai + p*lda + i]}, so each
-     * step of k is a run of the 8 rows' values, as a packed panel holds them ({@link #kernel8x2} with a stride of
-     * {@code lda} instead of 8): small products of a transposed A (attention's dd^T q, p^T dbo) need no packing. Whole
-     * panels only (the 8 values of a step must exist).
+     * step of k is a run of the 8 rows' values, as a packed panel holds them with a stride of 8, so it is also the
+     * packed 8-row kernel (lda 8): products of a transposed A (attention's dd^T q, p^T dbo, weight gradients) need no
+     * packing. 16 accumulators, 2 vector loads and 8 broadcasts per step of k. Whole panels only (the 8 values of a step
+     * must exist: a packed panel's padding or the rows of a transposed A).
      */
     static void kernel8x2T(int kc, float[] a, int ai, int lda, float[] bp, int bi,
                            float alpha, float beta, float[] c, int ci, int ldc, int cols, float[] acc) {

@@ -23,12 +23,6 @@ class SgemmPanelsTest {
         Assumptions.assumeTrue(Sgemm.panelWidth() > 0, "no Vector API: no packed path to test");
     }
 
-    private static float[] random(SplittableRandom rnd, int n) {
-        float[] x = new float[n];
-        for (int i = 0; i < n; i++) x[i] = (float) (rnd.nextDouble() * 2 - 1);
-        return x;
-    }
-
     @Test
     void matchesSgemmOnTheUnpackedOperand() {
         SplittableRandom rnd = new SplittableRandom(7);
@@ -45,17 +39,17 @@ class SgemmPanelsTest {
                     if (layout == 0) { rsA = k + rnd.nextInt(3); csA = 1; aLen = aOff + m * rsA; }
                     else if (layout == 1) { rsA = 1; csA = m + rnd.nextInt(3); aLen = aOff + k * csA; }
                     else { rsA = 2 * k + 1; csA = 2; aLen = aOff + m * rsA; }
-                    float[] a = random(rnd, aLen + 2);
+                    float[] a = SgemmTest.random(rnd, aLen + 2);
                     // B [k, n] row-major or transposed, packed with a padded stride at an offset
                     boolean bt = rnd.nextBoolean();
                     int ldb = (bt ? k : n) + rnd.nextInt(3), bOff = rnd.nextInt(4);
-                    float[] b = random(rnd, bOff + (bt ? n : k) * ldb + 1);
+                    float[] b = SgemmTest.random(rnd, bOff + (bt ? n : k) * ldb + 1);
                     int rsB = bt ? 1 : ldb, csB = bt ? ldb : 1;
                     int panels = (n + nr - 1) / nr, ps = k * nr + rnd.nextInt(3) * 7, pOff = rnd.nextInt(5);
-                    float[] bp = random(rnd, pOff + panels * ps + 3); // junk around the panels must not matter
+                    float[] bp = SgemmTest.random(rnd, pOff + panels * ps + 3); // junk around the panels must not matter
                     Sgemm.packPanels(k, n, b, bOff, rsB, csB, bp, pOff, ps);
                     int ldc = n + rnd.nextInt(3), cOff = rnd.nextInt(3);
-                    float[] c0 = random(rnd, cOff + m * ldc + 2);
+                    float[] c0 = SgemmTest.random(rnd, cOff + m * ldc + 2);
                     if (ab[1] == 0f) java.util.Arrays.fill(c0, Float.NaN);
                     float[] want = c0.clone(), got = c0.clone();
                     Sgemm.sgemm(m, n, k, ab[0], a, aOff, rsA, csA, b, bOff, rsB, csB, ab[1], want, cOff, ldc);
@@ -91,7 +85,7 @@ class SgemmPanelsTest {
     void windowsOfOnePackingAreTheProductsOfTheirRowsAndColumns() {
         SplittableRandom rnd = new SplittableRandom(11);
         int nr = Sgemm.panelWidth(), bs = nr, dh = 64, rows = 5 * bs; // keys [rows, dh], as LSH chunk windows use them
-        float[] keys = random(rnd, rows * dh), q = random(rnd, bs * dh);
+        float[] keys = SgemmTest.random(rnd, rows * dh), q = SgemmTest.random(rnd, bs * dh);
         // k^T in panels of keys: the window of chunk g is 2 bs keys from key g bs, panels from g bs / nr
         int psK = dh * nr;
         float[] kp = new float[(rows / nr) * psK];
@@ -100,7 +94,7 @@ class SgemmPanelsTest {
         int psV = rows * nr;
         float[] vp = new float[((dh + nr - 1) / nr) * psV];
         Sgemm.packPanels(rows, dh, keys, 0, dh, 1, vp, 0, psV);
-        float[] p = random(rnd, bs * 2 * bs);
+        float[] p = SgemmTest.random(rnd, bs * 2 * bs);
         for (int g = 0; g + 2 <= rows / bs; g++) {
             float[] want = new float[bs * 2 * bs], got = new float[bs * 2 * bs];
             Sgemm.sgemm(bs, 2 * bs, dh, 1f, q, 0, dh, 1, keys, g * bs * dh, 1, dh, 0f, want, 0, 2 * bs);
@@ -129,7 +123,7 @@ class SgemmPanelsTest {
         try {
             for (int[] sh : shapes) {
                 int m = sh[0], n = sh[1], k = sh[2], lda = m + rnd.nextInt(4), aOff = rnd.nextInt(3), ldc = n + 1;
-                float[] a = random(rnd, aOff + k * lda), b = random(rnd, k * n), c0 = random(rnd, m * ldc);
+                float[] a = SgemmTest.random(rnd, aOff + k * lda), b = SgemmTest.random(rnd, k * n), c0 = SgemmTest.random(rnd, m * ldc);
                 int ps = k * nr, panels = (n + nr - 1) / nr;
                 float[] bp = new float[panels * ps];
                 Sgemm.packPanels(k, n, b, 0, n, 1, bp, 0, ps);

@@ -233,7 +233,8 @@ class SgemmTest {
         }
     }
 
-    private static float[] random(SplittableRandom rnd, int n) {
+    /** n uniform floats in [-1, 1) (SgemmPanelsTest's operands too). */
+    static float[] random(SplittableRandom rnd, int n) {
         float[] x = new float[n];
         for (int i = 0; i < n; i++) x[i] = (float) (rnd.nextDouble() * 2 - 1);
         return x;
@@ -277,7 +278,7 @@ class SgemmTest {
                     case 1 -> SgemmVector.kernel12x2(kc, ap, 3, bp, 5, 0.75f, -2f, c, 2, ldc, nr, new float[mr * nr]);
                     case 2 -> SgemmVector.kernel6x4(kc, ap, 3, bp, 5, 0.75f, -2f, c, 2, ldc, nr, new float[mr * nr]);
                     case 3 -> SgemmVector.kernel10x2(kc, ap, 3, bp, 5, 0.75f, -2f, c, 2, ldc, nr, new float[mr * nr]);
-                    default -> SgemmVector.kernel8x2(kc, ap, 3, bp, 5, 0.75f, -2f, c, 2, ldc, nr, new float[mr * nr]);
+                    default -> SgemmVector.kernel8x2T(kc, ap, 3, 8, bp, 5, 0.75f, -2f, c, 2, ldc, nr, new float[mr * nr]); // a packed panel
                 }
                 SgemmScalar.kernel(mr, nr, kc, ap, 3, bp, 5, 0.75f, -2f, cs, 2, ldc, acc);
                 for (int i = 0; i < c.length; i++) {
@@ -384,7 +385,7 @@ class SgemmTest {
                 for (int t = 0; t < 3; t++) {
                     out[t] = start.clone();
                     if (direct) SgemmVector.kernel8x2Direct(kc, a, 0, kc, mr, bp, 0, 1f, betas[t], out[t], 0, ldc, cols[t], new float[mr * nr]);
-                    else SgemmVector.kernel8x2(kc, ap, 0, bp, 0, 1f, betas[t], out[t], 0, ldc, cols[t], new float[mr * nr]);
+                    else SgemmVector.kernel8x2T(kc, ap, 0, 8, bp, 0, 1f, betas[t], out[t], 0, ldc, cols[t], new float[mr * nr]);
                 }
                 for (int i = 0; i < mr; i++) {
                     for (int j = 0; j < ldc; j++) {

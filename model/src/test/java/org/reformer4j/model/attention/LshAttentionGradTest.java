@@ -36,12 +36,7 @@ class LshAttentionGradTest {
             for (int r = 0; r < n; r++) for (int p = 0; p < len; p++) mask[r][p] = p < len - 3 - r;
         }
         RotaryTable table = rotary ? RotaryTable.of(toDouble(RotaryTable.inverseFrequencies(dh)), t, DType.F64) : null;
-        double[] drop = null;
-        if (dropout > 0) {
-            double[] u = Tensor.rand(new int[] {n * h * len * 2 * bs}, 9, 2, 0, DType.F64, Device.CPU).toDoubleArray();
-            drop = new double[u.length];
-            for (int i = 0; i < u.length; i++) drop[i] = u[i] >= dropout ? 1 / (1 - dropout) : 0;
-        }
+        double[] drop = LshChunksF32Test.dropMultipliers(n * h * len * 2 * bs, dropout, 2);
         var attn = new LshAttention(bs, h, causal, acrossBuckets, allowDup);
         boolean[][] m = mask;
         double[] d = drop;

@@ -55,12 +55,7 @@ class LshChunksF32Test {
             mask = new boolean[N][LEN];
             for (int r = 0; r < N; r++) for (int p = 0; p < LEN; p++) mask[r][p] = p % 7 != 3 && p < LEN - 2 - r;
         }
-        double[] drop = null;
-        if (dropout > 0) {
-            double[] u = Tensor.rand(new int[] {N * H * LEN * 2 * BS}, 9, 2, 0, DType.F64, Device.CPU).toDoubleArray();
-            drop = new double[u.length];
-            for (int i = 0; i < u.length; i++) drop[i] = u[i] >= dropout ? 1 / (1 - dropout) : 0;
-        }
+        double[] drop = dropMultipliers(N * H * LEN * 2 * BS, dropout, 2);
         var attn = new LshAttention(BS, H, causal, across, allowDup);
         String tag = "causal " + causal + ", mask " + masked + ", across " + across + ", allowDup " + allowDup + ", rotary " + rotary
                 + ", dropout " + dropout;
@@ -126,12 +121,7 @@ class LshChunksF32Test {
         Tensor gOut = GradCheck.rand(43, -1, 1, N, len, dh);
         Tensor rot = Tensor.randn(new int[] {1, dh, H, len / bs / 2}, 7, 1, 0, DType.F64, Device.CPU);
         int[][] buckets = LshBuckets.hash(qk, rot, H, len / bs);
-        double[] drop = null;
-        if (dropout > 0) {
-            double[] u = Tensor.rand(new int[] {N * H * len * 2 * bs}, 9, 3, 0, DType.F64, Device.CPU).toDoubleArray();
-            drop = new double[u.length];
-            for (int i = 0; i < u.length; i++) drop[i] = u[i] >= dropout ? 1 / (1 - dropout) : 0;
-        }
+        double[] drop = dropMultipliers(N * H * len * 2 * bs, dropout, 3);
         var attn = new LshAttention(bs, H, causal, true, true);
         LshChunks.tilesPanels = false;
         double[][] plain = run(attn, qk, v, gOut, len, buckets, null, false, drop, DType.F32);
@@ -145,6 +135,18 @@ class LshChunksF32Test {
             assertArrayEquals(plain[i], panels[i], tag + ": packed panels against the gathered buffers");
             assertArrayEquals(plain[i], recomputed[i], tag + ": packed panels, round outputs recomputed in backward");
         }
+    }
+
+    /**
+     * Dropout multipliers for {@code count} attention weights (0, or 1 / (1 - rate) where a uniform draw of stream
+     * {@code stream} is at least the rate), as the layer's dropout hands them to the chunks; null for rate 0.
+     */
+    static double[] dropMultipliers(int count, double rate, long stream) {
+        if (rate <= 0) return null;
+        double[] u = Tensor.rand(new int[] {count}, 9, stream, 0, DType.F64, Device.CPU).toDoubleArray();
+        double[] drop = new double[u.length];
+        for (int i = 0; i < u.length; i++) drop[i] = u[i] >= rate ? 1 / (1 - rate) : 0;
+        return drop;
     }
 
     /** Out, d qk and d v of the op in {@code dt} for the upstream gradient gOut. */
